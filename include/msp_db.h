@@ -1,0 +1,86 @@
+/*
+ * msp_db.h - one database interface, two backends: SQLite (a file path; the
+ * default) and MongoDB (a mongodb:// URI, through libmongoc).
+ *
+ * Collections hold BSON documents with MsPASS's names and schemas.  Queries
+ * are MongoDB filter documents; the SQLite backend translates the supported
+ * subset into SQL with every value bound as a parameter.  An unsupported
+ * operator is MSP_ERR_INVAL with a message naming it.
+ */
+#ifndef MSP_DB_H
+#define MSP_DB_H
+
+#include <stdint.h>
+#include <bson/bson.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct msp_db msp_db;
+typedef struct msp_cursor msp_cursor;
+
+/* The database a tool uses when neither --db nor MSPIPE_DB names one. */
+#define MSP_DB_DEFAULT "mspipe.db"
+
+/* Resolve the database name: arg if not NULL, else $MSPIPE_DB, else MSP_DB_DEFAULT. */
+const char *msp_db_resolve(const char *arg);
+/* Open by path or mongodb:// URI.  On failure *out is NULL and errbuf
+ * (if not NULL) holds a message with any password masked. */
+int msp_db_open(msp_db **out, const char *path_or_uri, char *errbuf, size_t errlen);
+void msp_db_close(msp_db *db);
+/* Last error message of this handle (never contains a URI password). */
+const char *msp_db_errmsg(const msp_db *db);
+/* "sqlite" or "mongodb". */
+const char *msp_db_backend(const msp_db *db);
+
+/* Options of a find. */
+typedef struct msp_find_opts {
+	const bson_t *sort;        /* {key: 1|-1, ...} in order, or NULL */
+	const bson_t *projection;  /* {key: 1, ...} or {key: 0, ...}, or NULL */
+	int64_t limit;             /* 0: no limit */
+	int64_t skip;
+} msp_find_opts;
+
+int msp_db_find(msp_db *db, const char *coll, const bson_t *filter,
+                const msp_find_opts *opts, msp_cursor **out);
+/* MSP_OK with *doc (owned by the cursor, valid until the next call), MSP_EOF, or an error. */
+int msp_cursor_next(msp_cursor *c, const bson_t **doc);
+void msp_cursor_close(msp_cursor *c);
+
+int msp_db_count(msp_db *db, const char *coll, const bson_t *filter, int64_t *count);
+/* Distinct values of key among matching documents, as a BSON array document
+ * {"0": v0, "1": v1, ...} in ascending order (caller destroys). */
+int msp_db_distinct(msp_db *db, const char *coll, const char *key,
+                    const bson_t *filter, bson_t **values);
+
+/* Insert documents in one batch (one transaction / one insert_many): all or
+ * nothing.  A document without _id gets a new ObjectId; ids (if not NULL)
+ * receives n ids. */
+int msp_db_insert_many(msp_db *db, const char *coll, const bson_t *const *docs,
+                       size_t n, bson_oid_t *ids);
+/* Update matching documents with a {$set: {...}} / {$unset: {...}} document. */
+int msp_db_update(msp_db *db, const char *coll, const bson_t *filter,
+                  const bson_t *update, int64_t *nmodified);
+int msp_db_delete(msp_db *db, const char *coll, const bson_t *filter, int64_t *ndeleted);
+
+/* Index on one or more keys, {key: 1, ...}; name may be NULL (derived). */
+int msp_db_create_index(msp_db *db, const char *coll, const bson_t *keys,
+                        const char *name, int unique);
+/* Index names and their keys as a document {name: {key: 1, ...}, ...}. */
+int msp_db_list_indexes(msp_db *db, const char *coll, bson_t **out);
+int msp_db_drop_index(msp_db *db, const char *coll, const char *name);
+/* Collection names with counts as {name: count, ...}. */
+int msp_db_list_collections(msp_db *db, bson_t **out);
+int msp_db_drop_collection(msp_db *db, const char *coll);
+
+/* Explicit transactions for batched writes across collections (SQLite: BEGIN
+ * IMMEDIATE ... COMMIT; MongoDB: no-op, batches are one insert_many each). */
+int msp_db_begin(msp_db *db);
+int msp_db_commit(msp_db *db);
+int msp_db_rollback(msp_db *db);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

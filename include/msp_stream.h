@@ -1,0 +1,77 @@
+/*
+ * msp_stream.h - the mspipe record stream (format documented byte by byte in
+ * man/man5/mspipe.5).
+ *
+ * A reader and a writer are opaque handles over a file descriptor.  The
+ * reader keeps O(one record) of memory, verifies every checksum and refuses
+ * lengths beyond a bound before allocating.  The writer buffers in large
+ * blocks and writes an end-of-stream mark on close; a stream is valid only
+ * if it ends with such a mark, so a producer that died is detected.
+ */
+#ifndef MSP_STREAM_H
+#define MSP_STREAM_H
+
+#include <stdint.h>
+#include "msp_record.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MSP_STREAM_VERSION 1
+#define MSP_HEADER_SIZE 64
+#define MSP_ENDMARK_SIZE 24
+/* Default bound on a record's total size (header, documents, samples). */
+#define MSP_DEFAULT_MAX_RECORD (1024ULL * 1024 * 1024)
+/* Preferred pipe size and I/O block size. */
+#define MSP_PIPE_SIZE (1024 * 1024)
+
+typedef struct msp_reader msp_reader;
+typedef struct msp_writer msp_writer;
+
+/* Open a reader on fd.  name is used in messages ("stdin").  max_record 0
+ * means MSP_DEFAULT_MAX_RECORD.  The reader does not close fd. */
+int msp_reader_open(msp_reader **out, int fd, const char *name, uint64_t max_record);
+/* Read the next record into rec (reusing its buffers).  Returns MSP_OK, MSP_EOF
+ * at a clean end (last frame was an end mark), or a negative status; the
+ * detailed message ("truncated record at record 3 (byte 1234)") is
+ * msp_reader_errmsg(). */
+int msp_reader_next(msp_reader *r, msp_record *rec);
+const char *msp_reader_errmsg(const msp_reader *r);
+/* Records returned so far, and bytes consumed. */
+uint64_t msp_reader_count(const msp_reader *r);
+uint64_t msp_reader_offset(const msp_reader *r);
+void msp_reader_close(msp_reader *r);
+
+/* Open a writer on fd; it does not close fd. */
+int msp_writer_open(msp_writer **out, int fd, const char *name);
+int msp_writer_put(msp_writer *w, const msp_record *rec);
+/* Flush buffered bytes (no end mark). */
+int msp_writer_flush(msp_writer *w);
+/* Write the end mark and flush.  Call once before msp_writer_close; a writer
+ * closed without finish leaves a stream that readers report as cut short. */
+int msp_writer_finish(msp_writer *w);
+const char *msp_writer_errmsg(const msp_writer *w);
+/* errno of the last failed write (EPIPE lets a tool stop quietly). */
+int msp_writer_errno(const msp_writer *w);
+uint64_t msp_writer_count(const msp_writer *w);
+void msp_writer_close(msp_writer *w);
+
+/* Encode one record into a malloc'd buffer (for tests, fuzzing and files). */
+int msp_record_encode(const msp_record *rec, uint8_t **buf, size_t *len);
+/* Decode one record from a buffer; *used gets the bytes consumed. */
+int msp_record_decode(msp_record *rec, const uint8_t *buf, size_t len, size_t *used,
+                      uint64_t max_record);
+/* The end-of-stream mark for a producer that wrote nrecords records. */
+void msp_endmark_encode(uint8_t out[MSP_ENDMARK_SIZE], uint64_t nrecords);
+
+/* Raise a pipe's buffer to MSP_PIPE_SIZE when fd is a pipe (no-op otherwise). */
+void msp_fd_raise_pipe(int fd);
+
+/* CRC-32C (Castagnoli), hardware-accelerated when the CPU has SSE4.2. */
+uint32_t msp_crc32c(uint32_t crc, const void *buf, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,185 @@
+/*
+ * meta.c - Metadata get/set/remove on BSON documents, and JSON conversion.
+ */
+#include <string.h>
+#include "msp_meta.h"
+#include "msp_status.h"
+
+static int find(const bson_t *doc, const char *key, bson_iter_t *it)
+{
+	bson_iter_t top;
+	if (!bson_iter_init(&top, doc))
+		return 0;
+	if (strchr(key, '.'))
+		return bson_iter_find_descendant(&top, key, it);
+	if (!bson_iter_find(&top, key))
+		return 0;
+	*it = top;
+	return 1;
+}
+
+int msp_meta_has(const bson_t *doc, const char *key)
+{
+	bson_iter_t it;
+	return find(doc, key, &it);
+}
+
+int msp_meta_get_double(const bson_t *doc, const char *key, double *out)
+{
+	bson_iter_t it;
+	if (!find(doc, key, &it))
+		return MSP_ERR_NOTFOUND;
+	switch (bson_iter_type(&it)) {
+	case BSON_TYPE_DOUBLE: *out = bson_iter_double(&it); return MSP_OK;
+	case BSON_TYPE_INT32: *out = bson_iter_int32(&it); return MSP_OK;
+	case BSON_TYPE_INT64: *out = (double)bson_iter_int64(&it); return MSP_OK;
+	case BSON_TYPE_BOOL: *out = bson_iter_bool(&it); return MSP_OK;
+	default: return MSP_ERR_TYPE;
+	}
+}
+
+int msp_meta_get_int64(const bson_t *doc, const char *key, int64_t *out)
+{
+	bson_iter_t it;
+	if (!find(doc, key, &it))
+		return MSP_ERR_NOTFOUND;
+	switch (bson_iter_type(&it)) {
+	case BSON_TYPE_INT32: *out = bson_iter_int32(&it); return MSP_OK;
+	case BSON_TYPE_INT64: *out = bson_iter_int64(&it); return MSP_OK;
+	case BSON_TYPE_BOOL: *out = bson_iter_bool(&it); return MSP_OK;
+	case BSON_TYPE_DOUBLE: {
+		double d = bson_iter_double(&it);
+		if (d != (double)(int64_t)d)
+			return MSP_ERR_TYPE;
+		*out = (int64_t)d;
+		return MSP_OK;
+	}
+	default: return MSP_ERR_TYPE;
+	}
+}
+
+int msp_meta_get_string(const bson_t *doc, const char *key, const char **out)
+{
+	bson_iter_t it;
+	if (!find(doc, key, &it))
+		return MSP_ERR_NOTFOUND;
+	if (!BSON_ITER_HOLDS_UTF8(&it))
+		return MSP_ERR_TYPE;
+	*out = bson_iter_utf8(&it, NULL);
+	return MSP_OK;
+}
+
+int msp_meta_get_bool(const bson_t *doc, const char *key, int *out)
+{
+	bson_iter_t it;
+	if (!find(doc, key, &it))
+		return MSP_ERR_NOTFOUND;
+	if (!BSON_ITER_HOLDS_BOOL(&it))
+		return MSP_ERR_TYPE;
+	*out = bson_iter_bool(&it);
+	return MSP_OK;
+}
+
+/* Copy doc without key into a fresh document, then swap it in. */
+static int without(bson_t *doc, const char *key)
+{
+	bson_iter_t it;
+	bson_t tmp = BSON_INITIALIZER;
+	int found = 0;
+	if (!bson_iter_init(&it, doc))
+		return MSP_ERR_FORMAT;
+	while (bson_iter_next(&it)) {
+		if (strcmp(bson_iter_key(&it), key) == 0) {
+			found = 1;
+			continue;
+		}
+		if (!bson_append_iter(&tmp, NULL, 0, &it)) {
+			bson_destroy(&tmp);
+			return MSP_ERR_NOMEM;
+		}
+	}
+	if (found) {
+		bson_reinit(doc);
+		bson_concat(doc, &tmp);
+	}
+	bson_destroy(&tmp);
+	return MSP_OK;
+}
+
+int msp_meta_remove(bson_t *doc, const char *key)
+{
+	return without(doc, key);
+}
+
+#define SETTER(name, type, append)                                    \
+	int name(bson_t *doc, const char *key, type v)                \
+	{                                                             \
+		int rc = without(doc, key);                           \
+		if (rc)                                               \
+			return rc;                                    \
+		return append ? MSP_OK : MSP_ERR_NOMEM;               \
+	}
+
+SETTER(msp_meta_set_double, double, bson_append_double(doc, key, -1, v))
+SETTER(msp_meta_set_int64, int64_t, bson_append_int64(doc, key, -1, v))
+SETTER(msp_meta_set_string, const char *, bson_append_utf8(doc, key, -1, v, -1))
+SETTER(msp_meta_set_bool, int, bson_append_bool(doc, key, -1, v != 0))
+SETTER(msp_meta_set_oid, const bson_oid_t *, bson_append_oid(doc, key, -1, v))
+SETTER(msp_meta_set_value, const bson_value_t *, bson_append_value(doc, key, -1, v))
+SETTER(msp_meta_set_document, const bson_t *, bson_append_document(doc, key, -1, v))
+
+int msp_meta_rename(bson_t *doc, const char *from, const char *to)
+{
+	bson_iter_t it;
+	bson_t tmp = BSON_INITIALIZER;
+	int found = 0;
+	if (!bson_iter_init(&it, doc))
+		return MSP_ERR_FORMAT;
+	if (strcmp(from, to) == 0)
+		return msp_meta_has(doc, from) ? MSP_OK : MSP_ERR_NOTFOUND;
+	while (bson_iter_next(&it)) {
+		const char *k = bson_iter_key(&it);
+		if (strcmp(k, to) == 0)
+			continue; /* the renamed key replaces it */
+		if (strcmp(k, from) == 0) {
+			found = 1;
+			bson_append_iter(&tmp, to, -1, &it);
+		} else {
+			bson_append_iter(&tmp, NULL, 0, &it);
+		}
+	}
+	if (found) {
+		bson_reinit(doc);
+		bson_concat(doc, &tmp);
+	}
+	bson_destroy(&tmp);
+	return found ? MSP_OK : MSP_ERR_NOTFOUND;
+}
+
+int msp_meta_merge(bson_t *dst, const bson_t *src, const char *prefix)
+{
+	bson_iter_t it;
+	char key[512];
+	if (!bson_iter_init(&it, src))
+		return MSP_ERR_FORMAT;
+	while (bson_iter_next(&it)) {
+		snprintf(key, sizeof key, "%s%s", prefix ? prefix : "", bson_iter_key(&it));
+		int rc = without(dst, key);
+		if (rc)
+			return rc;
+		if (!bson_append_iter(dst, key, -1, &it))
+			return MSP_ERR_NOMEM;
+	}
+	return MSP_OK;
+}
+
+bson_t *msp_json_to_bson(const char *json, ssize_t len, bson_error_t *err)
+{
+	bson_error_t local;
+	return bson_new_from_json((const uint8_t *)json, len, err ? err : &local);
+}
+
+char *msp_bson_to_json(const bson_t *doc, size_t *len)
+{
+	return bson_as_relaxed_extended_json(doc, len);
+}

@@ -1,0 +1,634 @@
+/*
+ * stream.c - the record stream reader and writer (format: man/man5/mspipe.5).
+ *
+ * Frame = 64-byte header (with its own CRC, checked before any length is
+ * trusted) + payload (metadata BSON, elog BSON, history BSON, samples) + a
+ * CRC-32C of the payload.  An end mark (24 bytes) closes each producer's
+ * output and carries its record count, so concatenated streams stay valid
+ * and a dropped or duplicated record between marks is detected.
+ *
+ * The reader works over a file descriptor or a memory buffer (the decoder
+ * and the fuzz target use the same code path).  It keeps one I/O block and
+ * the caller's record: O(one record) of memory.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include "msp_stream.h"
+#include "msp_status.h"
+
+#define IOBLOCK (1024 * 1024)
+static const char MAGIC_REC[4] = {'M', 'S', 'P', 'R'};
+static const char MAGIC_END[4] = {'M', 'S', 'P', 'E'};
+
+#define FLAG_LIVE 1u
+#define FLAG_UTC 2u
+#define FLAG_SHIFT 4u
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define HOST_BE 1
+#else
+#define HOST_BE 0
+#endif
+
+static void put_u16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
+static void put_u32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+static void put_u64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+static void put_f64(uint8_t *p, double d)
+{
+	uint64_t v;
+	memcpy(&v, &d, 8);
+	put_u64(p, v);
+}
+static uint16_t get_u16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+static uint32_t get_u32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static uint64_t get_u64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+static double get_f64(const uint8_t *p)
+{
+	uint64_t v = get_u64(p);
+	double d;
+	memcpy(&d, &v, 8);
+	return d;
+}
+
+static void swap_doubles(double *d, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint64_t v;
+		memcpy(&v, &d[i], 8);
+		v = __builtin_bswap64(v);
+		memcpy(&d[i], &v, 8);
+	}
+}
+
+void msp_fd_raise_pipe(int fd)
+{
+	struct stat st;
+	if (fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode)) {
+		int cur = fcntl(fd, F_GETPIPE_SZ);
+		if (cur >= 0 && cur < MSP_PIPE_SIZE)
+			(void)fcntl(fd, F_SETPIPE_SZ, MSP_PIPE_SIZE); /* best effort: may exceed pipe-max-size */
+	}
+}
+
+/* ------------------------------------------------------------------ reader */
+
+struct msp_reader {
+	int fd;                 /* -1 for a memory source */
+	const uint8_t *mem;     /* memory source */
+	size_t memlen;
+	char name[64];
+	uint8_t *buf;           /* I/O block (fd source) */
+	size_t pos, len;        /* unread bytes are buf[pos..len) */
+	uint64_t offset;        /* bytes consumed from the source */
+	uint64_t max_record;
+	uint64_t nrecords;      /* records returned */
+	uint64_t since_mark;    /* records since the last end mark */
+	int ended;              /* the last frame was an end mark */
+	int saw_bytes;
+	int io_errno;
+	uint8_t *docbuf;        /* scratch for the BSON documents */
+	size_t docbuf_cap;
+	char err[256];
+};
+
+static int reader_init(msp_reader **out, int fd, const uint8_t *mem, size_t memlen,
+                       const char *name, uint64_t max_record)
+{
+	msp_reader *r = calloc(1, sizeof *r);
+	if (!r)
+		return MSP_ERR_NOMEM;
+	r->fd = fd;
+	r->mem = mem;
+	r->memlen = memlen;
+	snprintf(r->name, sizeof r->name, "%s", name ? name : "input");
+	r->max_record = max_record ? max_record : MSP_DEFAULT_MAX_RECORD;
+	if (fd >= 0) {
+		r->buf = malloc(IOBLOCK);
+		if (!r->buf) {
+			free(r);
+			return MSP_ERR_NOMEM;
+		}
+		msp_fd_raise_pipe(fd);
+	}
+	*out = r;
+	return MSP_OK;
+}
+
+int msp_reader_open(msp_reader **out, int fd, const char *name, uint64_t max_record)
+{
+	if (fd < 0)
+		return MSP_ERR_INVAL;
+	return reader_init(out, fd, NULL, 0, name, max_record);
+}
+
+void msp_reader_close(msp_reader *r)
+{
+	if (!r)
+		return;
+	free(r->buf);
+	free(r->docbuf);
+	free(r);
+}
+
+const char *msp_reader_errmsg(const msp_reader *r) { return r->err; }
+uint64_t msp_reader_count(const msp_reader *r) { return r->nrecords; }
+uint64_t msp_reader_offset(const msp_reader *r) { return r->offset; }
+
+/*
+ * Copy exactly n bytes into dst (or skip them when dst is NULL).  Returns
+ * the number of bytes obtained (< n only at end of input) or -1 on a read
+ * error (errno saved).
+ */
+static ssize_t rd(msp_reader *r, void *dst, size_t n)
+{
+	uint8_t *d = dst;
+	size_t got = 0;
+	if (r->fd < 0) {
+		size_t avail = r->memlen - (size_t)r->offset;
+		size_t k = n < avail ? n : avail;
+		if (d)
+			memcpy(d, r->mem + r->offset, k);
+		r->offset += k;
+		return (ssize_t)k;
+	}
+	while (got < n) {
+		if (r->pos < r->len) {
+			size_t k = r->len - r->pos;
+			if (k > n - got)
+				k = n - got;
+			if (d)
+				memcpy(d + got, r->buf + r->pos, k);
+			r->pos += k;
+			got += k;
+			r->offset += k;
+			continue;
+		}
+		/* large remainders go straight into the destination */
+		if (d && n - got >= IOBLOCK) {
+			ssize_t k = read(r->fd, d + got, n - got);
+			if (k < 0) {
+				if (errno == EINTR)
+					continue;
+				r->io_errno = errno;
+				return -1;
+			}
+			if (k == 0)
+				break;
+			got += (size_t)k;
+			r->offset += (uint64_t)k;
+			continue;
+		}
+		ssize_t k = read(r->fd, r->buf, IOBLOCK);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			r->io_errno = errno;
+			return -1;
+		}
+		if (k == 0)
+			break;
+		r->pos = 0;
+		r->len = (size_t)k;
+	}
+	return (ssize_t)got;
+}
+
+static int fail(msp_reader *r, int code, uint64_t recno, uint64_t at, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+static int fail(msp_reader *r, int code, uint64_t recno, uint64_t at, const char *fmt, ...)
+{
+	char what[160];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	snprintf(r->err, sizeof r->err, "%s at record %llu (byte %llu)", what,
+	         (unsigned long long)recno, (unsigned long long)at);
+	return code;
+}
+
+/* What the first bytes of a non-mspipe input look like, for the message. */
+static const char *looks_like(const uint8_t *h, size_t n)
+{
+	if (n >= 8) {
+		int seq = 1;
+		for (int i = 0; i < 6; i++)
+			if (!((h[i] >= '0' && h[i] <= '9') || h[i] == ' ' || h[i] == '\0'))
+				seq = 0;
+		if (seq && strchr("DRQM", h[6]) && (h[7] == ' ' || h[7] == '\0'))
+			return " (it looks like miniSEED: index it with msindex and read it with msread)";
+	}
+	size_t i = 0;
+	while (i < n && (h[i] == ' ' || h[i] == '\n' || h[i] == '\t' || h[i] == '\r'))
+		i++;
+	if (i < n && (h[i] == '{' || h[i] == '['))
+		return " (it looks like JSON: documents go to msread, not to a record filter)";
+	if (n >= 4 && memcmp(h, "MSP", 3) == 0)
+		return " (an mspipe magic of an unknown kind)";
+	int text = n > 0;
+	for (size_t k = 0; k < n; k++)
+		if (h[k] < 0x09 || (h[k] > 0x0d && h[k] < 0x20) || h[k] == 0x7f)
+			text = 0;
+	if (text)
+		return " (it looks like text)";
+	return "";
+}
+
+static int grow_docbuf(msp_reader *r, size_t need)
+{
+	if (need <= r->docbuf_cap)
+		return MSP_OK;
+	uint8_t *p = realloc(r->docbuf, need);
+	if (!p)
+		return MSP_ERR_NOMEM;
+	r->docbuf = p;
+	r->docbuf_cap = need;
+	return MSP_OK;
+}
+
+/* Parse a BSON document of len bytes at p into *dst (replacing it). */
+static int take_doc(bson_t **dst, const uint8_t *p, uint32_t len, uint32_t *count)
+{
+	bson_t view;
+	size_t erroff;
+	if (len < 5 || !bson_init_static(&view, p, len) ||
+	    !bson_validate(&view, BSON_VALIDATE_NONE, &erroff))
+		return MSP_ERR_FORMAT;
+	bson_t *copy = bson_new_from_data(p, len);
+	if (!copy)
+		return MSP_ERR_NOMEM;
+	bson_destroy(*dst);
+	*dst = copy;
+	if (count) {
+		bson_iter_t it;
+		uint32_t n = 0;
+		if (bson_iter_init(&it, copy))
+			while (bson_iter_next(&it))
+				n++;
+		*count = n;
+	}
+	return MSP_OK;
+}
+
+int msp_reader_next(msp_reader *r, msp_record *rec)
+{
+	uint8_t h[MSP_HEADER_SIZE];
+	for (;;) {
+		uint64_t start = r->offset;
+		uint64_t recno = r->nrecords + 1;
+		ssize_t got = rd(r, h, 4);
+		if (got < 0)
+			return fail(r, MSP_ERR_IO, recno, start, "read error (%s)", strerror(r->io_errno));
+		if (got == 0) {
+			if (r->ended)
+				return MSP_EOF;
+			if (!r->saw_bytes)
+				return fail(r, MSP_ERR_NOEND, recno, start,
+				            "empty input, no end-of-stream mark (the producer wrote nothing)");
+			return fail(r, MSP_ERR_NOEND, recno, start,
+			            "input ends without an end-of-stream mark (the producer stopped early)");
+		}
+		r->saw_bytes = 1;
+		if (got < 4) {
+			if (memcmp(h, MAGIC_REC, (size_t)got) && memcmp(h, MAGIC_END, (size_t)got))
+				return fail(r, MSP_ERR_MAGIC, recno, start, "not an mspipe stream%s",
+				            looks_like(h, (size_t)got));
+			return fail(r, MSP_ERR_TRUNCATED, recno, start,
+			            "record cut short after %zd of %d header bytes", got, MSP_HEADER_SIZE);
+		}
+		if (memcmp(h, MAGIC_END, 4) == 0) {
+			got = rd(r, h + 4, MSP_ENDMARK_SIZE - 4);
+			if (got < 0)
+				return fail(r, MSP_ERR_IO, recno, start, "read error (%s)", strerror(r->io_errno));
+			if (got < MSP_ENDMARK_SIZE - 4)
+				return fail(r, MSP_ERR_TRUNCATED, recno, start, "end-of-stream mark cut short");
+			uint16_t ver = get_u16(h + 4);
+			if (ver != MSP_STREAM_VERSION)
+				return fail(r, MSP_ERR_VERSION, recno, start, "unsupported stream version %u", ver);
+			if (msp_crc32c(0, h, MSP_ENDMARK_SIZE - 4) != get_u32(h + MSP_ENDMARK_SIZE - 4))
+				return fail(r, MSP_ERR_CHECKSUM, recno, start, "checksum mismatch in end-of-stream mark");
+			uint64_t claimed = get_u64(h + 8);
+			if (claimed != r->since_mark)
+				return fail(r, MSP_ERR_FORMAT, recno, start,
+				            "end-of-stream mark counts %llu records but %llu preceded it (records lost or duplicated)",
+				            (unsigned long long)claimed, (unsigned long long)r->since_mark);
+			r->since_mark = 0;
+			r->ended = 1;
+			continue;
+		}
+		if (memcmp(h, MAGIC_REC, 4) != 0) {
+			/* read a few more bytes to say what the input looks like */
+			got = rd(r, h + 4, 12);
+			return fail(r, MSP_ERR_MAGIC, recno, start, "not an mspipe stream%s",
+			            looks_like(h, 4 + (got > 0 ? (size_t)got : 0)));
+		}
+		got = rd(r, h + 4, MSP_HEADER_SIZE - 4);
+		if (got < 0)
+			return fail(r, MSP_ERR_IO, recno, start, "read error (%s)", strerror(r->io_errno));
+		if (got < MSP_HEADER_SIZE - 4)
+			return fail(r, MSP_ERR_TRUNCATED, recno, start,
+			            "record cut short after %zd of %d header bytes", got + 4, MSP_HEADER_SIZE);
+		r->ended = 0;
+		uint16_t ver = get_u16(h + 4);
+		if (ver != MSP_STREAM_VERSION)
+			return fail(r, MSP_ERR_VERSION, recno, start, "unsupported stream version %u", ver);
+		if (msp_crc32c(0, h, 60) != get_u32(h + 60))
+			return fail(r, MSP_ERR_CHECKSUM, recno, start, "checksum mismatch in record header");
+		uint16_t kind = get_u16(h + 6);
+		uint32_t flags = get_u32(h + 8);
+		uint32_t meta_len = get_u32(h + 12);
+		uint64_t npts = get_u64(h + 40);
+		uint32_t elog_len = get_u32(h + 48);
+		uint32_t hist_len = get_u32(h + 52);
+		if (kind != MSP_TIMESERIES && kind != MSP_SEISMOGRAM)
+			return fail(r, MSP_ERR_FORMAT, recno, start, "unknown record kind %u", kind);
+		if (flags & ~(FLAG_LIVE | FLAG_UTC | FLAG_SHIFT))
+			return fail(r, MSP_ERR_FORMAT, recno, start, "unknown flags 0x%x", flags);
+		uint64_t docs = (uint64_t)meta_len + elog_len + hist_len;
+		uint64_t bound = r->max_record;
+		if (npts > bound / 8 / kind ||
+		    MSP_HEADER_SIZE + docs + npts * 8 * kind + 4 > bound)
+			return fail(r, MSP_ERR_TOOBIG, recno, start,
+			            "record of %llu samples and %llu document bytes exceeds the bound of %llu bytes",
+			            (unsigned long long)npts, (unsigned long long)docs, (unsigned long long)bound);
+		/* documents */
+		int rc = grow_docbuf(r, (size_t)docs);
+		if (rc)
+			return fail(r, rc, recno, start, "cannot allocate %llu bytes", (unsigned long long)docs);
+		got = rd(r, r->docbuf, (size_t)docs);
+		if (got < 0)
+			return fail(r, MSP_ERR_IO, recno, start, "read error (%s)", strerror(r->io_errno));
+		if ((uint64_t)got < docs)
+			return fail(r, MSP_ERR_TRUNCATED, recno, start, "record cut short inside its metadata");
+		uint32_t crc = msp_crc32c(0, r->docbuf, (size_t)docs);
+		/* samples */
+		rc = msp_record_resize(rec, kind, (size_t)npts);
+		if (rc)
+			return fail(r, rc, recno, start, "cannot allocate %llu samples", (unsigned long long)npts);
+		size_t nbytes = (size_t)npts * 8 * kind;
+		got = rd(r, rec->data, nbytes);
+		if (got < 0)
+			return fail(r, MSP_ERR_IO, recno, start, "read error (%s)", strerror(r->io_errno));
+		if ((size_t)got < nbytes)
+			return fail(r, MSP_ERR_TRUNCATED, recno, start,
+			            "record cut short inside its samples (%zd of %zu bytes)", got, nbytes);
+		crc = msp_crc32c(crc, rec->data, nbytes);
+		uint8_t tail[4];
+		got = rd(r, tail, 4);
+		if (got < 0)
+			return fail(r, MSP_ERR_IO, recno, start, "read error (%s)", strerror(r->io_errno));
+		if (got < 4)
+			return fail(r, MSP_ERR_TRUNCATED, recno, start, "record cut short before its checksum");
+		if (crc != get_u32(tail))
+			return fail(r, MSP_ERR_CHECKSUM, recno, start, "checksum mismatch in record payload");
+		if (HOST_BE)
+			swap_doubles(rec->data, (size_t)npts * kind);
+		if ((rc = take_doc(&rec->meta, r->docbuf, meta_len, NULL)) ||
+		    (rc = take_doc(&rec->elog, r->docbuf + meta_len, elog_len, &rec->nelog)) ||
+		    (rc = take_doc(&rec->history, r->docbuf + meta_len + elog_len, hist_len, &rec->nhistory)))
+			return fail(r, rc, recno, start, "malformed BSON document in record");
+		rec->live = (flags & FLAG_LIVE) != 0;
+		rec->tref = (flags & FLAG_UTC) ? MSP_TREF_UTC : MSP_TREF_RELATIVE;
+		rec->t0shift_valid = (flags & FLAG_SHIFT) != 0;
+		rec->t0 = get_f64(h + 16);
+		rec->dt = get_f64(h + 24);
+		rec->t0shift = get_f64(h + 32);
+		rec->history_dropped = get_u32(h + 56);
+		r->nrecords++;
+		r->since_mark++;
+		return MSP_OK;
+	}
+}
+
+int msp_record_decode(msp_record *rec, const uint8_t *buf, size_t len, size_t *used,
+                      uint64_t max_record)
+{
+	msp_reader *r;
+	int rc = reader_init(&r, -1, buf, len, "buffer", max_record);
+	if (rc)
+		return rc;
+	rc = msp_reader_next(r, rec);
+	if (used)
+		*used = (size_t)r->offset;
+	msp_reader_close(r);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ writer */
+
+struct msp_writer {
+	int fd;
+	char name[64];
+	uint8_t *buf;
+	size_t len;
+	uint64_t nrecords;  /* records since the last end mark */
+	uint64_t total;
+	int io_errno;
+	int failed;
+	char err[256];
+};
+
+int msp_writer_open(msp_writer **out, int fd, const char *name)
+{
+	msp_writer *w = calloc(1, sizeof *w);
+	if (!w)
+		return MSP_ERR_NOMEM;
+	w->buf = malloc(IOBLOCK);
+	if (!w->buf) {
+		free(w);
+		return MSP_ERR_NOMEM;
+	}
+	w->fd = fd;
+	snprintf(w->name, sizeof w->name, "%s", name ? name : "output");
+	msp_fd_raise_pipe(fd);
+	*out = w;
+	return MSP_OK;
+}
+
+const char *msp_writer_errmsg(const msp_writer *w) { return w->err; }
+int msp_writer_errno(const msp_writer *w) { return w->io_errno; }
+uint64_t msp_writer_count(const msp_writer *w) { return w->total; }
+
+static int write_all(msp_writer *w, const uint8_t *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t k = write(w->fd, p, n);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			w->io_errno = errno;
+			w->failed = 1;
+			snprintf(w->err, sizeof w->err, "write error (%s)", strerror(errno));
+			return MSP_ERR_IO;
+		}
+		p += k;
+		n -= (size_t)k;
+	}
+	return MSP_OK;
+}
+
+int msp_writer_flush(msp_writer *w)
+{
+	if (w->failed)
+		return MSP_ERR_IO;
+	int rc = write_all(w, w->buf, w->len);
+	w->len = 0;
+	return rc;
+}
+
+static int emit(msp_writer *w, const void *p, size_t n)
+{
+	const uint8_t *s = p;
+	if (w->len + n > IOBLOCK) {
+		int rc = msp_writer_flush(w);
+		if (rc)
+			return rc;
+		if (n >= IOBLOCK)
+			return write_all(w, s, n);
+	}
+	memcpy(w->buf + w->len, s, n);
+	w->len += n;
+	return MSP_OK;
+}
+
+static void make_header(uint8_t h[MSP_HEADER_SIZE], const msp_record *rec)
+{
+	uint32_t flags = (rec->live ? FLAG_LIVE : 0) | (rec->tref == MSP_TREF_UTC ? FLAG_UTC : 0) |
+	                 (rec->t0shift_valid ? FLAG_SHIFT : 0);
+	memcpy(h, MAGIC_REC, 4);
+	put_u16(h + 4, MSP_STREAM_VERSION);
+	put_u16(h + 6, (uint16_t)rec->kind);
+	put_u32(h + 8, flags);
+	put_u32(h + 12, rec->meta->len);
+	put_f64(h + 16, rec->t0);
+	put_f64(h + 24, rec->dt);
+	put_f64(h + 32, rec->t0shift);
+	put_u64(h + 40, rec->npts);
+	put_u32(h + 48, rec->elog->len);
+	put_u32(h + 52, rec->history->len);
+	put_u32(h + 56, rec->history_dropped);
+	put_u32(h + 60, msp_crc32c(0, h, 60));
+}
+
+int msp_writer_put(msp_writer *w, const msp_record *rec)
+{
+	uint8_t h[MSP_HEADER_SIZE], tail[4];
+	int rc;
+	if (w->failed)
+		return MSP_ERR_IO;
+	if (rec->kind != MSP_TIMESERIES && rec->kind != MSP_SEISMOGRAM)
+		return MSP_ERR_INVAL;
+	make_header(h, rec);
+	const uint8_t *m = bson_get_data(rec->meta), *e = bson_get_data(rec->elog),
+	              *hi = bson_get_data(rec->history);
+	size_t nbytes = msp_record_nsamples(rec) * 8;
+	uint32_t crc = msp_crc32c(0, m, rec->meta->len);
+	crc = msp_crc32c(crc, e, rec->elog->len);
+	crc = msp_crc32c(crc, hi, rec->history->len);
+	if ((rc = emit(w, h, sizeof h)) || (rc = emit(w, m, rec->meta->len)) ||
+	    (rc = emit(w, e, rec->elog->len)) || (rc = emit(w, hi, rec->history->len)))
+		return rc;
+	if (HOST_BE) {
+		/* convert in slices through the buffer */
+		for (size_t i = 0; i < msp_record_nsamples(rec); i++) {
+			uint8_t le[8];
+			put_f64(le, rec->data[i]);
+			crc = msp_crc32c(crc, le, 8);
+			if ((rc = emit(w, le, 8)))
+				return rc;
+		}
+	} else if (nbytes) {
+		crc = msp_crc32c(crc, rec->data, nbytes);
+		if ((rc = emit(w, rec->data, nbytes)))
+			return rc;
+	}
+	put_u32(tail, crc);
+	if ((rc = emit(w, tail, 4)))
+		return rc;
+	w->nrecords++;
+	w->total++;
+	return MSP_OK;
+}
+
+void msp_endmark_encode(uint8_t out[MSP_ENDMARK_SIZE], uint64_t nrecords)
+{
+	memset(out, 0, MSP_ENDMARK_SIZE);
+	memcpy(out, MAGIC_END, 4);
+	put_u16(out + 4, MSP_STREAM_VERSION);
+	put_u64(out + 8, nrecords);
+	put_u32(out + 20, msp_crc32c(0, out, 20));
+}
+
+int msp_writer_finish(msp_writer *w)
+{
+	uint8_t mark[MSP_ENDMARK_SIZE];
+	if (w->failed)
+		return MSP_ERR_IO;
+	msp_endmark_encode(mark, w->nrecords);
+	w->nrecords = 0;
+	int rc = emit(w, mark, sizeof mark);
+	if (rc)
+		return rc;
+	return msp_writer_flush(w);
+}
+
+void msp_writer_close(msp_writer *w)
+{
+	if (!w)
+		return;
+	free(w->buf);
+	free(w);
+}
+
+int msp_record_encode(const msp_record *rec, uint8_t **buf, size_t *len)
+{
+	uint8_t h[MSP_HEADER_SIZE];
+	size_t nbytes = msp_record_nsamples(rec) * 8;
+	if (rec->kind != MSP_TIMESERIES && rec->kind != MSP_SEISMOGRAM)
+		return MSP_ERR_INVAL;
+	size_t total = MSP_HEADER_SIZE + rec->meta->len + rec->elog->len + rec->history->len + nbytes + 4;
+	uint8_t *p = malloc(total);
+	if (!p)
+		return MSP_ERR_NOMEM;
+	make_header(h, rec);
+	size_t off = 0;
+	memcpy(p, h, sizeof h);
+	off += sizeof h;
+	memcpy(p + off, bson_get_data(rec->meta), rec->meta->len);
+	off += rec->meta->len;
+	memcpy(p + off, bson_get_data(rec->elog), rec->elog->len);
+	off += rec->elog->len;
+	memcpy(p + off, bson_get_data(rec->history), rec->history->len);
+	off += rec->history->len;
+	for (size_t i = 0; i < msp_record_nsamples(rec); i++)
+		put_f64(p + off + 8 * i, rec->data[i]);
+	uint32_t crc = msp_crc32c(0, p + MSP_HEADER_SIZE, total - MSP_HEADER_SIZE - 4);
+	off += nbytes;
+	put_u32(p + off, crc);
+	*buf = p;
+	*len = total;
+	return MSP_OK;
+}

@@ -1,0 +1,350 @@
+/*
+ * tool.c - the program template (see tool.h): option table, help, strict
+ * arguments, terminal refusal, checked I/O and messages.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "tool.h"
+#include "msp_parse.h"
+#include "msp_status.h"
+
+int mst_verbose;
+int mst_show_progress;
+
+static const mst_prog *prog;
+static char cmdline[1024];
+static char stdout_buf[1 << 16];
+
+enum { OPT_PROGRESS = 0x7f00 };
+
+static const mst_opt common_opts[] = {
+	{"verbose", 'v', NULL, "say more on stderr (repeat for more)"},
+	{"progress", OPT_PROGRESS, NULL, "show progress on stderr"},
+	{"help", 'h', NULL, "print this help on stdout and exit"},
+	{"version", 'V', NULL, "print the version on stdout and exit"},
+	{0},
+};
+
+const char *mst_name(void) { return prog ? prog->name : "mspipe"; }
+const char *mst_cmdline(void) { return cmdline; }
+
+void mst_init(const mst_prog *p, int argc, char **argv)
+{
+	prog = p;
+	size_t off = 0;
+	cmdline[0] = '\0';
+	for (int i = 1; i < argc && off < sizeof cmdline - 1; i++) {
+		int n = snprintf(cmdline + off, sizeof cmdline - off, "%s%s", i > 1 ? " " : "", argv[i]);
+		if (n < 0)
+			break;
+		off += (size_t)n;
+	}
+	if (off >= sizeof cmdline)
+		cmdline[sizeof cmdline - 1] = '\0';
+	setvbuf(stdout, stdout_buf, _IOFBF, sizeof stdout_buf);
+}
+
+static void vmsg(const char *fmt, va_list ap)
+{
+	fflush(stdout);
+	fprintf(stderr, "%s: ", mst_name());
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+noreturn void mst_usage(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg(fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "Try '%s --help' for more information.\n", mst_name());
+	exit(2);
+}
+
+noreturn void mst_fatal(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg(fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+void mst_warn(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg(fmt, ap);
+	va_end(ap);
+}
+
+void mst_info(int level, const char *fmt, ...)
+{
+	if (mst_verbose < level)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg(fmt, ap);
+	va_end(ap);
+}
+
+static void print_opts(const mst_opt *o)
+{
+	for (; o && o->name; o++) {
+		char left[64];
+		if (o->key > ' ' && o->key < 127)
+			snprintf(left, sizeof left, "-%c, --%s%s%s", o->key, o->name, o->arg ? " " : "",
+			         o->arg ? o->arg : "");
+		else
+			snprintf(left, sizeof left, "    --%s%s%s", o->name, o->arg ? " " : "",
+			         o->arg ? o->arg : "");
+		if (strlen(left) < 28)
+			printf("  %-28s %s\n", left, o->help);
+		else
+			printf("  %s\n  %-28s %s\n", left, "", o->help);
+	}
+}
+
+static void help(void)
+{
+	printf("Usage: %s %s\n%s\n", prog->name, prog->usage, prog->summary);
+	if (prog->description)
+		printf("\n%s\n", prog->description);
+	printf("\nOptions:\n");
+	print_opts(prog->opts);
+	print_opts(common_opts);
+	printf("\nExit status: 0 success, 1 data or I/O error, 2 usage error.\n");
+	printf("See %s(1) and mspipe(7).\n", prog->name);
+	mst_close_stdout();
+	exit(0);
+}
+
+int mst_getopt(int argc, char **argv, const char **arg)
+{
+	static struct option longopts[128];
+	static char shortopts[256];
+	static int built;
+	if (!built) {
+		size_t n = 0, s = 0;
+		shortopts[s++] = ':'; /* we report missing arguments ourselves */
+		const mst_opt *tables[2] = {prog->opts, common_opts};
+		for (int t = 0; t < 2; t++)
+			for (const mst_opt *o = tables[t]; o && o->name; o++) {
+				if (n >= sizeof longopts / sizeof longopts[0] - 1)
+					break;
+				longopts[n].name = o->name;
+				longopts[n].has_arg = o->arg ? required_argument : no_argument;
+				longopts[n].flag = NULL;
+				longopts[n].val = o->key;
+				n++;
+				if (o->key > ' ' && o->key < 127 && s < sizeof shortopts - 3) {
+					shortopts[s++] = (char)o->key;
+					if (o->arg)
+						shortopts[s++] = ':';
+				}
+			}
+		built = 1;
+	}
+	opterr = 0;
+	for (;;) {
+		int c = getopt_long(argc, argv, shortopts, longopts, NULL);
+		*arg = optarg;
+		switch (c) {
+		case 'h': help(); break;
+		case 'V':
+			printf("%s (mspipe %s, stream format %d)\n", prog->name, MSP_VERSION_STRING,
+			       MSP_STREAM_VERSION);
+			mst_close_stdout();
+			exit(0);
+		case 'v': mst_verbose++; continue;
+		case OPT_PROGRESS: mst_show_progress = 1; continue;
+		case ':':
+			if (optopt && optopt < 127 && optopt > ' ')
+				mst_usage("option -%c needs an argument", optopt);
+			mst_usage("option %s needs an argument", argv[optind - 1]);
+		case '?':
+			if (optopt && optopt < 127 && optopt > ' ')
+				mst_usage("unknown option -%c", optopt);
+			mst_usage("unknown option %s", argv[optind - 1]);
+		default: return c;
+		}
+	}
+}
+
+double mst_arg_double(const char *opt, const char *s)
+{
+	double v;
+	if (msp_parse_double(s, &v))
+		mst_usage("%s: \"%s\" is not a number", opt, s);
+	return v;
+}
+
+double mst_arg_double_range(const char *opt, const char *s, double lo, double hi)
+{
+	double v = mst_arg_double(opt, s);
+	if (v < lo || v > hi)
+		mst_usage("%s: %s is out of range [%g, %g]", opt, s, lo, hi);
+	return v;
+}
+
+int64_t mst_arg_int(const char *opt, const char *s, int64_t lo, int64_t hi)
+{
+	int64_t v;
+	int rc = msp_parse_int64(s, lo, hi, &v);
+	if (rc == MSP_ERR_RANGE)
+		mst_usage("%s: %s is out of range [%lld, %lld]", opt, s, (long long)lo, (long long)hi);
+	if (rc)
+		mst_usage("%s: \"%s\" is not an integer", opt, s);
+	return v;
+}
+
+double mst_arg_time(const char *opt, const char *s)
+{
+	double v;
+	if (msp_parse_time(s, &v))
+		mst_usage("%s: \"%s\" is not a time (ISO 8601 UTC or epoch seconds)", opt, s);
+	return v;
+}
+
+void mst_arg_double_list(const char *opt, const char *s, double *out, int n)
+{
+	if (msp_parse_double_list(s, out, n))
+		mst_usage("%s: \"%s\" is not a list of %d numbers separated by commas", opt, s, n);
+}
+
+msp_reader *mst_open_input(void)
+{
+	msp_reader *r;
+	if (isatty(STDIN_FILENO))
+		mst_usage("refusing to read binary records from a terminal (pipe or redirect them in)");
+	uint64_t bound = 0;
+	const char *env = getenv("MSPIPE_MAX_RECORD");
+	if (env && *env) {
+		int64_t v;
+		if (msp_parse_int64(env, 1024, INT64_MAX, &v))
+			mst_usage("MSPIPE_MAX_RECORD: \"%s\" is not a byte count of at least 1024", env);
+		bound = (uint64_t)v;
+	}
+	if (msp_reader_open(&r, STDIN_FILENO, "stdin", bound))
+		mst_fatal("out of memory");
+	return r;
+}
+
+msp_writer *mst_open_output(void)
+{
+	msp_writer *w;
+	if (isatty(STDOUT_FILENO))
+		mst_usage("refusing to write binary records to a terminal (pipe or redirect them)");
+	if (msp_writer_open(&w, STDOUT_FILENO, "stdout"))
+		mst_fatal("out of memory");
+	return w;
+}
+
+int mst_read(msp_reader *r, msp_record *rec)
+{
+	int rc = msp_reader_next(r, rec);
+	if (rc == MSP_OK)
+		return 1;
+	if (rc == MSP_EOF)
+		return 0;
+	mst_fatal("stdin: %s", msp_reader_errmsg(r));
+}
+
+static noreturn void write_failed(msp_writer *w)
+{
+	if (msp_writer_errno(w) == EPIPE) {
+		/* the reader went away (| head): end as SIGPIPE would, quietly */
+		signal(SIGPIPE, SIG_DFL);
+		raise(SIGPIPE);
+		exit(141);
+	}
+	mst_fatal("stdout: %s", msp_writer_errmsg(w));
+}
+
+void mst_write(msp_writer *w, const msp_record *rec)
+{
+	int rc = msp_writer_put(w, rec);
+	if (rc == MSP_ERR_INVAL)
+		mst_fatal("internal error: record of unknown kind %d", rec->kind);
+	if (rc)
+		write_failed(w);
+}
+
+void mst_finish_output(msp_writer *w)
+{
+	if (msp_writer_finish(w))
+		write_failed(w);
+	msp_writer_close(w);
+}
+
+void mst_close_input(msp_reader *r)
+{
+	msp_reader_close(r);
+}
+
+void mst_close_stdout(void)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		if (errno == EPIPE) {
+			signal(SIGPIPE, SIG_DFL);
+			raise(SIGPIPE);
+			exit(141);
+		}
+		mst_fatal("stdout: write error (%s)", strerror(errno));
+	}
+	if (fclose(stdout) != 0 && errno != EBADF)
+		mst_fatal("stdout: write error (%s)", strerror(errno));
+}
+
+void mst_history(msp_record *rec)
+{
+	if (msp_record_add_history(rec, mst_name(), cmdline))
+		mst_fatal("out of memory");
+}
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static double progress_t0, progress_last;
+
+void mst_progress(uint64_t n)
+{
+	if (!mst_show_progress)
+		return;
+	double t = now();
+	if (progress_t0 == 0.0)
+		progress_t0 = progress_last = t;
+	if (t - progress_last < 1.0)
+		return;
+	progress_last = t;
+	fprintf(stderr, "\r%s: %llu records, %.0f records/s", mst_name(), (unsigned long long)n,
+	        n / (t - progress_t0));
+}
+
+void mst_progress_done(uint64_t n)
+{
+	if (!mst_show_progress)
+		return;
+	double t = now();
+	double el = progress_t0 > 0 ? t - progress_t0 : 0.0;
+	fprintf(stderr, "\r%s: %llu records in %.1f s\n", mst_name(), (unsigned long long)n, el);
+}
+
+msp_record *mst_record_new(void)
+{
+	msp_record *rec = msp_record_new();
+	if (!rec)
+		mst_fatal("out of memory");
+	return rec;
+}

@@ -1,0 +1,77 @@
+/*
+ * mscat - join record streams into one, validating every record on the way
+ * (magic, version, checksums, end marks).  With no FILE, or FILE "-", reads
+ * stdin.  The output has one end mark, so it reads as one producer's stream.
+ *
+ *   records from files or stdin -> one record stream on stdout
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+#include "tool.h"
+
+enum { OPT_COUNT = 'c' };
+
+static const mst_opt opts[] = {
+	{"count", OPT_COUNT, NULL, "print the number of records to stderr at the end"},
+	{0},
+};
+
+static const mst_prog prog = {
+	.name = "mscat",
+	.usage = "[OPTIONS] [FILE...] > RECORDS",
+	.summary = "Join record streams into one, checking every record.",
+	.description = "Each FILE (or stdin for - or no FILE) must be a complete stream with its\n"
+	               "end-of-stream marks; a broken input stops mscat with status 1.",
+	.opts = opts,
+	.records_in = 1,
+	.records_out = 1,
+};
+
+int main(int argc, char **argv)
+{
+	const char *arg;
+	int c, count = 0;
+	mst_init(&prog, argc, argv);
+	while ((c = mst_getopt(argc, argv, &arg)) != -1)
+		if (c == OPT_COUNT)
+			count = 1;
+
+	msp_writer *out = mst_open_output();
+	msp_record *rec = mst_record_new();
+	uint64_t n = 0;
+	int nfiles = argc - optind;
+	for (int i = 0; i < (nfiles ? nfiles : 1); i++) {
+		const char *path = nfiles ? argv[optind + i] : "-";
+		msp_reader *in;
+		if (strcmp(path, "-") == 0) {
+			in = mst_open_input();
+			while (mst_read(in, rec)) {
+				mst_write(out, rec);
+				mst_progress(++n);
+			}
+		} else {
+			int fd = open(path, O_RDONLY);
+			if (fd < 0)
+				mst_fatal("%s: %s", path, strerror(errno));
+			if (msp_reader_open(&in, fd, path, 0))
+				mst_fatal("out of memory");
+			int rc;
+			while ((rc = msp_reader_next(in, rec)) == MSP_OK) {
+				mst_write(out, rec);
+				mst_progress(++n);
+			}
+			if (rc != MSP_EOF)
+				mst_fatal("%s: %s", path, msp_reader_errmsg(in));
+			close(fd);
+		}
+		msp_reader_close(in);
+	}
+	mst_finish_output(out);
+	mst_progress_done(n);
+	if (count)
+		mst_warn("%llu records", (unsigned long long)n);
+	msp_record_free(rec);
+	return 0;
+}
