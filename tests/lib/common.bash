@@ -1,0 +1,33 @@
+# common.bash - shared set-up for the bats tests (load it with: load lib/common).
+# MSPIPE_BIN points at the binaries under test (make sets it; default ./bin).
+# DATA is ../shared/data; tests that need it call need_data, which skips
+# (saying why) in a clone without it.
+set -u
+REPO="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
+MSPIPE_BIN="${MSPIPE_BIN:-$REPO/bin}"
+PATH="$MSPIPE_BIN:$PATH"
+DATA="${MSPIPE_DATA:-$REPO/../shared/data}"
+PY=/usr/bin/python3
+export LC_ALL=C PATH
+
+setup() {
+	TMP="$(mktemp -d "${BATS_TMPDIR:-/tmp}/mspipe.XXXXXX")"
+	export MSPIPE_DB="$TMP/test.db"
+}
+
+teardown() {
+	rm -rf "$TMP"
+}
+
+need_data() {
+	[ -d "$DATA/waveforms" ] || skip "no ../shared/data beside the repository (real-data test)"
+}
+
+# A server-backed test that cannot run: skip, or fail when CI requires servers.
+skip_or_fail() {
+	if [ "${MSPIPE_REQUIRE_SERVERS:-0}" = 1 ]; then
+		echo "required: $*" >&2
+		return 1
+	fi
+	skip "$*"
+}
