@@ -1,0 +1,47 @@
+/*
+ * msp_taup.h - travel times in a 1-D Earth model (iasp91; ak135) by tau-p
+ * integration through the published velocity model, and geodesy on the
+ * WGS84 ellipsoid.  Implemented in lib/taup.c and lib/geo.c.
+ */
+#ifndef MSP_TAUP_H
+#define MSP_TAUP_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct msp_earth msp_earth;
+
+typedef struct msp_arrival {
+	char phase[16];   /* "P", "Pdiff", "pP", "S", ... */
+	double time;      /* travel time, s */
+	double rayp;      /* ray parameter, s/deg */
+	double takeoff;   /* take-off angle at the source, deg from down */
+	double incident;  /* incidence angle at the receiver, deg from down */
+} msp_arrival;
+
+/* Open a model by name: "iasp91" (always) or "ak135". */
+int msp_earth_open(msp_earth **out, const char *model);
+void msp_earth_close(msp_earth *m);
+
+/* All arrivals of the comma-separated phases ("P,S,pP") at a source depth and
+ * epicentral distance, sorted by time.  *n gets the count (<= max). */
+int msp_earth_arrivals(msp_earth *m, double depth_km, double dist_deg, const char *phases,
+                       msp_arrival *out, int max, int *n);
+/* The first arrival among the P family ("P": P, Pdiff, PKP...) or the S family ("S").
+ * MSP_ERR_NOTFOUND when there is none (e.g. the core shadow for direct P only). */
+int msp_earth_first(msp_earth *m, double depth_km, double dist_deg, const char *family,
+                    msp_arrival *out);
+
+/* Geodesic inverse problem on WGS84 (as ObsPy's gps2dist_azimuth): distance in
+ * metres, azimuth from point 1 to 2 and back-azimuth from 2 to 1, degrees
+ * clockwise from north in [0, 360). */
+int msp_geo_inverse(double lat1, double lon1, double lat2, double lon2, double *dist_m,
+                    double *az12, double *az21);
+/* Epicentral distance in degrees on a sphere (as ObsPy's locations2degrees). */
+double msp_geo_delta_deg(double lat1, double lon1, double lat2, double lon2);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
