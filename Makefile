@@ -19,6 +19,15 @@ CC        ?= cc
 CFLAGS    ?= -O2 -g
 PKGS      := libmongoc-1.0 libbson-1.0 libxml-2.0 cairo fftw3 sqlite3 mseed
 
+# Quiet by default; V=1 shows the commands.
+ifeq ($(V),1)
+Q :=
+say = @true
+else
+Q := @
+say = @echo "  $(1) $(2)"
+endif
+
 ifeq ($(SANITIZE),1)
 B        := build-san
 BIN      := build-san/bin
@@ -49,34 +58,43 @@ BATS      := $(sort $(wildcard tests/*.bats))
 LIBA      := $(B)/libmspipe.a
 LIBSO     := $(B)/libmspipe.so.0
 
+.SECONDARY:
 .PHONY: all deps check test unit bats demo bench fuzz install clean man-check
 all: $(LIBA) $(LIBSO) $(TOOLS)
 
 $(B)/lib/%.o: lib/%.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+	$(call say,CC,$<)
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 $(B)/common/%.o: tools/common/%.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+	$(call say,CC,$<)
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 $(B)/tools/%.o: tools/%.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+	$(call say,CC,$<)
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 $(B)/tests/%.o: tests/unit/%.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Itests/unit -MMD -MP -c -o $@ $<
+	$(call say,CC,$<)
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -MMD -MP -c -o $@ $<
 
 $(LIBA): $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	$(call say,AR,$@)
+	$(Q)ar rcs $@ $^
 $(LIBSO): $(LIB_OBJ)
-	$(CC) -shared -Wl,-soname,libmspipe.so.0 $(ALL_LDFLAGS) -o $@ $^ $(LIBS_ALL)
+	$(call say,LD,$@)
+	$(Q)$(CC) -shared -Wl,-soname,libmspipe.so.0 $(ALL_LDFLAGS) -o $@ $^ $(LIBS_ALL)
 
 $(BIN)/%: $(B)/tools/%.o $(COMMON_OBJ) $(LIBA)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $< $(COMMON_OBJ) $(LIBA) $(LIBS_ALL)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(COMMON_OBJ) $(LIBA) $(LIBS_ALL)
 
 $(B)/tests/test_%: $(B)/tests/test_%.o $(LIBA)
-	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBA) $(LIBS_ALL)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBA) $(LIBS_ALL)
 
 -include $(wildcard $(B)/*/*.d)
 
