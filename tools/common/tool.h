@@ -46,6 +46,13 @@ typedef struct mst_prog {
 extern int mst_verbose;      /* count of -v */
 extern int mst_show_progress;/* --progress */
 
+/* libmseed 2.x has its own mst_init(MSTrace *); a tool's mst_init would be
+ * exported from the executable and interpose libmseed's, so every libmseed
+ * call that makes a trace (mst_init, ms_readtraces, mst_addmsrtogroup) would
+ * run the template's function instead.  The macro gives ours another symbol
+ * while tools keep writing mst_init(&prog, argc, argv). */
+#define mst_init mst_tool_init
+
 /* Start: remember the program, the arguments (for history) and set up stdout. */
 void mst_init(const mst_prog *prog, int argc, char **argv);
 /* Next option: its key, with *arg set for options that take one; -1 when done
