@@ -1,0 +1,82 @@
+#!/usr/bin/env bats
+# mscat: joins streams into one, byte-exact for valid input; every broken case.
+load lib/common
+load lib/broken
+
+@test "mscat --help on stdout and exit 0; --version" {
+	run mscat --help
+	[ "$status" -eq 0 ] && [[ "${lines[0]}" == "Usage: mscat "* ]]
+	run mscat --version
+	[ "$status" -eq 0 ] && [[ "$output" == "mscat (mspipe "* ]]
+}
+
+@test "mscat: a valid stream passes through byte for byte" {
+	mssynth --stream --count 5 --npts 300 --kill-every 2 > "$TMP/a"
+	mscat < "$TMP/a" > "$TMP/b"
+	cmp "$TMP/a" "$TMP/b"
+	$PY "$REPO/tests/lib/mspstream.py" golden "$TMP/g"
+	mscat < "$TMP/g" > "$TMP/g2"
+	cmp "$TMP/g" "$TMP/g2"
+}
+
+@test "mscat: files and stdin join into one stream with one end mark" {
+	mssynth --stream --count 2 --npts 10 --seed 1 > "$TMP/a"
+	mssynth --stream --count 3 --npts 10 --seed 2 > "$TMP/b"
+	mscat "$TMP/a" - "$TMP/b" < "$TMP/b" > "$TMP/c"
+	run $PY "$REPO/tests/lib/mspstream.py" frames "$TMP/c"
+	[ "${#lines[@]}" -eq 9 ]
+	[[ "${lines[8]}" == "end "* ]]
+	[ "$(grep -c '^end' <<< "$output")" = 1 ]
+	run sh -c "msinfo < '$TMP/c' | jq -c .metadata.synth_seed | tr '\n' ' '"
+	[ "$output" = "1 1 2 2 2 2 2 2 " ]
+	# concatenated input on stdin (several end marks) reads as one stream
+	run sh -c "cat '$TMP/a' '$TMP/b' | mscat --count | msinfo | wc -l"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "mscat: 5 records" ] && [ "${lines[1]}" = 5 ]
+}
+
+@test "mscat: a missing or broken file is exit 1 naming the file" {
+	run mscat "$TMP/nonexistent"
+	[ "$status" -eq 1 ] && [ "$output" = "mscat: $TMP/nonexistent: No such file or directory" ]
+	broken_input payload
+	run sh -c "mscat '$TMP/broken.in' > /dev/null"
+	[ "$status" -eq 1 ] && [ "$output" = "mscat: $TMP/broken.in: $BROKEN_WHAT" ]
+}
+
+@test "mscat: usage errors exit 2" {
+	run mscat --bogus
+	[ "$status" -eq 2 ] && [ "${lines[0]}" = "mscat: unknown option --bogus" ]
+	run mscat --count=3
+	[ "$status" -eq 2 ]
+}
+
+@test "mscat: refuses terminals for records in and out" {
+	mssynth --stream --count 1 --npts 10 > "$TMP/a"
+	run script -qec "mscat < '$TMP/a'" /dev/null
+	[ "$status" -eq 2 ] && [[ "$output" == *"mscat: refusing to write binary records to a terminal"* ]]
+	run script -qec "mscat > /dev/null" /dev/null
+	[ "$status" -eq 2 ] && [[ "$output" == *"mscat: refusing to read binary records from a terminal"* ]]
+}
+
+@test "mscat: a write error on stdout is exit 1 with a message" {
+	mssynth --stream --count 3 --npts 10 > "$TMP/a"
+	run sh -c "mscat < '$TMP/a' > /dev/full"
+	[ "$status" -eq 1 ] && [ "$output" = "mscat: stdout: write error (No space left on device)" ]
+}
+
+@test "mscat | head -c ends quietly" {
+	mssynth --stream --count 2000 --npts 1000 > "$TMP/a"
+	run sh -c "mscat < '$TMP/a' 2>'$TMP/err' | head -c 100 >/dev/null"
+	[ "$status" -eq 0 ] && [ ! -s "$TMP/err" ]
+}
+
+@test "mscat: cut inside a record" { expect_broken cut mscat; }
+@test "mscat: end of input without the end mark" { expect_broken noend mscat; }
+@test "mscat: empty input" { expect_broken empty mscat; }
+@test "mscat: miniSEED is not a record stream (and says so)" { expect_broken miniseed mscat; }
+@test "mscat: JSON is not a record stream (and says so)" { expect_broken json mscat; }
+@test "mscat: unknown format version" { expect_broken version mscat; }
+@test "mscat: header checksum mismatch" { expect_broken header mscat; }
+@test "mscat: payload checksum mismatch" { expect_broken payload mscat; }
+@test "mscat: absurd length (MSPIPE_MAX_RECORD)" { expect_broken toobig mscat; }
+@test "mscat: a record lost between end marks" { expect_broken lost mscat; }
