@@ -1,0 +1,75 @@
+/*
+ * msp_mseed_read.h - turn the bytes of one wf_miniseed segment (foff..foff+nbytes
+ * of a miniSEED file) into one TimeSeries, with MsPASS's reading rules, and
+ * write a TimeSeries as miniSEED.
+ *
+ * Decoding walks the buffer record by record, checks each raw record before
+ * libmseed unpacks it (Debian's libmseed 2.19.8 reads past its buffer on some
+ * corrupt records), unpacks Steim1, Steim2, int16, int32, float32 and float64
+ * in either byte order, and lays the samples on one regular grid that starts
+ * at the first record: a gap between records is an interval on the grid with
+ * no sample, filled by the gap policy.  Any libmseed diagnostic while a record
+ * is unpacked (a Steim integrity failure, for one) makes the record corrupt.
+ */
+#ifndef MSP_MSEED_READ_H
+#define MSP_MSEED_READ_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "msp_record.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum msp_gap_policy {
+	MSP_GAPS_ZERO = 0,        /* MsPASS's default: fill with 0 (Stream.merge fill_value=0) */
+	MSP_GAPS_INTERPOLATE = 1, /* straight line between the samples beside the gap */
+	MSP_GAPS_KILL = 2         /* a segment with a gap is an error */
+};
+
+typedef struct msp_mseed_opts {
+	int gaps;                 /* enum msp_gap_policy */
+	double rate_tolerance;    /* relative; records whose rate differs more are an error (1e-4) */
+} msp_mseed_opts;
+
+/* What the decoder saw, for messages and checks. */
+typedef struct msp_mseed_info {
+	size_t nrecords;          /* miniSEED records decoded */
+	size_t ngaps;             /* gaps found (also posted as "gaps") */
+	size_t noverlaps;         /* records that overlapped what came before */
+	char net[11], sta[11], loc[11], chan[11];
+	int encoding;             /* of the first record */
+} msp_mseed_info;
+
+/* Decode buf[0..len) into rec as a live UTC TimeSeries: t0 (exact to the
+ * microsecond), dt, npts on the grid (gap positions included), samples, and
+ * metadata net, sta, loc (if not empty), chan, has_gap and, with gaps, "gaps"
+ * = [{starttime, endtime}, ...] (time of the last sample before and the first
+ * sample after each gap, as ObsPy's get_gaps reports them).  A gap or overlap
+ * also adds a Complaint to rec's elog.  Returns MSP_OK, or MSP_ERR_DATA with a
+ * message in err (corrupt record, several channels, rate change, gap with
+ * MSP_GAPS_KILL, nothing to decode) and rec left unchanged except its elog;
+ * MSP_ERR_NOMEM.  The record's existing metadata is kept; the keys above are set. */
+int msp_mseed_decode(const uint8_t *buf, size_t len, const msp_mseed_opts *opts,
+                     msp_record *rec, msp_mseed_info *info, char *err, size_t errlen);
+
+/* Check one raw record of reclen bytes (as ms_detect found it) before
+ * libmseed unpacks it: header, blockette chain inside the record, a known
+ * encoding other than ASCII, data offset inside the record, and samples that
+ * fit in the bytes after it.  MSP_OK or MSP_ERR_DATA with a message. */
+int msp_mseed_raw_check(const uint8_t *rec, size_t reclen, char *err, size_t errlen);
+
+/* Write rec (a TimeSeries) as miniSEED records of reclen bytes to a malloc'd
+ * buffer: Steim2 when every sample is an integer within Steim2's range,
+ * float64 otherwise.  net/sta/loc/chan come from the metadata (absent: empty,
+ * "XX" for net, "STA" for sta, "BHZ" for chan is NOT assumed: a missing sta or
+ * chan is MSP_ERR_NOTFOUND).  The start time is rounded to the microsecond,
+ * miniSEED's resolution. *encoding receives the encoding used. */
+int msp_mseed_encode(const msp_record *rec, int reclen, uint8_t **out, size_t *outlen,
+                     int *encoding, char *err, size_t errlen);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

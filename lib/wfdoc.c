@@ -1,0 +1,555 @@
+/*
+ * wfdoc.c - MsPASS wf documents <-> records (see msp_wfdoc.h): the reading
+ * rules of Database.read_data and the document save_data writes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "msp_wfdoc.h"
+#include "msp_meta.h"
+#include "msp_status.h"
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	if (!err || !errlen)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- the file cache ---- */
+
+void msp_filecache_init(msp_filecache *fc)
+{
+	memset(fc, 0, sizeof *fc);
+	fc->fd = -1;
+}
+
+void msp_filecache_close(msp_filecache *fc)
+{
+	if (fc->fd >= 0)
+		close(fc->fd);
+	free(fc->path);
+	free(fc->buf);
+	uint64_t opens = fc->opens;
+	msp_filecache_init(fc);
+	fc->opens = opens;
+}
+
+int msp_filecache_read(msp_filecache *fc, const char *dir, const char *dfile, int64_t foff,
+                       int64_t nbytes, const uint8_t **out, char *err, size_t errlen)
+{
+	char path[4096];
+	int n = dir && *dir ? snprintf(path, sizeof path, "%s/%s", dir, dfile)
+	                    : snprintf(path, sizeof path, "%s", dfile);
+	if (n < 0 || (size_t)n >= sizeof path) {
+		seterr(err, errlen, "path too long");
+		return MSP_ERR_INVAL;
+	}
+	if (foff < 0 || nbytes < 0 || nbytes > ((int64_t)1 << 34)) {
+		seterr(err, errlen, "%s: bad foff %lld or nbytes %lld", path, (long long)foff,
+		       (long long)nbytes);
+		return MSP_ERR_RANGE;
+	}
+	if (!fc->path || strcmp(fc->path, path) != 0) {
+		if (fc->fd >= 0)
+			close(fc->fd);
+		free(fc->path);
+		fc->path = NULL;
+		fc->fd = open(path, O_RDONLY | O_CLOEXEC);
+		fc->opens++;
+		if (fc->fd < 0) {
+			int e = errno;
+			seterr(err, errlen, "%s: %s", path, strerror(e));
+			return e == ENOENT ? MSP_ERR_NOTFOUND : MSP_ERR_IO;
+		}
+		fc->path = strdup(path);
+		if (!fc->path) {
+			close(fc->fd);
+			fc->fd = -1;
+			return MSP_ERR_NOMEM;
+		}
+	}
+	if ((size_t)nbytes > fc->cap) {
+		uint8_t *p = realloc(fc->buf, (size_t)nbytes);
+		if (!p)
+			return MSP_ERR_NOMEM;
+		fc->buf = p;
+		fc->cap = (size_t)nbytes;
+	}
+	size_t got = 0;
+	while (got < (size_t)nbytes) {
+		ssize_t r = pread(fc->fd, fc->buf + got, (size_t)nbytes - got, (off_t)(foff + (int64_t)got));
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			seterr(err, errlen, "%s: read at byte %lld: %s", path, (long long)foff,
+			       strerror(errno));
+			return MSP_ERR_IO;
+		}
+		if (r == 0) {
+			seterr(err, errlen, "%s: %lld bytes at byte %lld asked, file ends after %zu",
+			       path, (long long)nbytes, (long long)foff, got);
+			return MSP_ERR_TRUNCATED;
+		}
+		got += (size_t)r;
+	}
+	*out = fc->buf;
+	return MSP_OK;
+}
+
+/* ---- reading ---- */
+
+const char *msp_wf_infer_collection(const bson_t *doc)
+{
+	const char *fmt;
+	if (msp_meta_get_string(doc, "format", &fmt) == MSP_OK && strcmp(fmt, "mseed") == 0)
+		return "wf_miniseed";
+	if (msp_meta_has(doc, "tmatrix"))
+		return "wf_Seismogram";
+	return "wf_TimeSeries";
+}
+
+int msp_wf_doc_to_record(const bson_t *doc, const char *coll, msp_record *rec, char *err,
+                         size_t errlen)
+{
+	msp_record_clear(rec);
+	bson_iter_t it;
+	char key[160];
+	if (bson_iter_init(&it, doc))
+		while (bson_iter_next(&it)) {
+			if (strcmp(bson_iter_key(&it), "_id") == 0) {
+				snprintf(key, sizeof key, "%s_id", coll);
+				const bson_value_t *v = bson_iter_value(&it);
+				msp_meta_remove(rec->meta, key);
+				if (msp_meta_set_value(rec->meta, key, v))
+					return MSP_ERR_NOMEM;
+				continue;
+			}
+			/* a stale <coll>_id from an earlier step is replaced above */
+			snprintf(key, sizeof key, "%s_id", coll);
+			if (strcmp(bson_iter_key(&it), key) == 0 || strcmp(bson_iter_key(&it), MSP_PARENT_KEY) == 0)
+				continue;
+			if (!bson_append_iter(rec->meta, NULL, 0, &it))
+				return MSP_ERR_NOMEM;
+		}
+	if (msp_meta_set_string(rec->meta, MSP_PARENT_KEY, coll))
+		return MSP_ERR_NOMEM;
+	rec->kind = strcmp(coll, "wf_Seismogram") == 0 ? MSP_SEISMOGRAM : MSP_TIMESERIES;
+	rec->live = 1;
+	double t0, dt, rate;
+	if (msp_meta_get_double(doc, "starttime", &t0) || !isfinite(t0)) {
+		seterr(err, errlen, "no usable starttime in the document");
+		return MSP_ERR_DATA;
+	}
+	if (msp_meta_get_double(doc, "delta", &dt) == MSP_OK && dt > 0 && isfinite(dt)) {
+		/* delta is the canonical key */
+	} else if (msp_meta_get_double(doc, "sampling_rate", &rate) == MSP_OK && rate > 0 &&
+	           isfinite(rate)) {
+		dt = 1.0 / rate;
+	} else {
+		seterr(err, errlen, "no usable delta or sampling_rate in the document");
+		return MSP_ERR_DATA;
+	}
+	int64_t npts = 0;
+	if (msp_meta_get_int64(doc, "npts", &npts) || npts < 0)
+		npts = 0;
+	rec->t0 = t0;
+	rec->dt = dt;
+	const char *ts = NULL;
+	msp_meta_get_string(doc, "time_standard", &ts);
+	double shift;
+	int has_shift = msp_meta_get_double(doc, "starttime_shift", &shift) == MSP_OK;
+	if (strcmp(coll, "wf_miniseed") == 0 || (ts && strcmp(ts, "UTC") == 0)) {
+		rec->tref = MSP_TREF_UTC;
+	} else if (ts && strcmp(ts, "Relative") == 0) {
+		rec->tref = MSP_TREF_RELATIVE;
+		if (has_shift) {
+			rec->t0shift = shift;
+			rec->t0shift_valid = 1;
+		}
+	} else if (!ts && !has_shift) {
+		/* MsPASS leaves such a datum Relative (its issue #372); a saved
+		 * document without a shift has absolute times, so it is UTC. */
+		rec->tref = MSP_TREF_UTC;
+		msp_record_log(rec, "msread", MSP_SEV_COMPLAINT,
+		               "time_standard absent; taken as UTC (MsPASS would take Relative)");
+	} else {
+		rec->tref = MSP_TREF_RELATIVE;
+		if (has_shift) {
+			rec->t0shift = shift;
+			rec->t0shift_valid = 1;
+		}
+		msp_record_log(rec, "msread", MSP_SEV_COMPLAINT,
+		               "time_standard \"%s\" unknown; taken as Relative", ts ? ts : "");
+	}
+	if (msp_record_resize(rec, rec->kind, (size_t)npts))
+		return MSP_ERR_NOMEM;
+	msp_record_zero(rec);
+	return MSP_OK;
+}
+
+void msp_interleave3(const double *blocked, size_t npts, double *inter)
+{
+	for (size_t i = 0; i < npts; i++) {
+		inter[3 * i] = blocked[i];
+		inter[3 * i + 1] = blocked[npts + i];
+		inter[3 * i + 2] = blocked[2 * npts + i];
+	}
+}
+
+void msp_deinterleave3(const double *inter, size_t npts, double *blocked)
+{
+	for (size_t i = 0; i < npts; i++) {
+		blocked[i] = inter[3 * i];
+		blocked[npts + i] = inter[3 * i + 1];
+		blocked[2 * npts + i] = inter[3 * i + 2];
+	}
+}
+
+static void abort_record(msp_record *rec, const char *alg, const char *msg)
+{
+	msp_record_kill(rec, alg, "%s", msg);
+	/* MsPASS's abortions carry no samples */
+	rec->npts = 0;
+	msp_meta_set_bool(rec->meta, "is_abortion", 1);
+}
+
+/* MsPASS's checks of the decoded segment against its document: npts, t0
+ * and dt mismatches are Complaints (the reader's values win); an endtime
+ * that differs by more than dt/2 kills. */
+static void check_against_doc(const bson_t *doc, msp_record *rec, const char *alg)
+{
+	int64_t npts;
+	double t0, dt, rate, endtime;
+	if (msp_meta_get_int64(doc, "npts", &npts) == MSP_OK && (size_t)npts != rec->npts)
+		msp_record_log(rec, alg, MSP_SEV_COMPLAINT,
+		               "document npts %lld, data hold %zu; using %zu", (long long)npts,
+		               rec->npts, rec->npts);
+	if (msp_meta_get_double(doc, "starttime", &t0) == MSP_OK && fabs(t0 - rec->t0) > 5e-7)
+		msp_record_log(rec, alg, MSP_SEV_COMPLAINT,
+		               "document starttime %.6f, data start %.6f; using the data's", t0, rec->t0);
+	int have_dt = msp_meta_get_double(doc, "delta", &dt) == MSP_OK;
+	if (!have_dt && msp_meta_get_double(doc, "sampling_rate", &rate) == MSP_OK && rate > 0) {
+		dt = 1.0 / rate;
+		have_dt = 1;
+	}
+	if (have_dt && fabs(dt - rec->dt) > 1e-4 * rec->dt)
+		msp_record_log(rec, alg, MSP_SEV_COMPLAINT,
+		               "document delta %g, data %g; using the data's", dt, rec->dt);
+	if (msp_meta_get_double(doc, "endtime", &endtime) == MSP_OK &&
+	    fabs(endtime - msp_record_endtime(rec)) > 0.5 * rec->dt) {
+		char msg[200];
+		snprintf(msg, sizeof msg, "document endtime %.6f, data end %.6f: more than dt/2 apart",
+		         endtime, msp_record_endtime(rec));
+		abort_record(rec, alg, msg);
+	}
+	msp_meta_set_double(rec->meta, "starttime", rec->t0);
+	msp_meta_set_double(rec->meta, "delta", rec->dt);
+	msp_meta_set_double(rec->meta, "sampling_rate", 1.0 / rec->dt);
+	if (rec->live) {
+		msp_meta_set_int64(rec->meta, "npts", (int64_t)rec->npts);
+		msp_meta_set_double(rec->meta, "endtime", msp_record_endtime(rec));
+	}
+}
+
+int msp_wf_load_samples(msp_wf_reader *r, const bson_t *doc, msp_record *rec)
+{
+	const char *alg = r->algorithm ? r->algorithm : "msread";
+	char err[512];
+	const char *mode = "file", *fmt = NULL, *dir = "", *dfile = NULL;
+	msp_meta_get_string(doc, "storage_mode", &mode);
+	msp_meta_get_string(doc, "format", &fmt);
+	if (strcmp(mode, "gridfs") == 0) {
+		bson_iter_t it;
+		if (!bson_iter_init_find(&it, doc, "gridfs_id")) {
+			abort_record(rec, alg, "storage_mode gridfs without gridfs_id");
+			return MSP_OK;
+		}
+		if (!r->gridfs) {
+			abort_record(rec, alg, "storage_mode gridfs needs a MongoDB database (--db mongodb://...)");
+			return MSP_OK;
+		}
+		uint8_t *buf = NULL;
+		size_t len = 0;
+		int rc = r->gridfs(r->gridfs_ctx, bson_iter_value(&it), &buf, &len, err, sizeof err);
+		if (rc == MSP_ERR_NOMEM)
+			return rc;
+		if (rc) {
+			abort_record(rec, alg, err);
+			return MSP_OK;
+		}
+		/* GridFS holds C-order bytes: component-blocked for Seismograms */
+		size_t want = rec->npts * (size_t)rec->kind * sizeof(double);
+		if (len != want) {
+			snprintf(err, sizeof err, "gridfs object has %zu bytes, npts %zu needs %zu", len,
+			         rec->npts, want);
+			free(buf);
+			abort_record(rec, alg, err);
+			return MSP_OK;
+		}
+		memcpy(rec->data, buf, len);
+		free(buf);
+		return MSP_OK;
+	}
+	if (strcmp(mode, "file") != 0) {
+		snprintf(err, sizeof err, "storage_mode \"%s\" is not supported", mode);
+		abort_record(rec, alg, err);
+		return MSP_OK;
+	}
+	msp_meta_get_string(doc, "dir", &dir);
+	if (msp_meta_get_string(doc, "dfile", &dfile)) {
+		abort_record(rec, alg, "storage_mode file without dfile");
+		return MSP_OK;
+	}
+	int64_t foff = 0, nbytes = -1;
+	msp_meta_get_int64(doc, "foff", &foff);
+	int is_mseed = fmt && strcmp(fmt, "mseed") == 0;
+	if (!fmt || strcmp(fmt, "binary") == 0) {
+		if (msp_meta_get_int64(doc, "nbytes", &nbytes))
+			nbytes = (int64_t)(rec->npts * (size_t)rec->kind * sizeof(double));
+		if ((size_t)nbytes != rec->npts * (size_t)rec->kind * sizeof(double)) {
+			snprintf(err, sizeof err, "nbytes %lld does not hold npts %zu x %d doubles",
+			         (long long)nbytes, rec->npts, rec->kind);
+			abort_record(rec, alg, err);
+			return MSP_OK;
+		}
+	} else if (is_mseed) {
+		if (msp_meta_get_int64(doc, "nbytes", &nbytes) || nbytes <= 0) {
+			abort_record(rec, alg, "format mseed without a positive nbytes");
+			return MSP_OK;
+		}
+	} else {
+		snprintf(err, sizeof err, "format \"%s\" is not supported", fmt);
+		abort_record(rec, alg, err);
+		return MSP_OK;
+	}
+	const uint8_t *buf;
+	int rc = msp_filecache_read(&r->files, dir, dfile, foff, nbytes, &buf, err, sizeof err);
+	if (rc == MSP_ERR_NOMEM)
+		return rc;
+	if (rc) {
+		abort_record(rec, alg, err);
+		return MSP_OK;
+	}
+	if (is_mseed) {
+		size_t keep_npts = rec->npts;
+		rc = msp_mseed_decode(buf, (size_t)nbytes, &r->mseed, rec, NULL, err, sizeof err);
+		if (rc == MSP_ERR_NOMEM)
+			return rc;
+		if (rc) {
+			(void)keep_npts;
+			abort_record(rec, alg, err);
+			return MSP_OK;
+		}
+		check_against_doc(doc, rec, alg);
+		return MSP_OK;
+	}
+	if (rec->kind == MSP_SEISMOGRAM)
+		msp_deinterleave3((const double *)buf, rec->npts, rec->data);
+	else
+		memcpy(rec->data, buf, (size_t)nbytes);
+	return MSP_OK;
+}
+
+/* ---- saving ---- */
+
+static int is_normalized_copy(const char *key)
+{
+	static const char *colls[] = {"channel_", "site_", "source_"};
+	for (size_t i = 0; i < 3; i++) {
+		size_t n = strlen(colls[i]);
+		if (strncmp(key, colls[i], n) == 0)
+			return strncmp(key + n, "id", 2) != 0; /* channel_id is kept */
+	}
+	return 0;
+}
+
+/* keys the saver writes itself (stale copies from the metadata are dropped) */
+static int is_saver_key(const char *key)
+{
+	static const char *keys[] = {"_id", "starttime", "endtime", "time_standard",
+	                             "utc_convertible", "starttime_shift", "storage_mode", "dir",
+	                             "dfile", "foff", "nbytes", "format", "data_tag", "elog_id",
+	                             "npts", "delta", "sampling_rate", "gridfs_id", "is_abortion",
+	                             "live", "cemetery_id", "history_object_id"};
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		if (strcmp(key, keys[i]) == 0)
+			return 1;
+	return 0;
+}
+
+int msp_wf_record_to_doc(const msp_record *rec, const msp_wf_storage *st, const char *tag,
+                         const bson_oid_t *id, const bson_oid_t *elog_id, bson_t *doc)
+{
+	BSON_APPEND_OID(doc, "_id", id);
+	bson_iter_t it;
+	int is_seis = rec->kind == MSP_SEISMOGRAM;
+	if (bson_iter_init(&it, rec->meta))
+		while (bson_iter_next(&it)) {
+			const char *k = bson_iter_key(&it);
+			if (is_normalized_copy(k) || is_saver_key(k))
+				continue;
+			if (is_seis && (!strcmp(k, "tmatrix") || !strcmp(k, "cardinal") ||
+			                !strcmp(k, "orthogonal")))
+				continue;
+			/* MsPASS's md2doc drops keys whose value is an empty string */
+			if (BSON_ITER_HOLDS_UTF8(&it)) {
+				uint32_t n;
+				bson_iter_utf8(&it, &n);
+				if (n == 0)
+					continue;
+			}
+			if (!bson_append_iter(doc, NULL, 0, &it))
+				return MSP_ERR_NOMEM;
+		}
+	BSON_APPEND_INT64(doc, "npts", (int64_t)rec->npts);
+	BSON_APPEND_DOUBLE(doc, "delta", rec->dt);
+	BSON_APPEND_DOUBLE(doc, "sampling_rate", 1.0 / rec->dt);
+	BSON_APPEND_DOUBLE(doc, "starttime", rec->t0);
+	BSON_APPEND_DOUBLE(doc, "endtime", msp_record_endtime(rec));
+	int utc = rec->tref == MSP_TREF_UTC;
+	BSON_APPEND_UTF8(doc, "time_standard", utc ? "UTC" : "Relative");
+	BSON_APPEND_BOOL(doc, "utc_convertible", utc || rec->t0shift_valid);
+	if (!utc && rec->t0shift_valid)
+		BSON_APPEND_DOUBLE(doc, "starttime_shift", rec->t0shift);
+	else if (!utc)
+		BSON_APPEND_DOUBLE(doc, "starttime_shift", 0.0);
+	else
+		BSON_APPEND_DOUBLE(doc, "starttime_shift", 0.0);
+	BSON_APPEND_UTF8(doc, "storage_mode", st->storage_mode ? st->storage_mode : "file");
+	BSON_APPEND_UTF8(doc, "dir", st->dir);
+	BSON_APPEND_UTF8(doc, "dfile", st->dfile);
+	BSON_APPEND_INT64(doc, "foff", st->foff);
+	BSON_APPEND_INT64(doc, "nbytes", st->nbytes);
+	BSON_APPEND_UTF8(doc, "format", st->format);
+	if (tag)
+		BSON_APPEND_UTF8(doc, "data_tag", tag);
+	if (elog_id)
+		BSON_APPEND_OID(doc, "elog_id", elog_id);
+	if (is_seis) {
+		bson_iter_t t;
+		if (bson_iter_init_find(&t, rec->meta, "tmatrix")) {
+			bson_append_iter(doc, "tmatrix", -1, &t);
+		} else {
+			bson_t arr;
+			bson_append_array_begin(doc, "tmatrix", -1, &arr);
+			for (int i = 0; i < 9; i++) {
+				char k[4];
+				snprintf(k, sizeof k, "%d", i);
+				BSON_APPEND_DOUBLE(&arr, k, i % 4 == 0 ? 1.0 : 0.0);
+			}
+			bson_append_array_end(doc, &arr);
+		}
+		int cardinal = 1, orthogonal = 1;
+		if (msp_meta_get_bool(rec->meta, "cardinal", &cardinal))
+			cardinal = !msp_meta_has(rec->meta, "tmatrix");
+		if (msp_meta_get_bool(rec->meta, "orthogonal", &orthogonal))
+			orthogonal = cardinal;
+		BSON_APPEND_BOOL(doc, "cardinal", cardinal);
+		BSON_APPEND_BOOL(doc, "orthogonal", orthogonal);
+	}
+	return MSP_OK;
+}
+
+int msp_wf_append_logdata(const msp_record *rec, const char *key, bson_t *doc)
+{
+	bson_t arr;
+	bson_iter_t it, f;
+	uint32_t n = 0;
+	if (!bson_append_array_begin(doc, key, -1, &arr))
+		return MSP_ERR_NOMEM;
+	if (bson_iter_init(&it, rec->elog))
+		while (bson_iter_next(&it)) {
+			if (!BSON_ITER_HOLDS_DOCUMENT(&it) || !bson_iter_recurse(&it, &f))
+				continue;
+			const char *alg = "", *msg = "", *sev = "Invalid";
+			int32_t pid = 0;
+			while (bson_iter_next(&f)) {
+				const char *k = bson_iter_key(&f);
+				if (!strcmp(k, "algorithm") && BSON_ITER_HOLDS_UTF8(&f))
+					alg = bson_iter_utf8(&f, NULL);
+				else if (!strcmp(k, "message") && BSON_ITER_HOLDS_UTF8(&f))
+					msg = bson_iter_utf8(&f, NULL);
+				else if (!strcmp(k, "severity") && BSON_ITER_HOLDS_UTF8(&f))
+					sev = bson_iter_utf8(&f, NULL);
+				else if (!strcmp(k, "pid") && BSON_ITER_HOLDS_INT32(&f))
+					pid = bson_iter_int32(&f);
+			}
+			char idx[16], badness[64];
+			bson_t e;
+			snprintf(idx, sizeof idx, "%u", n++);
+			snprintf(badness, sizeof badness, "ErrorSeverity.%s", sev);
+			bson_append_document_begin(&arr, idx, -1, &e);
+			BSON_APPEND_INT32(&e, "job_id", 0);
+			BSON_APPEND_UTF8(&e, "algorithm", alg);
+			BSON_APPEND_UTF8(&e, "badness", badness);
+			BSON_APPEND_UTF8(&e, "error_message", msg);
+			BSON_APPEND_INT32(&e, "process_id", pid);
+			bson_append_document_end(&arr, &e);
+		}
+	if (!bson_append_array_end(doc, &arr))
+		return MSP_ERR_NOMEM;
+	return MSP_OK;
+}
+
+int msp_wf_elog_doc(const msp_record *rec, const bson_oid_t *id, const char *wfcoll,
+                    const bson_oid_t *wf_id, const char *tag, bson_t *doc)
+{
+	BSON_APPEND_OID(doc, "_id", id);
+	int rc = msp_wf_append_logdata(rec, "logdata", doc);
+	if (rc)
+		return rc;
+	if (wfcoll && wf_id) {
+		char k[64];
+		snprintf(k, sizeof k, "%s_id", wfcoll);
+		BSON_APPEND_OID(doc, k, wf_id);
+	}
+	if (tag)
+		BSON_APPEND_UTF8(doc, "data_tag", tag);
+	return MSP_OK;
+}
+
+int msp_wf_cemetery_doc(const msp_record *rec, const bson_oid_t *id, const char *tag,
+                        bson_t *doc)
+{
+	BSON_APPEND_OID(doc, "_id", id);
+	int rc;
+	if (rec->nelog == 0) {
+		/* MsPASS's Undertaker adds this before burying */
+		msp_record *tmp = msp_record_new();
+		if (!tmp || msp_record_copy(tmp, rec)) {
+			msp_record_free(tmp);
+			return MSP_ERR_NOMEM;
+		}
+		msp_record_log(tmp, "mssave", MSP_SEV_COMPLAINT,
+		               "marked dead but the elog has no entries: no reason was given");
+		rc = msp_wf_append_logdata(tmp, "logdata", doc);
+		msp_record_free(tmp);
+	} else {
+		rc = msp_wf_append_logdata(rec, "logdata", doc);
+	}
+	if (rc)
+		return rc;
+	if (!BSON_APPEND_DOCUMENT(doc, "tombstone", rec->meta))
+		return MSP_ERR_NOMEM;
+	static const char *keys[] = {"wf_miniseed_id", "wf_TimeSeries_id", "wf_Seismogram_id",
+	                             MSP_PARENT_KEY};
+	for (size_t i = 0; i < 4; i++) {
+		bson_iter_t it;
+		if (bson_iter_init_find(&it, rec->meta, keys[i]))
+			bson_append_iter(doc, keys[i], -1, &it);
+	}
+	if (tag)
+		BSON_APPEND_UTF8(doc, "data_tag", tag);
+	return MSP_OK;
+}
