@@ -3,9 +3,9 @@
  * of a miniSEED file) into one TimeSeries, with MsPASS's reading rules, and
  * write a TimeSeries as miniSEED.
  *
- * Decoding walks the buffer record by record, checks each raw record before
- * libmseed unpacks it (Debian's libmseed 2.19.8 reads past its buffer on some
- * corrupt records), unpacks Steim1, Steim2, int16, int32, float32 and float64
+ * Decoding walks the buffer record by record, checks each raw record with
+ * msp_mseed_record_check() (msp_mseed.h) before libmseed unpacks it (Debian's
+ * libmseed 2.19.8 reads past its buffer on some corrupt records), unpacks Steim1, Steim2, int16, int32, float32 and float64
  * in either byte order, and lays the samples on one regular grid that starts
  * at the first record: a gap between records is an interval on the grid with
  * no sample, filled by the gap policy.  Any libmseed diagnostic while a record
@@ -54,17 +54,10 @@ typedef struct msp_mseed_info {
 int msp_mseed_decode(const uint8_t *buf, size_t len, const msp_mseed_opts *opts,
                      msp_record *rec, msp_mseed_info *info, char *err, size_t errlen);
 
-/* Check one raw record of reclen bytes (as ms_detect found it) before
- * libmseed unpacks it: header, blockette chain inside the record, a known
- * encoding other than ASCII, data offset inside the record, and samples that
- * fit in the bytes after it.  MSP_OK or MSP_ERR_DATA with a message. */
-int msp_mseed_raw_check(const uint8_t *rec, size_t reclen, char *err, size_t errlen);
-
 /* Write rec (a TimeSeries) as miniSEED records of reclen bytes to a malloc'd
  * buffer: Steim2 when every sample is an integer within Steim2's range,
- * float64 otherwise.  net/sta/loc/chan come from the metadata (absent: empty,
- * "XX" for net, "STA" for sta, "BHZ" for chan is NOT assumed: a missing sta or
- * chan is MSP_ERR_NOTFOUND).  The start time is rounded to the microsecond,
+ * float64 otherwise.  net/sta/loc/chan come from the metadata (net and loc
+ * may be absent; a missing sta or chan is MSP_ERR_NOTFOUND).  The start time is rounded to the microsecond,
  * miniSEED's resolution. *encoding receives the encoding used. */
 int msp_mseed_encode(const msp_record *rec, int reclen, uint8_t **out, size_t *outlen,
                      int *encoding, char *err, size_t errlen);

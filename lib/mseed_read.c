@@ -15,6 +15,7 @@
 #include <string.h>
 #include <libmseed.h>
 #include "msp_mseed_read.h"
+#include "msp_mseed.h"
 #include "msp_meta.h"
 #include "msp_status.h"
 
@@ -60,99 +61,6 @@ static void quiet_libmseed(void)
 	diag_msg[0] = '\0';
 }
 
-static uint16_t rd16(const uint8_t *p, int swap)
-{
-	return swap ? (uint16_t)(p[0] << 8 | p[1]) : (uint16_t)(p[1] << 8 | p[0]);
-}
-
-/* Header words of a SEED 2 record are big-endian by the standard, but
- * little-endian writers exist (one of the shared test files): as libmseed
- * does, decide by whether the year reads as a plausible year. */
-static int header_is_big_endian(const uint8_t *rec)
-{
-	uint16_t be = (uint16_t)(rec[20] << 8 | rec[21]);
-	return be >= 1900 && be <= 2100;
-}
-
-int msp_mseed_raw_check(const uint8_t *rec, size_t reclen, char *err, size_t errlen)
-{
-	if (reclen < MINRECLEN || reclen > MAXRECLEN) {
-		seterr(err, errlen, "record length %zu outside %d..%d", reclen, MINRECLEN, MAXRECLEN);
-		return MSP_ERR_DATA;
-	}
-	for (int i = 0; i < 6; i++)
-		if (!(rec[i] == ' ' || (rec[i] >= '0' && rec[i] <= '9'))) {
-			seterr(err, errlen, "bad sequence number in the fixed header");
-			return MSP_ERR_DATA;
-		}
-	if (!strchr("DRQM", rec[6]) || rec[6] == '\0') {
-		seterr(err, errlen, "bad data quality indicator 0x%02x", rec[6]);
-		return MSP_ERR_DATA;
-	}
-	int be = header_is_big_endian(rec);
-	uint16_t year = rd16(rec + 20, be), doy = rd16(rec + 22, be);
-	if (year < 1900 || year > 2100 || doy < 1 || doy > 366 || rec[24] > 23 || rec[25] > 59 ||
-	    rec[26] > 60) {
-		seterr(err, errlen, "bad start time in the fixed header");
-		return MSP_ERR_DATA;
-	}
-	uint16_t nsamp = rd16(rec + 30, be);
-	uint8_t nblkt = rec[39];
-	uint16_t dataoff = rd16(rec + 44, be), boff = rd16(rec + 46, be);
-	int encoding = -1;
-	size_t prev = 0;
-	for (int k = 0; k < nblkt && boff; k++) {
-		if (boff < 48 || boff <= prev || (size_t)boff + 4 > reclen) {
-			seterr(err, errlen, "blockette chain leaves the record (offset %u)", boff);
-			return MSP_ERR_DATA;
-		}
-		uint16_t type = rd16(rec + boff, be), next = rd16(rec + boff + 2, be);
-		if (type == 1000) {
-			if ((size_t)boff + 8 > reclen) {
-				seterr(err, errlen, "blockette 1000 cut by the record end");
-				return MSP_ERR_DATA;
-			}
-			encoding = rec[boff + 4];
-			if (rec[boff + 6] < 7 || rec[boff + 6] > 20 ||
-			    ((size_t)1 << rec[boff + 6]) != reclen) {
-				seterr(err, errlen, "blockette 1000 record length 2^%u does not match %zu",
-				       rec[boff + 6], reclen);
-				return MSP_ERR_DATA;
-			}
-		}
-		prev = boff;
-		boff = next;
-	}
-	if (encoding < 0) {
-		seterr(err, errlen, "no blockette 1000 (encoding unknown)");
-		return MSP_ERR_DATA;
-	}
-	size_t size;
-	switch (encoding) {
-	case DE_INT16: size = 2; break;
-	case DE_INT32: case DE_FLOAT32: size = 4; break;
-	case DE_FLOAT64: size = 8; break;
-	case DE_STEIM1: case DE_STEIM2: size = 0; break;
-	default:
-		seterr(err, errlen, "unsupported encoding %d", encoding);
-		return MSP_ERR_DATA;
-	}
-	if (nsamp > 0 && (dataoff < 48 || dataoff >= reclen)) {
-		seterr(err, errlen, "data offset %u outside the record", dataoff);
-		return MSP_ERR_DATA;
-	}
-	size_t room = nsamp ? reclen - dataoff : 0;
-	if (size && (size_t)nsamp * size > room) {
-		seterr(err, errlen, "%u samples of %zu bytes do not fit in %zu bytes", nsamp, size, room);
-		return MSP_ERR_DATA;
-	}
-	if (!size && nsamp > (room / 64) * (encoding == DE_STEIM1 ? 60 : 105)) {
-		seterr(err, errlen, "%u Steim samples do not fit in %zu bytes", nsamp, room);
-		return MSP_ERR_DATA;
-	}
-	return MSP_OK;
-}
-
 /* One miniSEED record found by the first pass. */
 typedef struct seg_rec {
 	size_t off, len;
@@ -178,21 +86,19 @@ static int parse_one(const uint8_t *buf, size_t len, size_t off, size_t *reclen_
 		seterr(err, errlen, "%zu trailing bytes at byte %zu are not a record", avail, off);
 		return MSP_ERR_DATA;
 	}
-	int rl = ms_detect((const char *)buf + off, (int)(avail > MAXRECLEN ? MAXRECLEN : avail));
-	if (rl <= 0) {
-		seterr(err, errlen, "no miniSEED record at byte %zu", off);
-		return MSP_ERR_DATA;
-	}
-	if ((size_t)rl > avail) {
-		seterr(err, errlen, "record at byte %zu is cut short (%d bytes, %zu left)", off, rl,
-		       avail);
-		return MSP_ERR_DATA;
-	}
+	/* the guard first: libmseed 2.19.8 trusts what it unpacks */
 	char why[200];
-	if (msp_mseed_raw_check(buf + off, (size_t)rl, why, sizeof why)) {
+	size_t reclen = 0;
+	int g = msp_mseed_record_check(buf + off, avail, &reclen, why, sizeof why);
+	if (g == MSP_ERR_TRUNCATED) {
+		seterr(err, errlen, "record at byte %zu is cut short: %s", off, why);
+		return MSP_ERR_DATA;
+	}
+	if (g) {
 		seterr(err, errlen, "corrupt record at byte %zu: %s", off, why);
 		return MSP_ERR_DATA;
 	}
+	int rl = (int)reclen;
 	quiet_libmseed();
 	/* msr_parse does not write into the record it reads */
 	int rc = msr_parse((char *)buf + off, rl, msr, rl, data ? 1 : 0, 0);

@@ -10,6 +10,7 @@
 #include <time.h>
 #include "tap.h"
 #include "msp_mseed_read.h"
+#include "msp_mseed.h"
 #include "msp_meta.h"
 #include "msp_status.h"
 
@@ -145,25 +146,25 @@ static void guard(void)
 		return;
 	}
 	char err[256];
-	ok(msp_mseed_raw_check(buf, 4096, err, sizeof err) == MSP_OK, "good record passes");
+	ok(msp_mseed_record_check(buf, 4096, NULL, err, sizeof err) == MSP_OK, "good record passes");
 	uint8_t *c = malloc(4096);
+	msp_record *r = msp_record_new();
 	/* blockette 1000 encoding -> ASCII with a huge sample count: the libmseed overread */
 	memcpy(c, buf, 4096);
 	uint16_t boff = (uint16_t)(c[46] << 8 | c[47]);
 	c[boff + 4] = 0;
 	c[30] = 0x17;
 	c[31] = 0x10;
-	ok(msp_mseed_raw_check(c, 4096, err, sizeof err) == MSP_ERR_DATA, "ASCII record refused (%s)", err);
+	ok(msp_mseed_decode(c, 4096, NULL, r, NULL, err, sizeof err) == MSP_ERR_DATA, "ASCII record refused (%s)", err);
 	memcpy(c, buf, 4096);
 	c[46] = 0x0f; /* blockette offset beyond the record */
-	ok(msp_mseed_raw_check(c, 4096, err, sizeof err) == MSP_ERR_DATA, "wild blockette offset refused (%s)", err);
+	ok(msp_mseed_decode(c, 4096, NULL, r, NULL, err, sizeof err) == MSP_ERR_DATA, "wild blockette offset refused (%s)", err);
 	memcpy(c, buf, 4096);
 	c[30] = 0xff; c[31] = 0xff;
-	ok(msp_mseed_raw_check(c, 4096, err, sizeof err) == MSP_ERR_DATA, "65535 Steim samples in 4 KiB refused (%s)", err);
+	ok(msp_mseed_decode(c, 4096, NULL, r, NULL, err, sizeof err) == MSP_ERR_DATA, "65535 Steim samples in 4 KiB refused (%s)", err);
 	/* a flipped byte inside the Steim data: libmseed's integrity check, caught */
 	memcpy(c, buf, 4096);
 	c[2000] ^= 0x5a;
-	msp_record *r = msp_record_new();
 	int rc = msp_mseed_decode(c, 4096, NULL, r, NULL, err, sizeof err);
 	ok(rc == MSP_ERR_DATA, "corrupt Steim frame refused (%s)", err);
 	msp_record_free(r);
