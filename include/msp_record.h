@@ -104,7 +104,10 @@ int msp_record_add_history(msp_record *rec, const char *tool, const char *args);
 
 /* ator/rtoa with MsPASS's semantics (see man page msp(3)): ator is a no-op on
  * dead or already relative data; rtoa fails with MSP_ERR_DATA if the shift is
- * not valid (and not > 100 s, MsPASS's rule). */
+ * not valid (and not > 100 s, MsPASS's rule).  rtoa(ator(x)) restores t0 bit
+ * for bit: when t0 - tshift rounds, ator keeps the exact t0 in the metadata
+ * key "ator_exact" and rtoa uses and removes it.  ator: MSP_ERR_INVAL for a
+ * non-finite tshift. */
 int msp_record_ator(msp_record *rec, double tshift);
 int msp_record_rtoa(msp_record *rec);
 

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <math.h>
+#include "msp_meta.h"
 #include "msp_record.h"
 #include "msp_status.h"
 
@@ -233,12 +235,34 @@ int msp_record_add_history(msp_record *rec, const char *tool, const char *args)
 	return MSP_OK;
 }
 
+/* ator then rtoa must give back t0 bit for bit.  (t0 - s) + s is exact when
+ * t0 and s are within a factor 2 of each other (Sterbenz: an epoch t0 and an
+ * epoch shift such as Ptime); otherwise the subtraction can round, or lose
+ * t0's low bits outright (a small t0 and an epoch shift).  Then ator keeps
+ * the exact UTC t0 in the metadata key ATOR_EXACT_KEY, with the relative t0
+ * and shift it belongs to; rtoa restores it when t0 and the shift are still
+ * those (no window moved t0 since), and always removes the key. */
+#define ATOR_EXACT_KEY "ator_exact"
+
 int msp_record_ator(msp_record *rec, double tshift)
 {
 	if (!rec->live || rec->tref == MSP_TREF_RELATIVE)
 		return MSP_OK;
+	if (!isfinite(tshift))
+		return MSP_ERR_INVAL;
+	double rel = rec->t0 - tshift;
+	if (rel + tshift != rec->t0) {
+		bson_t sub = BSON_INITIALIZER;
+		BSON_APPEND_DOUBLE(&sub, "t0", rec->t0);
+		BSON_APPEND_DOUBLE(&sub, "t0_rel", rel);
+		BSON_APPEND_DOUBLE(&sub, "shift", tshift);
+		int rc = msp_meta_set_document(rec->meta, ATOR_EXACT_KEY, &sub);
+		bson_destroy(&sub);
+		if (rc)
+			return rc;
+	}
 	rec->t0shift = tshift;
-	rec->t0 -= tshift;
+	rec->t0 = rel;
 	rec->tref = MSP_TREF_RELATIVE;
 	rec->t0shift_valid = 1;
 	return MSP_OK;
@@ -250,7 +274,18 @@ int msp_record_rtoa(msp_record *rec)
 		return MSP_OK;
 	if (!(rec->t0shift_valid || rec->t0shift > 100.0))
 		return MSP_ERR_DATA;
-	rec->t0 += rec->t0shift;
+	double utc = rec->t0 + rec->t0shift, t0 = 0, rel = 0, shift = 0;
+	if (msp_meta_get_double(rec->meta, ATOR_EXACT_KEY ".t0", &t0) == MSP_OK &&
+	    msp_meta_get_double(rec->meta, ATOR_EXACT_KEY ".t0_rel", &rel) == MSP_OK &&
+	    msp_meta_get_double(rec->meta, ATOR_EXACT_KEY ".shift", &shift) == MSP_OK &&
+	    rel == rec->t0 && shift == rec->t0shift)
+		utc = t0;
+	if (msp_meta_has(rec->meta, ATOR_EXACT_KEY)) {
+		int rc = msp_meta_remove(rec->meta, ATOR_EXACT_KEY);
+		if (rc)
+			return rc;
+	}
+	rec->t0 = utc;
 	rec->tref = MSP_TREF_UTC;
 	rec->t0shift = 0.0;
 	rec->t0shift_valid = 0;
