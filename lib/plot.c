@@ -422,19 +422,6 @@ static int draw_page(cairo_t *cr, msp_plot *p, size_t first, size_t count, int p
 	         o->clip > 0 ? ", clipped" : "", page, npages);
 	text(cr, f.x1, 32, info, 13, 1);
 
-	/* the alignment line */
-	if (o->align_key && 0 >= f.t1 && 0 <= f.t2) {
-		double x = floor(tx(&f, 0)) + 0.5;
-		double dash[] = {6, 4};
-		cairo_set_source_rgba(cr, 0.8, 0.1, 0.1, 0.8);
-		cairo_set_dash(cr, dash, 2, 0);
-		cairo_move_to(cr, x, f.y0);
-		cairo_line_to(cr, x, f.y1);
-		cairo_stroke(cr);
-		cairo_set_dash(cr, NULL, 0, 0);
-		text(cr, x, f.y0 - 6, o->align_key, 12, 0);
-	}
-
 	double spacing = (f.y1 - f.y0) / ((double)count + 1);
 	cairo_save(cr);
 	cairo_rectangle(cr, f.x0, f.y0, f.x1 - f.x0, f.y1 - f.y0);
@@ -470,6 +457,19 @@ static int draw_page(cairo_t *cr, msp_plot *p, size_t first, size_t count, int p
 		}
 	}
 	cairo_restore(cr);
+
+	/* the alignment line, over the traces */
+	if (o->align_key && 0 >= f.t1 && 0 <= f.t2) {
+		double x = floor(tx(&f, 0)) + 0.5;
+		double dash[] = {6, 4};
+		cairo_set_source_rgba(cr, 0.8, 0.1, 0.1, 0.8);
+		cairo_set_dash(cr, dash, 2, 0);
+		cairo_move_to(cr, x, f.y0);
+		cairo_line_to(cr, x, f.y1);
+		cairo_stroke(cr);
+		cairo_set_dash(cr, NULL, 0, 0);
+		text(cr, x, f.y0 - 6, o->align_key, 12, 0);
+	}
 
 	/* labels at the left, with the order key's value */
 	double fs = spacing < 14 ? (spacing < 7 ? 0 : spacing * 0.8) : 12;

@@ -1,0 +1,100 @@
+#!/usr/bin/env bats
+# msplot: formats by extension, pages, modes, dead traces, bad input.
+load lib/common
+
+synth() { mssynth --stream -n "${1:-12}" --npts 2000 --dt 0.05 --kill-every 5 > "$TMP/in.msp"; }
+
+@test "msplot --help on stdout, --version, exit 0" {
+	run msplot --help
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "Usage: msplot "* ]]
+	run msplot --version
+	[ "$status" -eq 0 ] && [[ "$output" == "msplot (mspipe "* ]]
+}
+
+@test "msplot writes a PNG of the requested size" {
+	synth
+	msplot -o "$TMP/a.png" --size 900x600 --align synth_ptime --window -10,20 < "$TMP/in.msp"
+	$PY - "$TMP/a.png" <<'PY'
+import struct, sys
+b = open(sys.argv[1], "rb").read()
+assert b[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+w, h = struct.unpack(">II", b[16:24])
+assert (w, h) == (900, 600), (w, h)
+PY
+}
+
+@test "msplot: SVG variable area fills, wiggle-only does not" {
+	synth
+	msplot -o "$TMP/va.svg" --mode va < "$TMP/in.msp"
+	msplot -o "$TMP/w.svg" --mode wiggle < "$TMP/in.msp"
+	grep -q "<svg" "$TMP/va.svg"
+	grep -q "rgb(10%,20%,45%)" "$TMP/va.svg"
+	! grep -q "rgb(10%,20%,45%)" "$TMP/w.svg"
+}
+
+@test "msplot: dead traces are marked, or omitted with --dead omit" {
+	synth 10
+	run msplot -v -o "$TMP/d.svg" < "$TMP/in.msp"
+	[ "$status" -eq 0 ] && [[ "$output" == *"10 traces"* ]]
+	grep -q "rgb(75%,10%,10%)" "$TMP/d.svg"   # red labels of dead traces
+	run msplot -v --dead omit -o "$TMP/o.svg" < "$TMP/in.msp"
+	[ "$status" -eq 0 ] && [[ "$output" == *"8 traces"* ]]
+	! grep -q "rgb(75%,10%,10%)" "$TMP/o.svg"
+}
+
+@test "msplot: pages for large ensembles (PDF pages, PNG -pN files)" {
+	synth 100
+	run msplot -v --per-page 40 -o "$TMP/p.pdf" < "$TMP/in.msp"
+	[ "$status" -eq 0 ] && [[ "$output" == *"on 3 pages"* ]]
+	n=$($PY -c 'import sys; b=open(sys.argv[1],"rb").read(); print(b.count(b"/Type /Page") - b.count(b"/Type /Pages"))' "$TMP/p.pdf")
+	[ "$n" -eq 3 ]
+	msplot --per-page 40 -o "$TMP/p.png" < "$TMP/in.msp"
+	[ -s "$TMP/p.png" ] && [ -s "$TMP/p-p2.png" ] && [ -s "$TMP/p-p3.png" ] && [ ! -e "$TMP/p-p4.png" ]
+}
+
+@test "msplot: Seismogram gives three traces, or one with --component" {
+	mssynth --stream --kind seis -n 2 --npts 500 > "$TMP/s.msp"
+	run msplot -v -o "$TMP/s.svg" < "$TMP/s.msp"
+	[[ "$output" == *"6 traces"* ]]
+	run msplot -v --component 2 -o "$TMP/s.svg" < "$TMP/s.msp"
+	[[ "$output" == *"2 traces"* ]]
+}
+
+@test "msplot: traces ordered by a key" {
+	mssynth --stream -n 3 --npts 200 > "$TMP/in.msp"
+	msplot --order synth_index --descending --label synth_index -o "$TMP/k.svg" < "$TMP/in.msp"
+	[ -s "$TMP/k.svg" ]
+}
+
+@test "msplot: usage errors exit 2" {
+	synth 2
+	run msplot < "$TMP/in.msp"
+	[ "$status" -eq 2 ] && [[ "$output" == *"output file is required"* ]]
+	run msplot -o "$TMP/x.gif" < "$TMP/in.msp"
+	[ "$status" -eq 2 ] && [[ "$output" == *"unknown format"* ]]
+	run msplot -o "$TMP/x.png" --window 5,1 < "$TMP/in.msp"
+	[ "$status" -eq 2 ]
+	run msplot -o "$TMP/x.png" --gain 2x < "$TMP/in.msp"
+	[ "$status" -eq 2 ] && [[ "$output" == *"--gain"* ]]
+	run msplot -o "$TMP/x.png" --mode dots < "$TMP/in.msp"
+	[ "$status" -eq 2 ]
+	run msplot -o "$TMP/x.png" --size 10x10 < "$TMP/in.msp"
+	[ "$status" -eq 2 ]
+	run msplot -o "$TMP/x.png" --bogus < "$TMP/in.msp"
+	[ "$status" -eq 2 ]
+}
+
+@test "msplot: data and I/O errors exit 1" {
+	synth 2
+	run msplot -o "$TMP/nodir/x.png" < "$TMP/in.msp"
+	[ "$status" -eq 1 ] && [[ "$output" == "msplot: "* ]]
+	head -c 100 "$TMP/in.msp" > "$TMP/cut.msp"
+	run msplot -o "$TMP/x.png" < "$TMP/cut.msp"
+	[ "$status" -eq 1 ] && [[ "$output" == *"stdin: "*"at record 1 (byte 0)"* ]]
+	mssynth --stream -n 0 > "$TMP/empty.msp"
+	run msplot -o "$TMP/x.png" < "$TMP/empty.msp"
+	[ "$status" -eq 1 ] && [[ "$output" == *"no traces"* ]]
+	run msplot -o "$TMP/x.png" --max-samples 100 < "$TMP/in.msp"
+	[ "$status" -eq 1 ] && [[ "$output" == *"window"* ]]
+}
