@@ -40,6 +40,10 @@ typedef struct msp_find_opts {
 	const bson_t *projection;  /* {key: 1, ...} or {key: 0, ...}, or NULL */
 	int64_t limit;             /* 0: no limit */
 	int64_t skip;
+	/* Restart support: leave out documents whose _id is the value of
+	 * "<coll>_id" in a wf_TimeSeries, wf_Seismogram or cemetery document
+	 * with data_tag equal to this (NULL: no such condition). */
+	const char *not_saved_as;
 } msp_find_opts;
 
 int msp_db_find(msp_db *db, const char *coll, const bson_t *filter,
@@ -47,8 +51,18 @@ int msp_db_find(msp_db *db, const char *coll, const bson_t *filter,
 /* MSP_OK with *doc (owned by the cursor, valid until the next call), MSP_EOF, or an error. */
 int msp_cursor_next(msp_cursor *c, const bson_t **doc);
 void msp_cursor_close(msp_cursor *c);
+/* The current document as relaxed extended JSON (after a successful
+ * msp_cursor_next; valid until the next call).  Cheaper than converting
+ * the bson_t yourself: the SQLite backend keeps documents as this text. */
+int msp_cursor_json(msp_cursor *c, const char **json, size_t *len);
+/* Next document as relaxed extended JSON only (no bson_t is made when the
+ * backend keeps text): MSP_OK, MSP_EOF or an error. */
+int msp_cursor_next_json(msp_cursor *c, const char **json, size_t *len);
 
 int msp_db_count(msp_db *db, const char *coll, const bson_t *filter, int64_t *count);
+/* Count with the skip, limit and not_saved_as of opts (sort and projection ignored). */
+int msp_db_count_opts(msp_db *db, const char *coll, const bson_t *filter,
+                      const msp_find_opts *opts, int64_t *count);
 /* Distinct values of key among matching documents, as a BSON array document
  * {"0": v0, "1": v1, ...} in ascending order (caller destroys). */
 int msp_db_distinct(msp_db *db, const char *coll, const char *key,
@@ -79,6 +93,14 @@ int msp_db_drop_collection(msp_db *db, const char *coll);
 int msp_db_begin(msp_db *db);
 int msp_db_commit(msp_db *db);
 int msp_db_rollback(msp_db *db);
+
+/* SQLite only: the query plan (EXPLAIN QUERY PLAN lines) and the SQL of a
+ * find, malloc'd; MSP_ERR_UNSUPPORTED on MongoDB.  For tests of index use. */
+int msp_db_query_plan(msp_db *db, const char *coll, const bson_t *filter,
+                      const msp_find_opts *opts, char **plan);
+/* Is this a valid filter of the supported language?  MSP_ERR_INVAL with a
+ * message naming the offending part in errbuf. */
+int msp_db_filter_check(const bson_t *filter, char *errbuf, size_t errlen);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,1638 @@
+/*
+ * db_sqlite.c - the embedded backend of msp_db.h: one SQLite file, one table
+ * per collection (id TEXT PRIMARY KEY = the ObjectId in hex, doc TEXT = the
+ * document as MongoDB relaxed extended JSON), WAL journal and a busy timeout
+ * so that writers of parallel jobs wait for each other instead of failing.
+ *
+ * Filters are translated to SQL over json_extract(doc,'$.path') with every
+ * value bound as a parameter.  The key path is part of the SQL text (an
+ * index on an expression is used only when the query repeats the expression
+ * word for word), written by one function for both queries and indexes.
+ *
+ * MongoDB compares values only within a type bracket (a number never equals
+ * a string or a boolean; {k: v} also matches an array holding v), while
+ * SQL's json_extract mixes them (true is 1, an array is its JSON text).  To
+ * keep MongoDB's answers without slowing the common case, the table
+ * _msp_shape records, per collection and key path, the set of JSON types
+ * ever stored there (updated in the same transaction as the documents).
+ * The translator adds a json_type() test only where a path has held mixed
+ * types, and an array branch (json_each) only where it has held an array.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <regex.h>
+#include "db_impl.h"
+#include "msp_status.h"
+#include "msp_json.h"
+#include "msp_meta.h"
+
+/* Types seen at a path (_msp_shape.types); element types of arrays << 16. */
+enum {
+	T_NULL = 1, T_BOOL = 2, T_NUM = 4, T_STR = 8, T_OBJ = 16, T_ARR = 32, T_OID = 64, T_DATE = 128,
+	T_OTHER = 256, T_ELEM = 16
+};
+
+#define BUSY_MS 600000
+
+static int sq_err(msp_db *db, const char *what)
+{
+	int code = sqlite3_errcode(db->sq);
+	return msp_db_fail(db, code == SQLITE_BUSY || code == SQLITE_LOCKED ? MSP_ERR_DB : MSP_ERR_DB,
+	                   "sqlite: %s: %s", what, sqlite3_errmsg(db->sq));
+}
+
+int msp_sq_exec(msp_db *db, const char *sql)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(db->sq, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		msp_db_fail(db, MSP_ERR_DB, "sqlite: %s: %s", sql, msg ? msg : sqlite3_errmsg(db->sq));
+		sqlite3_free(msg);
+		return MSP_ERR_DB;
+	}
+	return MSP_OK;
+}
+
+/* msp_regex(value, pattern, flags): POSIX extended regular expression match
+ * (regex.h), 1 when value is text and matches.  The compiled pattern is kept
+ * as SQLite auxiliary data, so it is compiled once per statement. */
+typedef struct { regex_t re; } rx_aux;
+
+static void rx_free(void *p)
+{
+	rx_aux *a = p;
+	regfree(&a->re);
+	free(a);
+}
+
+static void fn_regex(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	if (sqlite3_value_type(argv[0]) != SQLITE_TEXT) {
+		sqlite3_result_int(ctx, 0);
+		return;
+	}
+	rx_aux *a = sqlite3_get_auxdata(ctx, 1);
+	if (!a) {
+		const char *pat = (const char *)sqlite3_value_text(argv[1]);
+		const char *fl = (const char *)sqlite3_value_text(argv[2]);
+		int cf = REG_EXTENDED | REG_NOSUB;
+		for (; fl && *fl; fl++) {
+			if (*fl == 'i')
+				cf |= REG_ICASE;
+			else if (*fl == 'm')
+				cf |= REG_NEWLINE;
+		}
+		a = malloc(sizeof *a);
+		if (!a) {
+			sqlite3_result_error_nomem(ctx);
+			return;
+		}
+		if (regcomp(&a->re, pat ? pat : "", cf)) {
+			free(a);
+			sqlite3_result_error(ctx, "bad regular expression", -1);
+			return;
+		}
+		sqlite3_set_auxdata(ctx, 1, a, rx_free);
+		a = sqlite3_get_auxdata(ctx, 1);
+		if (!a) {
+			sqlite3_result_error(ctx, "regular expression cache lost", -1);
+			return;
+		}
+	}
+	const char *s = (const char *)sqlite3_value_text(argv[0]);
+	sqlite3_result_int(ctx, regexec(&a->re, s, 0, NULL, 0) == 0);
+}
+
+int msp_sq_open(msp_db *db, const char *path)
+{
+	if (sqlite3_open_v2(path, &db->sq, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+	                    NULL) != SQLITE_OK) {
+		return msp_db_fail(db, MSP_ERR_DB, "cannot open %s: %s", path,
+		                   db->sq ? sqlite3_errmsg(db->sq) : "out of memory");
+	}
+	sqlite3_busy_timeout(db->sq, BUSY_MS);
+	sqlite3_extended_result_codes(db->sq, 0);
+	int rc = msp_sq_exec(db, "PRAGMA journal_mode=WAL");
+	if (!rc)
+		rc = msp_sq_exec(db, "PRAGMA synchronous=NORMAL");
+	if (!rc)
+		rc = msp_sq_exec(db, "CREATE TABLE IF NOT EXISTS _msp_shape(coll TEXT NOT NULL, path TEXT NOT NULL,"
+		                     " types INTEGER NOT NULL, PRIMARY KEY(coll, path)) WITHOUT ROWID;"
+		                     "CREATE TABLE IF NOT EXISTS _msp_index(coll TEXT NOT NULL, name TEXT NOT NULL,"
+		                     " keys TEXT NOT NULL, uniq INTEGER NOT NULL, PRIMARY KEY(coll, name)) WITHOUT ROWID");
+	if (rc) {
+		char tmp[1024];
+		snprintf(tmp, sizeof tmp, "%s", db->err);
+		return msp_db_fail(db, MSP_ERR_DB, "cannot open %s as a database: %s", path, tmp);
+	}
+	sqlite3_create_function(db->sq, "msp_regex", 3, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, fn_regex, NULL,
+	                        NULL);
+	return MSP_OK;
+}
+
+void msp_sq_close(msp_db *db)
+{
+	if (db->ins_stmt)
+		sqlite3_finalize(db->ins_stmt);
+	db->ins_stmt = NULL;
+	if (db->sq) {
+		if (db->in_txn)
+			sqlite3_exec(db->sq, "ROLLBACK", NULL, NULL, NULL);
+		sqlite3_close_v2(db->sq);
+	}
+	db->sq = NULL;
+}
+
+/* ------------------------------------------------------------ helpers */
+
+static int table_exists(msp_db *db, const char *coll)
+{
+	sqlite3_stmt *st;
+	int yes = 0;
+	if (sqlite3_prepare_v2(db->sq, "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", -1, &st, NULL))
+		return 0;
+	sqlite3_bind_text(st, 1, coll, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		yes = 1;
+	sqlite3_finalize(st);
+	return yes;
+}
+
+static int path_types(msp_db *db, const char *coll, const char *path)
+{
+	sqlite3_stmt *st;
+	int t = 0;
+	if (sqlite3_prepare_v2(db->sq, "SELECT types FROM _msp_shape WHERE coll=? AND path=?", -1, &st, NULL))
+		return -1;
+	sqlite3_bind_text(st, 1, coll, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, path, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		t = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return t;
+}
+
+static int seg_plain(const char *s, size_t n)
+{
+	if (n == 0 || (s[0] >= '0' && s[0] <= '9'))
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'))
+			return 0;
+	}
+	return 1;
+}
+
+/* The JSON path literal of a dot path, as an SQL string literal:
+ * 'a.b' -> '$.a.b'; odd segments are quoted ('$."x y"'), a "'" doubled. */
+static void add_jpath(msp_buf *b, const char *path, const char *suffix)
+{
+	msp_buf_add(b, "'$", 2);
+	const char *s = path;
+	while (*s) {
+		const char *e = strchr(s, '.');
+		size_t n = e ? (size_t)(e - s) : strlen(s);
+		msp_buf_add(b, ".", 1);
+		int plain = seg_plain(s, n);
+		if (!plain)
+			msp_buf_add(b, "\"", 1);
+		for (size_t i = 0; i < n; i++) {
+			if (s[i] == '\'')
+				msp_buf_add(b, "''", 2);
+			else
+				msp_buf_add(b, s + i, 1);
+		}
+		if (!plain)
+			msp_buf_add(b, "\"", 1);
+		s += n;
+		if (*s == '.')
+			s++;
+	}
+	if (suffix)
+		msp_buf_add(b, suffix, strlen(suffix));
+	msp_buf_add(b, "'", 1);
+}
+
+static void add_quoted_ident(msp_buf *b, const char *name)
+{
+	msp_buf_add(b, "\"", 1);
+	for (const char *s = name; *s; s++) {
+		if (*s == '"')
+			msp_buf_add(b, "\"\"", 2);
+		else
+			msp_buf_add(b, s, 1);
+	}
+	msp_buf_add(b, "\"", 1);
+}
+
+/* json_extract(<tab>doc, '$.path') */
+static void add_extract(msp_buf *b, const char *tab, const char *path)
+{
+	msp_buf_addf(b, "json_extract(%sdoc,", tab);
+	add_jpath(b, path, NULL);
+	msp_buf_add(b, ")", 1);
+}
+
+static void add_type(msp_buf *b, const char *tab, const char *path, const char *suffix)
+{
+	msp_buf_addf(b, "json_type(%sdoc,", tab);
+	add_jpath(b, path, suffix);
+	msp_buf_add(b, ")", 1);
+}
+
+/* ------------------------------------------------------------ translation */
+
+typedef struct bindv {
+	int kind; /* 1 int64, 2 double, 3 text (pointer), 4 text (inline) */
+	int64_t i;
+	double d;
+	const char *s;
+	int slen;
+	char in[40];
+} bindv;
+
+typedef struct xl {
+	msp_db *db;
+	const char *coll;
+	const char *tab;   /* "" or "m." */
+	msp_buf sql;
+	bindv *b;
+	size_t nb, cap;
+	int rc;
+} xl;
+
+static bindv *newbind(xl *x)
+{
+	if (x->nb == x->cap) {
+		size_t nc = x->cap ? 2 * x->cap : 16;
+		bindv *nbp = realloc(x->b, nc * sizeof *nbp);
+		if (!nbp) {
+			x->rc = MSP_ERR_NOMEM;
+			return NULL;
+		}
+		x->b = nbp;
+		x->cap = nc;
+	}
+	bindv *v = &x->b[x->nb++];
+	memset(v, 0, sizeof *v);
+	msp_buf_add(&x->sql, "?", 1);
+	return v;
+}
+
+static void bind_value(xl *x, const bson_value_t *v, int oid_as_json)
+{
+	bindv *b = newbind(x);
+	if (!b)
+		return;
+	switch (v->value_type) {
+	case BSON_TYPE_INT32: b->kind = 1; b->i = v->value.v_int32; break;
+	case BSON_TYPE_INT64: b->kind = 1; b->i = v->value.v_int64; break;
+	case BSON_TYPE_DOUBLE: b->kind = 2; b->d = v->value.v_double; break;
+	case BSON_TYPE_BOOL: b->kind = 1; b->i = v->value.v_bool; break;
+	case BSON_TYPE_UTF8: b->kind = 3; b->s = v->value.v_utf8.str; b->slen = (int)v->value.v_utf8.len; break;
+	case BSON_TYPE_OID: {
+		char hex[25];
+		bson_oid_to_string(&v->value.v_oid, hex);
+		b->kind = 4;
+		if (oid_as_json)
+			snprintf(b->in, sizeof b->in, "{\"$oid\":\"%s\"}", hex);
+		else
+			snprintf(b->in, sizeof b->in, "%s", hex);
+		break;
+	}
+	default: b->kind = 0; break; /* NULL */
+	}
+}
+
+static void bind_text(xl *x, const char *s)
+{
+	bindv *b = newbind(x);
+	if (!b)
+		return;
+	b->kind = 3;
+	b->s = s;
+	b->slen = -1;
+}
+
+static int vclass(bson_type_t t)
+{
+	switch (t) {
+	case BSON_TYPE_INT32: case BSON_TYPE_INT64: case BSON_TYPE_DOUBLE: return T_NUM;
+	case BSON_TYPE_UTF8: return T_STR;
+	case BSON_TYPE_BOOL: return T_BOOL;
+	case BSON_TYPE_NULL: return T_NULL;
+	case BSON_TYPE_OID: return T_OID;
+	default: return 0;
+	}
+}
+
+enum { OP_EQ, OP_GT, OP_GTE, OP_LT, OP_LTE };
+static const char *opsql[] = {"=", ">", ">=", "<", "<="};
+
+static void add(xl *x, const char *s)
+{
+	msp_buf_add(&x->sql, s, strlen(s));
+}
+
+/* A condition on the path's scalar value (no array branch). */
+static void scalar_cond(xl *x, const char *path, int shape, int op, const bson_value_t *v)
+{
+	int c = vclass(v->value_type);
+	if (!strcmp(path, "_id")) {
+		if (c == T_OID) {
+			msp_buf_addf(&x->sql, "%sid %s ", x->tab, opsql[op]);
+			bind_value(x, v, 0);
+		} else {
+			add(x, "0");
+		}
+		return;
+	}
+	if (c == T_NULL) {
+		/* {k: null} matches null and missing (range ops on null are refused) */
+		add(x, "(");
+		add_extract(&x->sql, x->tab, path);
+		add(x, " IS NULL)");
+		return;
+	}
+	if (c == T_BOOL) {
+		add(x, "(");
+		add_type(&x->sql, x->tab, path, NULL);
+		add(x, v->value.v_bool ? " = 'true')" : " = 'false')");
+		return;
+	}
+	add(x, "(");
+	add_extract(&x->sql, x->tab, path);
+	msp_buf_addf(&x->sql, " %s ", opsql[op]);
+	bind_value(x, v, 1);
+	if (c == T_NUM && (shape & ~(T_NUM | T_NULL) & 0xffff)) {
+		add(x, " AND ");
+		add_type(&x->sql, x->tab, path, NULL);
+		add(x, " IN ('integer','real')");
+	} else if (c == T_STR && (shape & ~(T_STR | T_NULL) & 0xffff)) {
+		add(x, " AND ");
+		add_type(&x->sql, x->tab, path, NULL);
+		add(x, " = 'text'");
+	} else if (c == T_OID && (shape & ~(T_OID | T_NULL) & 0xffff)) {
+		add(x, " AND ");
+		add_type(&x->sql, x->tab, path, ".$oid");
+		add(x, " = 'text'");
+	}
+	add(x, ")");
+}
+
+/* The same condition on the elements of an array (json_each row: type, value). */
+static void elem_cond(xl *x, int op, const bson_value_t *v)
+{
+	int c = vclass(v->value_type);
+	switch (c) {
+	case T_NULL: add(x, "type = 'null'"); break;
+	case T_BOOL: add(x, v->value.v_bool ? "type = 'true'" : "type = 'false'"); break;
+	case T_NUM:
+		msp_buf_addf(&x->sql, "type IN ('integer','real') AND value %s ", opsql[op]);
+		bind_value(x, v, 0);
+		break;
+	case T_STR:
+		msp_buf_addf(&x->sql, "type = 'text' AND value %s ", opsql[op]);
+		bind_value(x, v, 0);
+		break;
+	case T_OID:
+		msp_buf_addf(&x->sql, "type = 'object' AND json_extract(value,'$.$oid') %s ", opsql[op]);
+		bind_value(x, v, 0);
+		break;
+	default: add(x, "0");
+	}
+}
+
+static void array_open(xl *x, const char *path)
+{
+	add(x, "(");
+	add_type(&x->sql, x->tab, path, NULL);
+	msp_buf_addf(&x->sql, " = 'array' AND EXISTS(SELECT 1 FROM json_each(%sdoc,", x->tab);
+	add_jpath(&x->sql, path, NULL);
+	add(x, ") WHERE ");
+}
+
+static void cmp_cond(xl *x, const char *path, int shape, int op, const bson_value_t *v)
+{
+	if (!(shape & T_ARR) || !strcmp(path, "_id")) {
+		scalar_cond(x, path, shape, op, v);
+		return;
+	}
+	add(x, "(");
+	scalar_cond(x, path, shape, op, v);
+	add(x, " OR ");
+	array_open(x, path);
+	elem_cond(x, op, v);
+	add(x, ")))");
+}
+
+static void regex_cond(xl *x, const char *path, int shape, const char *re, const char *opts)
+{
+	if (!strcmp(path, "_id")) {
+		add(x, "0");
+		return;
+	}
+	add(x, "(msp_regex(");
+	add_extract(&x->sql, x->tab, path);
+	add(x, ", ");
+	bind_text(x, re);
+	add(x, ", ");
+	bind_text(x, opts ? opts : "");
+	add(x, ")");
+	if (shape & ~(T_STR | T_NULL) & 0xffff) {
+		add(x, " AND ");
+		add_type(&x->sql, x->tab, path, NULL);
+		add(x, " = 'text'");
+	}
+	if (shape & T_ARR) {
+		add(x, " OR ");
+		array_open(x, path);
+		add(x, "type = 'text' AND msp_regex(value, ");
+		bind_text(x, re);
+		add(x, ", ");
+		bind_text(x, opts ? opts : "");
+		add(x, "))))");
+	}
+	add(x, ")");
+}
+
+static void in_cond(xl *x, const char *path, int shape, bson_iter_t *list)
+{
+	/* Fast form: every value of one class that the path holds alone -> one IN (...) (uses an index). */
+	bson_iter_t a = *list;
+	int cls = -1, n = 0;
+	while (bson_iter_next(&a)) {
+		int c = vclass(bson_iter_type(&a));
+		if (cls == -1)
+			cls = c;
+		else if (cls != c)
+			cls = 0;
+		n++;
+	}
+	if (n == 0) {
+		add(x, "0");
+		return;
+	}
+	int isid = !strcmp(path, "_id");
+	if ((isid && cls == T_OID) ||
+	    (!isid && (cls == T_NUM || cls == T_STR) && !(shape & ~(cls | T_NULL) & 0xffff))) {
+		a = *list;
+		add(x, "(");
+		if (isid)
+			msp_buf_addf(&x->sql, "%sid", x->tab);
+		else
+			add_extract(&x->sql, x->tab, path);
+		add(x, " IN (");
+		int first = 1;
+		while (bson_iter_next(&a)) {
+			if (!first)
+				add(x, ",");
+			first = 0;
+			bind_value(x, bson_iter_value(&a), 0);
+		}
+		add(x, "))");
+		return;
+	}
+	a = *list;
+	add(x, "(");
+	int first = 1;
+	while (bson_iter_next(&a)) {
+		if (!first)
+			add(x, " OR ");
+		first = 0;
+		cmp_cond(x, path, shape, OP_EQ, bson_iter_value(&a));
+	}
+	add(x, ")");
+}
+
+static void not_open(xl *x)
+{
+	add(x, "(NOT COALESCE((");
+}
+
+static void not_close(xl *x)
+{
+	add(x, "), 0))");
+}
+
+static void exists_cond(xl *x, const char *path, int yes)
+{
+	if (!strcmp(path, "_id")) {
+		add(x, yes ? "1" : "0");
+		return;
+	}
+	add(x, "(");
+	add_type(&x->sql, x->tab, path, NULL);
+	add(x, yes ? " IS NOT NULL)" : " IS NULL)");
+}
+
+static int path_shape(xl *x, const char *path)
+{
+	if (!strcmp(path, "_id"))
+		return T_OID;
+	/* a path that runs through an array (a.b with a an array of documents) is not translated */
+	char pre[1024];
+	size_t n = strlen(path);
+	if (n >= sizeof pre) {
+		x->rc = msp_db_fail(x->db, MSP_ERR_INVAL, "key path too long");
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (path[i] != '.')
+			continue;
+		memcpy(pre, path, i);
+		pre[i] = 0;
+		int t = path_types(x->db, x->coll, pre);
+		if (t > 0 && (t & T_ARR)) {
+			x->rc = msp_db_fail(x->db, MSP_ERR_UNSUPPORTED,
+			                    "\"%s\": a path through an array (\"%s\" holds arrays) is not supported "
+			                    "by the SQLite backend", path, pre);
+			return 0;
+		}
+	}
+	int t = path_types(x->db, x->coll, path);
+	return t < 0 ? 0 : t;
+}
+
+static void ops_cond(xl *x, const char *path, int shape, bson_iter_t *ops)
+{
+	const char *re = NULL, *reopts = NULL;
+	int first = 1;
+	add(x, "(");
+	while (bson_iter_next(ops)) {
+		const char *op = bson_iter_key(ops);
+		if (!strcmp(op, "$options")) {
+			reopts = bson_iter_utf8(ops, NULL);
+			continue;
+		}
+		if (!strcmp(op, "$regex")) {
+			if (BSON_ITER_HOLDS_REGEX(ops)) {
+				const char *o;
+				re = bson_iter_regex(ops, &o);
+				if (!reopts || !*reopts)
+					reopts = o;
+			} else {
+				re = bson_iter_utf8(ops, NULL);
+			}
+			continue;
+		}
+		if (!first)
+			add(x, " AND ");
+		first = 0;
+		const bson_value_t *v = bson_iter_value(ops);
+		if (!strcmp(op, "$eq")) {
+			cmp_cond(x, path, shape, OP_EQ, v);
+		} else if (!strcmp(op, "$ne")) {
+			not_open(x);
+			cmp_cond(x, path, shape, OP_EQ, v);
+			not_close(x);
+		} else if (!strcmp(op, "$gt")) {
+			cmp_cond(x, path, shape, OP_GT, v);
+		} else if (!strcmp(op, "$gte")) {
+			cmp_cond(x, path, shape, OP_GTE, v);
+		} else if (!strcmp(op, "$lt")) {
+			cmp_cond(x, path, shape, OP_LT, v);
+		} else if (!strcmp(op, "$lte")) {
+			cmp_cond(x, path, shape, OP_LTE, v);
+		} else if (!strcmp(op, "$in") || !strcmp(op, "$nin")) {
+			bson_iter_t a;
+			bson_iter_recurse(ops, &a);
+			if (op[1] == 'n')
+				not_open(x);
+			in_cond(x, path, shape, &a);
+			if (op[1] == 'n')
+				not_close(x);
+		} else if (!strcmp(op, "$exists")) {
+			exists_cond(x, path, bson_iter_as_bool(ops));
+		} else if (!strcmp(op, "$not")) {
+			not_open(x);
+			if (BSON_ITER_HOLDS_REGEX(ops)) {
+				const char *o;
+				const char *r = bson_iter_regex(ops, &o);
+				regex_cond(x, path, shape, r, o);
+			} else {
+				bson_iter_t sub;
+				bson_iter_recurse(ops, &sub);
+				ops_cond(x, path, shape, &sub);
+			}
+			not_close(x);
+		} else {
+			x->rc = msp_db_fail(x->db, MSP_ERR_INVAL, "\"%s\": unsupported operator \"%s\"", path, op);
+		}
+	}
+	if (re) {
+		if (!first)
+			add(x, " AND ");
+		first = 0;
+		regex_cond(x, path, shape, re, reopts);
+	}
+	if (first)
+		add(x, "1");
+	add(x, ")");
+}
+
+static void filter_cond(xl *x, const bson_t *filter);
+
+static void logic_cond(xl *x, const char *k, bson_iter_t *it)
+{
+	bson_iter_t a;
+	bson_iter_recurse(it, &a);
+	int nor = !strcmp(k, "$nor");
+	const char *join = !strcmp(k, "$and") ? " AND " : " OR ";
+	if (nor)
+		not_open(x);
+	add(x, "(");
+	int first = 1;
+	while (bson_iter_next(&a)) {
+		uint32_t len;
+		const uint8_t *data;
+		bson_t sub;
+		bson_iter_document(&a, &len, &data);
+		if (!bson_init_static(&sub, data, len)) {
+			x->rc = msp_db_fail(x->db, MSP_ERR_INVAL, "malformed filter in %s", k);
+			return;
+		}
+		if (!first)
+			add(x, join);
+		first = 0;
+		filter_cond(x, &sub);
+	}
+	add(x, ")");
+	if (nor)
+		not_close(x);
+}
+
+static void filter_cond(xl *x, const bson_t *filter)
+{
+	bson_iter_t it;
+	int first = 1;
+	add(x, "(");
+	if (filter && bson_iter_init(&it, filter)) {
+		while (bson_iter_next(&it) && !x->rc) {
+			const char *k = bson_iter_key(&it);
+			if (!first)
+				add(x, " AND ");
+			first = 0;
+			if (k[0] == '$') {
+				logic_cond(x, k, &it);
+				continue;
+			}
+			int shape = path_shape(x, k);
+			if (x->rc)
+				return;
+			if (BSON_ITER_HOLDS_DOCUMENT(&it)) {
+				bson_iter_t sub;
+				bson_iter_recurse(&it, &sub);
+				ops_cond(x, k, shape, &sub);
+			} else if (BSON_ITER_HOLDS_REGEX(&it)) {
+				const char *o;
+				const char *r = bson_iter_regex(&it, &o);
+				regex_cond(x, k, shape, r, o);
+			} else {
+				cmp_cond(x, k, shape, OP_EQ, bson_iter_value(&it));
+			}
+		}
+	}
+	if (first)
+		add(x, "1");
+	add(x, ")");
+}
+
+/* The not_saved_as condition on table alias m. (see msp_find_opts) */
+static void saved_cond(xl *x, const char *tag)
+{
+	static const char *colls[] = {"wf_TimeSeries", "wf_Seismogram", "cemetery"};
+	char key[160];
+	snprintf(key, sizeof key, "%s_id", x->coll);
+	for (int i = 0; i < 3; i++) {
+		if (!table_exists(x->db, colls[i]) || !strcmp(colls[i], x->coll))
+			continue;
+		add(x, " AND NOT EXISTS(SELECT 1 FROM ");
+		add_quoted_ident(&x->sql, colls[i]);
+		add(x, " s WHERE ");
+		add_extract(&x->sql, "s.", key);
+		msp_buf_addf(&x->sql, " = json_object('$oid', %sid) AND ", x->tab);
+		add_extract(&x->sql, "s.", "data_tag");
+		add(x, " = ");
+		bind_text(x, tag);
+		add(x, ")");
+	}
+}
+
+/* Make sure the lookups of not_saved_as have an index (a no-op when there). */
+static void saved_indexes(msp_db *db, const char *coll)
+{
+	static const char *colls[] = {"wf_TimeSeries", "wf_Seismogram", "cemetery"};
+	char key[160];
+	snprintf(key, sizeof key, "%s_id", coll);
+	for (int i = 0; i < 3; i++) {
+		if (!table_exists(db, colls[i]) || !strcmp(colls[i], coll))
+			continue;
+		bson_t keys = BSON_INITIALIZER;
+		BSON_APPEND_INT32(&keys, key, 1);
+		BSON_APPEND_INT32(&keys, "data_tag", 1);
+		char saved[sizeof db->err];
+		memcpy(saved, db->err, sizeof saved);
+		msp_sq_create_index(db, colls[i], &keys, NULL, 0); /* read-only file: the query still works */
+		memcpy(db->err, saved, sizeof saved);
+		bson_destroy(&keys);
+	}
+}
+
+static void order_by(xl *x, const bson_t *sort)
+{
+	bson_iter_t it;
+	int have_id = 0, first = 1;
+	add(x, " ORDER BY ");
+	if (sort && bson_iter_init(&it, sort)) {
+		while (bson_iter_next(&it)) {
+			const char *k = bson_iter_key(&it);
+			const char *dir = bson_iter_as_int64(&it) < 0 ? " DESC" : "";
+			if (!first)
+				add(x, ", ");
+			first = 0;
+			if (!strcmp(k, "_id")) {
+				have_id = 1;
+				msp_buf_addf(&x->sql, "%sid%s", x->tab, dir);
+				continue;
+			}
+			int shape = path_shape(x, k);
+			if (x->rc)
+				return;
+			if (shape & ~(T_NUM | T_STR | T_NULL) & 0xffff) {
+				/* MongoDB's type brackets: null < numbers < strings < objects < arrays < bool */
+				add(x, "CASE ");
+				add_type(&x->sql, x->tab, k, NULL);
+				add(x, " WHEN 'integer' THEN 2 WHEN 'real' THEN 2 WHEN 'text' THEN 3 WHEN 'object' THEN 4"
+				       " WHEN 'array' THEN 5 WHEN 'true' THEN 8 WHEN 'false' THEN 8 ELSE 1 END");
+				add(x, dir);
+				add(x, ", ");
+			}
+			add_extract(&x->sql, x->tab, k);
+			add(x, dir);
+		}
+	}
+	if (!have_id) {
+		if (!first)
+			add(x, ", ");
+		msp_buf_addf(&x->sql, "%sid", x->tab);
+	}
+}
+
+static int bind_all(xl *x, sqlite3_stmt *st)
+{
+	for (size_t i = 0; i < x->nb; i++) {
+		bindv *b = &x->b[i];
+		int r;
+		switch (b->kind) {
+		case 1: r = sqlite3_bind_int64(st, (int)i + 1, b->i); break;
+		case 2: r = sqlite3_bind_double(st, (int)i + 1, b->d); break;
+		case 3: r = sqlite3_bind_text(st, (int)i + 1, b->s, b->slen, SQLITE_STATIC); break;
+		case 4: r = sqlite3_bind_text(st, (int)i + 1, b->in, -1, SQLITE_TRANSIENT); break;
+		default: r = sqlite3_bind_null(st, (int)i + 1); break;
+		}
+		if (r != SQLITE_OK)
+			return MSP_ERR_DB;
+	}
+	return MSP_OK;
+}
+
+static void xl_free(xl *x)
+{
+	msp_buf_free(&x->sql);
+	free(x->b);
+}
+
+/* Build "SELECT <what> FROM coll m WHERE ... [ORDER BY] [LIMIT]" into x. */
+static int build_select(xl *x, msp_db *db, const char *coll, const char *what, const bson_t *filter,
+                        const msp_find_opts *o, int with_order, int with_limit)
+{
+	memset(x, 0, sizeof *x);
+	x->db = db;
+	x->coll = coll;
+	x->tab = "m.";
+	msp_buf_init(&x->sql);
+	msp_buf_addf(&x->sql, "SELECT %s FROM ", what);
+	add_quoted_ident(&x->sql, coll);
+	add(x, " m WHERE ");
+	filter_cond(x, filter);
+	if (!x->rc && o && o->not_saved_as)
+		saved_cond(x, o->not_saved_as);
+	if (!x->rc && with_order && o && o->sort)
+		order_by(x, o->sort);
+	if (!x->rc && with_limit && o && (o->limit > 0 || o->skip > 0)) {
+		msp_buf_addf(&x->sql, " LIMIT %lld OFFSET %lld", (long long)(o->limit > 0 ? o->limit : -1),
+		             (long long)o->skip);
+	}
+	if (x->sql.failed && !x->rc)
+		x->rc = MSP_ERR_NOMEM;
+	return x->rc;
+}
+
+static int prepare(msp_db *db, xl *x, sqlite3_stmt **st)
+{
+	if (sqlite3_prepare_v2(db->sq, x->sql.p, (int)x->sql.len, st, NULL) != SQLITE_OK)
+		return sq_err(db, "query");
+	if (bind_all(x, *st)) {
+		sqlite3_finalize(*st);
+		*st = NULL;
+		return sq_err(db, "bind");
+	}
+	return MSP_OK;
+}
+
+/* ------------------------------------------------------------ find */
+
+int msp_sq_find(msp_db *db, const char *coll, const bson_t *filter, const msp_find_opts *o, msp_cursor *c)
+{
+	if (!table_exists(db, coll))
+		return MSP_OK; /* no collection: an empty result, as in MongoDB */
+	if (o && o->not_saved_as)
+		saved_indexes(db, coll);
+	xl x;
+	int rc = build_select(&x, db, coll, "m.doc", filter, o, 1, 1);
+	if (!rc)
+		rc = prepare(db, &x, &c->st);
+	xl_free(&x);
+	if (rc)
+		return rc;
+	if (o && o->projection)
+		c->proj = bson_copy(o->projection);
+	return MSP_OK;
+}
+
+int msp_sq_next(msp_cursor *c)
+{
+	if (c->cur) {
+		bson_destroy(c->cur);
+		c->cur = NULL;
+	}
+	bson_free(c->json);
+	c->json = NULL;
+	if (!c->st)
+		return MSP_EOF;
+	int r = sqlite3_step(c->st);
+	if (r == SQLITE_DONE) {
+		sqlite3_finalize(c->st);
+		c->st = NULL;
+		return MSP_EOF;
+	}
+	if (r != SQLITE_ROW)
+		return sq_err(c->db, "reading a query result");
+	const char *text = (const char *)sqlite3_column_text(c->st, 0);
+	int n = sqlite3_column_bytes(c->st, 0);
+	bson_error_t err;
+	bson_t *doc = bson_new_from_json((const uint8_t *)text, n, &err);
+	if (!doc)
+		return msp_db_fail(c->db, MSP_ERR_FORMAT, "stored document is not valid JSON: %s", err.message);
+	if (c->proj) {
+		c->cur = msp_db_project(doc, c->proj);
+		bson_destroy(doc);
+	} else {
+		c->cur = doc;
+	}
+	return MSP_OK;
+}
+
+/* The fast path of msquery: the stored text as is, without a parse. */
+int msp_sq_next_json(msp_cursor *c, const char **json, size_t *len);
+int msp_sq_next_json(msp_cursor *c, const char **json, size_t *len)
+{
+	if (c->proj) {
+		int rc = msp_sq_next(c);
+		if (rc)
+			return rc;
+		return msp_cursor_json(c, json, len);
+	}
+	if (c->cur) {
+		bson_destroy(c->cur);
+		c->cur = NULL;
+	}
+	bson_free(c->json);
+	c->json = NULL;
+	if (!c->st)
+		return MSP_EOF;
+	int r = sqlite3_step(c->st);
+	if (r == SQLITE_DONE) {
+		sqlite3_finalize(c->st);
+		c->st = NULL;
+		return MSP_EOF;
+	}
+	if (r != SQLITE_ROW)
+		return sq_err(c->db, "reading a query result");
+	*json = (const char *)sqlite3_column_text(c->st, 0);
+	*len = (size_t)sqlite3_column_bytes(c->st, 0);
+	return MSP_OK;
+}
+
+int msp_sq_count(msp_db *db, const char *coll, const bson_t *filter, const msp_find_opts *o, int64_t *n)
+{
+	*n = 0;
+	if (!table_exists(db, coll))
+		return MSP_OK;
+	if (o && o->not_saved_as)
+		saved_indexes(db, coll);
+	xl x;
+	int rc;
+	if (o && (o->limit > 0 || o->skip > 0)) {
+		rc = build_select(&x, db, coll, "1", filter, o, 0, 1);
+		msp_buf inner = x.sql;
+		msp_buf_init(&x.sql);
+		msp_buf_add(&x.sql, "SELECT count(*) FROM (", 22);
+		msp_buf_add(&x.sql, inner.p, inner.len);
+		msp_buf_add(&x.sql, ")", 1);
+		msp_buf_free(&inner);
+	} else {
+		rc = build_select(&x, db, coll, "count(*)", filter, o, 0, 0);
+	}
+	sqlite3_stmt *st = NULL;
+	if (!rc)
+		rc = prepare(db, &x, &st);
+	xl_free(&x);
+	if (rc)
+		return rc;
+	int r = sqlite3_step(st);
+	if (r == SQLITE_ROW)
+		*n = sqlite3_column_int64(st, 0);
+	else
+		rc = sq_err(db, "count");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int msp_sq_distinct(msp_db *db, const char *coll, const char *key, const bson_t *filter, bson_t **values)
+{
+	if (!table_exists(db, coll)) {
+		*values = bson_new();
+		return MSP_OK;
+	}
+	xl x;
+	msp_buf what;
+	msp_buf_init(&what);
+	if (!strcmp(key, "_id")) {
+		msp_buf_add(&what, "DISTINCT json_object('v', json_object('$oid', m.id))", 52);
+	} else {
+		/* a missing key is no value (NULL row); a JSON null is one */
+		msp_buf_add(&what, "DISTINCT CASE WHEN ", 19);
+		add_type(&what, "m.", key, NULL);
+		msp_buf_add(&what, " IS NULL THEN NULL ELSE json_object('v', m.doc -> ", 50);
+		add_jpath(&what, key, NULL);
+		msp_buf_add(&what, ") END", 5);
+	}
+	msp_buf_add(&what, "", 1);
+	int rc = build_select(&x, db, coll, what.p, filter, NULL, 0, 0);
+	msp_buf_free(&what);
+	sqlite3_stmt *st = NULL;
+	if (!rc)
+		rc = prepare(db, &x, &st);
+	xl_free(&x);
+	if (rc)
+		return rc;
+	size_t nd = 0, capd = 0, nv = 0, capv = 0;
+	bson_t **docs = NULL;
+	bson_value_t *vals = NULL;
+	int r;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(st, 0);
+		if (!t)
+			continue;
+		bson_t *d = bson_new_from_json((const uint8_t *)t, -1, NULL);
+		if (!d)
+			continue;
+		if (nd == capd) {
+			capd = capd ? 2 * capd : 64;
+			docs = realloc(docs, capd * sizeof *docs);
+		}
+		docs[nd++] = d;
+		bson_iter_t it;
+		if (!bson_iter_init_find(&it, d, "v"))
+			continue; /* missing key: not a value */
+		bson_iter_t ai;
+		int is_arr = BSON_ITER_HOLDS_ARRAY(&it);
+		if (is_arr)
+			bson_iter_recurse(&it, &ai);
+		for (;;) {
+			const bson_value_t *v;
+			if (is_arr) {
+				if (!bson_iter_next(&ai))
+					break;
+				v = bson_iter_value(&ai);
+			} else {
+				v = bson_iter_value(&it);
+			}
+			if (nv == capv) {
+				capv = capv ? 2 * capv : 64;
+				vals = realloc(vals, capv * sizeof *vals);
+			}
+			vals[nv++] = *v;
+			if (!is_arr)
+				break;
+		}
+	}
+	if (r != SQLITE_DONE)
+		rc = sq_err(db, "distinct");
+	sqlite3_finalize(st);
+	if (!rc)
+		*values = msp_db_sorted_unique(vals, nv);
+	for (size_t i = 0; i < nd; i++)
+		bson_destroy(docs[i]);
+	free(docs);
+	free(vals);
+	return rc;
+}
+
+int msp_sq_explain(msp_db *db, const char *coll, const bson_t *filter, const msp_find_opts *o, char **plan)
+{
+	if (!table_exists(db, coll))
+		return msp_db_fail(db, MSP_ERR_NOTFOUND, "no collection %s", coll);
+	xl x;
+	int rc = build_select(&x, db, coll, "m.doc", filter, o, 1, 1);
+	msp_buf q;
+	msp_buf_init(&q);
+	msp_buf_add(&q, "EXPLAIN QUERY PLAN ", 19);
+	msp_buf_add(&q, x.sql.p, x.sql.len);
+	msp_buf_add(&q, "", 1);
+	msp_buf out;
+	msp_buf_init(&out);
+	sqlite3_stmt *st = NULL;
+	if (!rc) {
+		msp_buf tmp = x.sql;
+		x.sql = q;
+		rc = prepare(db, &x, &st);
+		x.sql = tmp;
+	}
+	if (!rc) {
+		while (sqlite3_step(st) == SQLITE_ROW)
+			msp_buf_addf(&out, "%s\n", (const char *)sqlite3_column_text(st, 3));
+		sqlite3_finalize(st);
+		msp_buf_addf(&out, "%.*s\n", (int)x.sql.len, x.sql.p);
+	}
+	msp_buf_free(&q);
+	xl_free(&x);
+	if (rc) {
+		msp_buf_free(&out);
+		return rc;
+	}
+	msp_buf_add(&out, "", 1);
+	*plan = out.p;
+	return MSP_OK;
+}
+
+/* ------------------------------------------------------------ writes */
+
+/* Per batch: the JSON types seen at each key path. */
+typedef struct shape_ent {
+	char *path;
+	int types;
+} shape_ent;
+
+typedef struct shape_map {
+	shape_ent *e;
+	size_t n, cap; /* open addressing, cap a power of 2 */
+} shape_map;
+
+static uint64_t hash_str(const char *s, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+	return h;
+}
+
+static int shape_add(shape_map *m, const char *path, size_t n, int types)
+{
+	if (2 * (m->n + 1) > m->cap) {
+		size_t nc = m->cap ? 2 * m->cap : 64;
+		shape_ent *ne = calloc(nc, sizeof *ne);
+		if (!ne)
+			return MSP_ERR_NOMEM;
+		for (size_t i = 0; i < m->cap; i++) {
+			if (!m->e[i].path)
+				continue;
+			size_t j = hash_str(m->e[i].path, strlen(m->e[i].path)) & (nc - 1);
+			while (ne[j].path)
+				j = (j + 1) & (nc - 1);
+			ne[j] = m->e[i];
+		}
+		free(m->e);
+		m->e = ne;
+		m->cap = nc;
+	}
+	size_t j = hash_str(path, n) & (m->cap - 1);
+	while (m->e[j].path) {
+		if (strlen(m->e[j].path) == n && !memcmp(m->e[j].path, path, n)) {
+			m->e[j].types |= types;
+			return MSP_OK;
+		}
+		j = (j + 1) & (m->cap - 1);
+	}
+	m->e[j].path = strndup(path, n);
+	if (!m->e[j].path)
+		return MSP_ERR_NOMEM;
+	m->e[j].types = types;
+	m->n++;
+	return MSP_OK;
+}
+
+static void shape_free(shape_map *m)
+{
+	for (size_t i = 0; i < m->cap; i++)
+		free(m->e[i].path);
+	free(m->e);
+	memset(m, 0, sizeof *m);
+}
+
+static int tbit(bson_type_t t, const bson_iter_t *it)
+{
+	switch (t) {
+	case BSON_TYPE_NULL: case BSON_TYPE_UNDEFINED: return T_NULL;
+	case BSON_TYPE_BOOL: return T_BOOL;
+	case BSON_TYPE_INT32: case BSON_TYPE_INT64: return T_NUM;
+	case BSON_TYPE_DOUBLE: {
+		/* NaN and infinities are stored as {"$numberDouble": ...} objects */
+		double d = bson_iter_double(it);
+		return (d == d && d - d == 0) ? T_NUM : T_OTHER;
+	}
+	case BSON_TYPE_UTF8: return T_STR;
+	case BSON_TYPE_DOCUMENT: return T_OBJ;
+	case BSON_TYPE_ARRAY: return T_ARR;
+	case BSON_TYPE_OID: return T_OID;
+	case BSON_TYPE_DATE_TIME: return T_DATE;
+	default: return T_OTHER;
+	}
+}
+
+static int shape_walk(shape_map *m, bson_iter_t *it, char *path, size_t plen, int depth)
+{
+	while (bson_iter_next(it)) {
+		const char *k = bson_iter_key(it);
+		size_t kl = strlen(k);
+		if (plen + kl + 2 > 1024 || depth > 20)
+			continue;
+		size_t n = plen;
+		if (plen)
+			path[n++] = '.';
+		memcpy(path + n, k, kl);
+		n += kl;
+		bson_type_t t = bson_iter_type(it);
+		int bits = tbit(t, it);
+		if (t == BSON_TYPE_ARRAY) {
+			bson_iter_t a;
+			bson_iter_recurse(it, &a);
+			while (bson_iter_next(&a))
+				bits |= tbit(bson_iter_type(&a), &a) << T_ELEM;
+		}
+		int rc = shape_add(m, path, n, bits);
+		if (rc)
+			return rc;
+		if (t == BSON_TYPE_DOCUMENT) {
+			bson_iter_t sub;
+			bson_iter_recurse(it, &sub);
+			rc = shape_walk(m, &sub, path, n, depth + 1);
+			if (rc)
+				return rc;
+		}
+	}
+	return MSP_OK;
+}
+
+static int shape_store(msp_db *db, const char *coll, shape_map *m)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db->sq, "INSERT INTO _msp_shape(coll, path, types) VALUES(?, ?, ?) "
+	                               "ON CONFLICT(coll, path) DO UPDATE SET types = types | excluded.types "
+	                               "WHERE types | excluded.types != types", -1, &st, NULL))
+		return sq_err(db, "shape");
+	int rc = MSP_OK;
+	for (size_t i = 0; i < m->cap && !rc; i++) {
+		if (!m->e[i].path)
+			continue;
+		sqlite3_bind_text(st, 1, coll, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, m->e[i].path, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 3, m->e[i].types);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = sq_err(db, "shape");
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int ensure_table(msp_db *db, const char *coll)
+{
+	msp_buf b;
+	msp_buf_init(&b);
+	msp_buf_add(&b, "CREATE TABLE IF NOT EXISTS ", 27);
+	add_quoted_ident(&b, coll);
+	msp_buf_add(&b, "(id TEXT PRIMARY KEY NOT NULL, doc TEXT NOT NULL)", 49);
+	msp_buf_add(&b, "", 1);
+	int rc = msp_sq_exec(db, b.p);
+	msp_buf_free(&b);
+	return rc;
+}
+
+/* Start a write: BEGIN IMMEDIATE (waits for other writers through the busy
+ * timeout), or a savepoint inside the caller's transaction. */
+static int wbegin(msp_db *db)
+{
+	return msp_sq_exec(db, db->in_txn ? "SAVEPOINT msp_batch" : "BEGIN IMMEDIATE");
+}
+
+static int wend(msp_db *db, int rc)
+{
+	if (rc == MSP_OK)
+		return msp_sq_exec(db, db->in_txn ? "RELEASE msp_batch" : "COMMIT");
+	if (db->in_txn)
+		sqlite3_exec(db->sq, "ROLLBACK TO msp_batch; RELEASE msp_batch", NULL, NULL, NULL);
+	else
+		sqlite3_exec(db->sq, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+int msp_sq_insert_many(msp_db *db, const char *coll, const bson_t *const *docs, size_t n, bson_oid_t *ids)
+{
+	int rc = wbegin(db);
+	if (rc)
+		return rc;
+	rc = ensure_table(db, coll);
+	if (rc)
+		return wend(db, rc);
+	if (db->ins_stmt && strcmp(db->ins_coll, coll)) {
+		sqlite3_finalize(db->ins_stmt);
+		db->ins_stmt = NULL;
+	}
+	if (!db->ins_stmt) {
+		msp_buf b;
+		msp_buf_init(&b);
+		msp_buf_add(&b, "INSERT INTO ", 12);
+		add_quoted_ident(&b, coll);
+		msp_buf_add(&b, "(id, doc) VALUES(?, ?)", 23);
+		if (sqlite3_prepare_v2(db->sq, b.p, -1, &db->ins_stmt, NULL) != SQLITE_OK) {
+			msp_buf_free(&b);
+			db->ins_stmt = NULL;
+			return wend(db, sq_err(db, "insert"));
+		}
+		msp_buf_free(&b);
+		snprintf(db->ins_coll, sizeof db->ins_coll, "%s", coll);
+	}
+	shape_map m = {0};
+	char path[1100];
+	for (size_t i = 0; i < n && !rc; i++) {
+		const bson_t *d = docs[i];
+		bson_iter_t it;
+		bson_oid_t oid;
+		bson_t *own = NULL;
+		if (bson_iter_init_find(&it, d, "_id")) {
+			if (!BSON_ITER_HOLDS_OID(&it)) {
+				rc = msp_db_fail(db, MSP_ERR_TYPE, "document %zu of the batch: _id must be an ObjectId", i);
+				break;
+			}
+			bson_oid_copy(bson_iter_oid(&it), &oid);
+		} else {
+			bson_oid_init(&oid, NULL);
+			own = bson_new();
+			BSON_APPEND_OID(own, "_id", &oid);
+			bson_concat(own, d);
+			d = own;
+		}
+		if (ids)
+			bson_oid_copy(&oid, &ids[i]);
+		size_t jl;
+		char *json = bson_as_relaxed_extended_json(d, &jl);
+		if (!json) {
+			rc = msp_db_fail(db, MSP_ERR_FORMAT, "document %zu of the batch cannot be written as JSON", i);
+			if (own)
+				bson_destroy(own);
+			break;
+		}
+		char hex[25];
+		bson_oid_to_string(&oid, hex);
+		sqlite3_bind_text(db->ins_stmt, 1, hex, 24, SQLITE_STATIC);
+		sqlite3_bind_text(db->ins_stmt, 2, json, (int)jl, SQLITE_STATIC);
+		int r = sqlite3_step(db->ins_stmt);
+		sqlite3_reset(db->ins_stmt);
+		if (r != SQLITE_DONE) {
+			if (r == SQLITE_CONSTRAINT)
+				rc = msp_db_fail(db, MSP_ERR_DB, "duplicate key: %s already holds _id %s", coll, hex);
+			else
+				rc = sq_err(db, "insert");
+		}
+		if (!rc && bson_iter_init(&it, d))
+			rc = shape_walk(&m, &it, path, 0, 0);
+		bson_free(json);
+		if (own)
+			bson_destroy(own);
+	}
+	sqlite3_clear_bindings(db->ins_stmt);
+	if (!rc)
+		rc = shape_store(db, coll, &m);
+	shape_free(&m);
+	return wend(db, rc);
+}
+
+static int apply_update(bson_t *doc, const bson_t *update)
+{
+	bson_iter_t it;
+	bson_iter_init(&it, update);
+	while (bson_iter_next(&it)) {
+		int set = !strcmp(bson_iter_key(&it), "$set");
+		bson_iter_t s;
+		bson_iter_recurse(&it, &s);
+		while (bson_iter_next(&s)) {
+			int rc = set ? msp_meta_set_value(doc, bson_iter_key(&s), bson_iter_value(&s))
+			             : msp_meta_remove(doc, bson_iter_key(&s));
+			if (rc)
+				return rc;
+		}
+	}
+	return MSP_OK;
+}
+
+int msp_sq_update(msp_db *db, const char *coll, const bson_t *filter, const bson_t *update, int64_t *nmod)
+{
+	if (!table_exists(db, coll))
+		return MSP_OK;
+	int rc = wbegin(db);
+	if (rc)
+		return rc;
+	xl x;
+	sqlite3_stmt *st = NULL, *up = NULL;
+	rc = build_select(&x, db, coll, "m.id, m.doc", filter, NULL, 0, 0);
+	if (!rc)
+		rc = prepare(db, &x, &st);
+	xl_free(&x);
+	if (rc)
+		return wend(db, rc);
+	msp_buf b;
+	msp_buf_init(&b);
+	msp_buf_add(&b, "UPDATE ", 7);
+	add_quoted_ident(&b, coll);
+	msp_buf_add(&b, " SET doc = ? WHERE id = ?", 26);
+	if (sqlite3_prepare_v2(db->sq, b.p, -1, &up, NULL) != SQLITE_OK)
+		rc = sq_err(db, "update");
+	msp_buf_free(&b);
+	shape_map m = {0};
+	char path[1100];
+	/* Rows are collected first: updating a table while stepping a SELECT on it is unsafe. */
+	size_t n = 0, cap = 0;
+	char **rows = NULL;
+	int r;
+	while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n + 2 > cap) {
+			cap = cap ? 2 * cap : 64;
+			rows = realloc(rows, cap * sizeof *rows);
+		}
+		rows[n++] = strdup((const char *)sqlite3_column_text(st, 0));
+		rows[n++] = strdup((const char *)sqlite3_column_text(st, 1));
+	}
+	sqlite3_finalize(st);
+	for (size_t i = 0; i < n && !rc; i += 2) {
+		bson_t *doc = bson_new_from_json((const uint8_t *)rows[i + 1], -1, NULL);
+		if (!doc) {
+			rc = msp_db_fail(db, MSP_ERR_FORMAT, "stored document %s is not valid JSON", rows[i]);
+			break;
+		}
+		rc = apply_update(doc, update);
+		size_t jl;
+		char *json = rc ? NULL : bson_as_relaxed_extended_json(doc, &jl);
+		if (json && strcmp(json, rows[i + 1])) {
+			sqlite3_bind_text(up, 1, json, (int)jl, SQLITE_STATIC);
+			sqlite3_bind_text(up, 2, rows[i], -1, SQLITE_STATIC);
+			if (sqlite3_step(up) != SQLITE_DONE)
+				rc = sq_err(db, "update");
+			sqlite3_reset(up);
+			(*nmod)++;
+			bson_iter_t it;
+			if (!rc && bson_iter_init(&it, doc))
+				rc = shape_walk(&m, &it, path, 0, 0);
+		}
+		bson_free(json);
+		bson_destroy(doc);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(rows[i]);
+	free(rows);
+	sqlite3_finalize(up);
+	if (!rc)
+		rc = shape_store(db, coll, &m);
+	shape_free(&m);
+	return wend(db, rc);
+}
+
+int msp_sq_delete(msp_db *db, const char *coll, const bson_t *filter, int64_t *ndel)
+{
+	if (!table_exists(db, coll))
+		return MSP_OK;
+	int rc = wbegin(db);
+	if (rc)
+		return rc;
+	xl x;
+	memset(&x, 0, sizeof x);
+	x.db = db;
+	x.coll = coll;
+	x.tab = "m.";
+	msp_buf_init(&x.sql);
+	add(&x, "DELETE FROM ");
+	add_quoted_ident(&x.sql, coll);
+	add(&x, " AS m WHERE ");
+	filter_cond(&x, filter);
+	sqlite3_stmt *st = NULL;
+	rc = x.rc;
+	if (!rc)
+		rc = prepare(db, &x, &st);
+	xl_free(&x);
+	if (!rc) {
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = sq_err(db, "delete");
+		else
+			*ndel = sqlite3_changes64(db->sq);
+		sqlite3_finalize(st);
+	}
+	return wend(db, rc);
+}
+
+/* ------------------------------------------------------------ indexes */
+
+static void index_sqlname(msp_buf *b, const char *coll, const char *name)
+{
+	char full[300];
+	snprintf(full, sizeof full, "%s$%s", coll, name);
+	add_quoted_ident(b, full);
+}
+
+int msp_sq_create_index(msp_db *db, const char *coll, const bson_t *keys, const char *name, int unique)
+{
+	char derived[256];
+	if (!name) {
+		msp_db_index_name(keys, derived, sizeof derived);
+		name = derived;
+	}
+	if (!strcmp(name, "_id_"))
+		return msp_db_fail(db, MSP_ERR_INVAL, "index name _id_ is reserved");
+	int rc = wbegin(db);
+	if (rc)
+		return rc;
+	rc = ensure_table(db, coll);
+	msp_buf b;
+	msp_buf_init(&b);
+	msp_buf_addf(&b, "CREATE %sINDEX IF NOT EXISTS ", unique ? "UNIQUE " : "");
+	index_sqlname(&b, coll, name);
+	msp_buf_add(&b, " ON ", 4);
+	add_quoted_ident(&b, coll);
+	msp_buf_add(&b, "(", 1);
+	bson_iter_t it;
+	bson_iter_init(&it, keys);
+	int first = 1;
+	while (bson_iter_next(&it)) {
+		if (!first)
+			msp_buf_add(&b, ", ", 2);
+		first = 0;
+		if (!strcmp(bson_iter_key(&it), "_id"))
+			msp_buf_add(&b, "id", 2);
+		else
+			add_extract(&b, "", bson_iter_key(&it));
+		if (bson_iter_as_int64(&it) < 0)
+			msp_buf_add(&b, " DESC", 5);
+	}
+	msp_buf_add(&b, ")", 2);
+	if (!rc)
+		rc = msp_sq_exec(db, b.p);
+	msp_buf_free(&b);
+	if (!rc) {
+		sqlite3_stmt *st;
+		char *kj = bson_as_relaxed_extended_json(keys, NULL);
+		if (sqlite3_prepare_v2(db->sq, "INSERT OR REPLACE INTO _msp_index(coll, name, keys, uniq) VALUES(?,?,?,?)",
+		                       -1, &st, NULL) == SQLITE_OK) {
+			sqlite3_bind_text(st, 1, coll, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 3, kj, -1, SQLITE_STATIC);
+			sqlite3_bind_int(st, 4, unique);
+			if (sqlite3_step(st) != SQLITE_DONE)
+				rc = sq_err(db, "index list");
+			sqlite3_finalize(st);
+		} else {
+			rc = sq_err(db, "index list");
+		}
+		bson_free(kj);
+	}
+	return wend(db, rc);
+}
+
+int msp_sq_list_indexes(msp_db *db, const char *coll, bson_t **out)
+{
+	bson_t *o = bson_new();
+	if (!table_exists(db, coll)) {
+		*out = o;
+		return MSP_OK;
+	}
+	bson_t idk = BSON_INITIALIZER;
+	BSON_APPEND_INT32(&idk, "_id", 1);
+	BSON_APPEND_DOCUMENT(o, "_id_", &idk);
+	bson_destroy(&idk);
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db->sq, "SELECT name, keys FROM _msp_index WHERE coll=? ORDER BY name", -1, &st, NULL)) {
+		bson_destroy(o);
+		return sq_err(db, "index list");
+	}
+	sqlite3_bind_text(st, 1, coll, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		bson_t *k = bson_new_from_json(sqlite3_column_text(st, 1), -1, NULL);
+		if (k) {
+			BSON_APPEND_DOCUMENT(o, (const char *)sqlite3_column_text(st, 0), k);
+			bson_destroy(k);
+		}
+	}
+	sqlite3_finalize(st);
+	*out = o;
+	return MSP_OK;
+}
+
+int msp_sq_drop_index(msp_db *db, const char *coll, const char *name)
+{
+	sqlite3_stmt *st;
+	int found = 0;
+	if (sqlite3_prepare_v2(db->sq, "SELECT 1 FROM _msp_index WHERE coll=? AND name=?", -1, &st, NULL))
+		return sq_err(db, "index list");
+	sqlite3_bind_text(st, 1, coll, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	found = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	if (!found)
+		return msp_db_fail(db, MSP_ERR_NOTFOUND, "no index %s on %s", name, coll);
+	int rc = wbegin(db);
+	if (rc)
+		return rc;
+	msp_buf b;
+	msp_buf_init(&b);
+	msp_buf_add(&b, "DROP INDEX IF EXISTS ", 21);
+	index_sqlname(&b, coll, name);
+	msp_buf_add(&b, "", 1);
+	rc = msp_sq_exec(db, b.p);
+	msp_buf_free(&b);
+	if (!rc && sqlite3_prepare_v2(db->sq, "DELETE FROM _msp_index WHERE coll=? AND name=?", -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, coll, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = sq_err(db, "index list");
+		sqlite3_finalize(st);
+	}
+	return wend(db, rc);
+}
+
+int msp_sq_list_collections(msp_db *db, bson_t **out)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db->sq, "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE '\\_msp%' "
+	                               "ESCAPE '\\' AND name NOT LIKE 'sqlite%' ORDER BY name", -1, &st, NULL))
+		return sq_err(db, "list collections");
+	bson_t *o = bson_new();
+	int rc = MSP_OK;
+	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 0);
+		int64_t n = 0;
+		rc = msp_sq_count(db, name, NULL, NULL, &n);
+		BSON_APPEND_INT64(o, name, n);
+	}
+	sqlite3_finalize(st);
+	if (rc) {
+		bson_destroy(o);
+		return rc;
+	}
+	*out = o;
+	return MSP_OK;
+}
+
+int msp_sq_drop_collection(msp_db *db, const char *coll)
+{
+	if (!table_exists(db, coll))
+		return msp_db_fail(db, MSP_ERR_NOTFOUND, "no collection %s", coll);
+	if (db->ins_stmt && !strcmp(db->ins_coll, coll)) {
+		sqlite3_finalize(db->ins_stmt);
+		db->ins_stmt = NULL;
+	}
+	int rc = wbegin(db);
+	if (rc)
+		return rc;
+	msp_buf b;
+	msp_buf_init(&b);
+	msp_buf_add(&b, "DROP TABLE ", 11);
+	add_quoted_ident(&b, coll);
+	msp_buf_add(&b, "", 1);
+	rc = msp_sq_exec(db, b.p);
+	msp_buf_free(&b);
+	for (int i = 0; i < 2 && !rc; i++) {
+		sqlite3_stmt *st;
+		const char *q = i ? "DELETE FROM _msp_index WHERE coll=?" : "DELETE FROM _msp_shape WHERE coll=?";
+		if (sqlite3_prepare_v2(db->sq, q, -1, &st, NULL) != SQLITE_OK) {
+			rc = sq_err(db, "drop");
+			break;
+		}
+		sqlite3_bind_text(st, 1, coll, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = sq_err(db, "drop");
+		sqlite3_finalize(st);
+	}
+	return wend(db, rc);
+}

@@ -1,0 +1,253 @@
+/*
+ * test_db.c - the SQLite backend of msp_db.h through the public interface:
+ * insert_many / find / count / distinct / update / delete / indexes, all-or-
+ * nothing batches, type brackets (a number never equals a string or a
+ * boolean, {k: v} matches an array holding v), values and keys with quotes
+ * and SQL text, ObjectId equality, index use by the query plan, and the
+ * filter checks (unsupported operators named).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "tap.h"
+#include "msp_db.h"
+#include "msp_meta.h"
+#include "msp_status.h"
+
+static bson_t *J(const char *s)
+{
+	bson_error_t e;
+	bson_t *b = bson_new_from_json((const uint8_t *)s, -1, &e);
+	if (!b) {
+		fprintf(stderr, "bad test JSON %s: %s\n", s, e.message);
+		exit(2);
+	}
+	return b;
+}
+
+static int64_t count(msp_db *db, const char *coll, const char *filter)
+{
+	bson_t *f = J(filter);
+	int64_t n = -1;
+	int rc = msp_db_count(db, coll, f, &n);
+	bson_destroy(f);
+	if (rc) {
+		printf("# count %s: %s\n", filter, msp_db_errmsg(db));
+		return -100 + rc;
+	}
+	/* find must agree with count */
+	msp_cursor *c;
+	f = J(filter);
+	if (msp_db_find(db, coll, f, NULL, &c) == MSP_OK) {
+		const bson_t *d;
+		int64_t m = 0;
+		while (msp_cursor_next(c, &d) == MSP_OK)
+			m++;
+		msp_cursor_close(c);
+		if (m != n)
+			printf("# find gave %lld, count %lld for %s\n", (long long)m, (long long)n, filter);
+		if (m != n)
+			n = -1;
+	}
+	bson_destroy(f);
+	return n;
+}
+
+static void insert_json(msp_db *db, const char *coll, const char *const *docs, int n)
+{
+	bson_t *b[64];
+	for (int i = 0; i < n; i++)
+		b[i] = J(docs[i]);
+	int rc = msp_db_insert_many(db, coll, (const bson_t *const *)b, (size_t)n, NULL);
+	if (rc)
+		printf("# insert: %s\n", msp_db_errmsg(db));
+	for (int i = 0; i < n; i++)
+		bson_destroy(b[i]);
+}
+
+int main(void)
+{
+	char dir[] = "/tmp/mspdbtestXXXXXX";
+	if (!mkdtemp(dir))
+		return 1;
+	char path[256];
+	snprintf(path, sizeof path, "%s/t.db", dir);
+	msp_db *db;
+	char err[256];
+	ok(msp_db_open(&db, path, err, sizeof err) == MSP_OK, "open %s", path);
+	ok(!strcmp(msp_db_backend(db), "sqlite"), "backend is sqlite");
+
+	const char *docs[] = {
+		"{\"sta\": \"ANMO\", \"net\": \"IU\", \"npts\": 100, \"starttime\": 1.5, \"loc\": \"00\"}",
+		"{\"sta\": \"COR\", \"net\": \"IU\", \"npts\": 200, \"starttime\": 2.5}",
+		"{\"sta\": \"PFO\", \"net\": \"II\", \"npts\": 300, \"starttime\": 3.5, \"flag\": true}",
+		"{\"sta\": 5, \"net\": \"II\", \"npts\": \"400\", \"flag\": 1, \"tags\": [\"a\", \"b\", 7]}",
+		"{\"sta\": \"it's\", \"net\": \"'); DROP TABLE wf; --\", \"npts\": 1.0e3, \"sub\": {\"x\": 1, \"y\": \"z\"}}",
+		"{\"sta\": \"Zürich \\\"q\\\"\", \"k'ey\": \"v\", \"we ird.\": 1, \"n\": null}",
+	};
+	insert_json(db, "wf", docs, 6);
+	is(count(db, "wf", "{}"), 6, "6 documents");
+	is(count(db, "wf", "{\"net\": \"IU\"}"), 2, "equality on a string");
+	is(count(db, "wf", "{\"npts\": {\"$gte\": 200}}"), 3, "$gte on numbers skips the string \"400\"");
+	is(count(db, "wf", "{\"npts\": {\"$lt\": 1000}}"), 3, "$lt: 100, 200, 300 (1000.0 is not < 1000)");
+	is(count(db, "wf", "{\"npts\": 1000}"), 1, "int equals double 1.0e3");
+	is(count(db, "wf", "{\"npts\": \"400\"}"), 1, "string \"400\" found as a string only");
+	is(count(db, "wf", "{\"sta\": 5}"), 1, "number 5 does not match strings");
+	is(count(db, "wf", "{\"flag\": true}"), 1, "true does not match 1");
+	is(count(db, "wf", "{\"flag\": 1}"), 1, "1 does not match true");
+	is(count(db, "wf", "{\"tags\": \"b\"}"), 1, "{k: v} matches an array holding v");
+	is(count(db, "wf", "{\"tags\": 7}"), 1, "array element numbers");
+	is(count(db, "wf", "{\"tags\": {\"$ne\": \"b\"}}"), 5, "$ne over arrays: no element equal");
+	is(count(db, "wf", "{\"loc\": {\"$exists\": false}}"), 5, "$exists false");
+	is(count(db, "wf", "{\"n\": null}"), 6, "null matches null and missing");
+	is(count(db, "wf", "{\"sub.x\": 1}"), 1, "dot path");
+	is(count(db, "wf", "{\"sub.y\": {\"$regex\": \"^z$\"}}"), 1, "$regex on a dot path");
+	is(count(db, "wf", "{\"sta\": {\"$regex\": \"^[A-Z]{3,4}$\"}}"), 3, "$regex ERE");
+	is(count(db, "wf", "{\"sta\": {\"$regex\": \"^anmo\", \"$options\": \"i\"}}"), 1, "$regex with i");
+	is(count(db, "wf", "{\"net\": \"'); DROP TABLE wf; --\"}"), 1, "SQL text as a value, verbatim");
+	is(count(db, "wf", "{\"sta\": \"it's\"}"), 1, "quote in a value");
+	is(count(db, "wf", "{\"sta\": \"Zürich \\\"q\\\"\"}"), 1, "unicode and double quotes in a value");
+	is(count(db, "wf", "{\"k'ey\": \"v\"}"), 1, "quote in a key");
+	is(count(db, "wf", "{\"$or\": [{\"sta\": \"ANMO\"}, {\"npts\": {\"$gt\": 250}}]}"), 3, "$or");
+	is(count(db, "wf", "{\"$nor\": [{\"sta\": \"ANMO\"}, {\"net\": \"II\"}]}"), 3, "$nor");
+	is(count(db, "wf", "{\"npts\": {\"$not\": {\"$gt\": 150}}}"), 3, "$not matches missing and other types");
+	is(count(db, "wf", "{\"sta\": {\"$in\": [\"ANMO\", \"COR\", 5]}}"), 3, "$in mixed");
+	is(count(db, "wf", "{\"sta\": {\"$nin\": [\"ANMO\", \"COR\"]}}"), 4, "$nin");
+	is(count(db, "wf", "{\"$and\": [{\"net\": \"IU\"}, {\"npts\": {\"$in\": [100, 300]}}]}"), 1, "$and + $in");
+
+	/* ObjectId equality, on _id and on another key */
+	msp_cursor *c;
+	const bson_t *d;
+	bson_t *f = J("{\"sta\": \"COR\"}");
+	ok(msp_db_find(db, "wf", f, NULL, &c) == MSP_OK && msp_cursor_next(c, &d) == MSP_OK, "find COR");
+	bson_destroy(f);
+	bson_iter_t it;
+	bson_oid_t oid;
+	ok(bson_iter_init_find(&it, d, "_id") && BSON_ITER_HOLDS_OID(&it), "a stored document has an ObjectId _id");
+	bson_oid_copy(bson_iter_oid(&it), &oid);
+	msp_cursor_close(c);
+	char hex[25], q[200];
+	bson_oid_to_string(&oid, hex);
+	snprintf(q, sizeof q, "{\"_id\": {\"$oid\": \"%s\"}}", hex);
+	is(count(db, "wf", q), 1, "_id equality");
+	snprintf(q, sizeof q, "{\"_id\": {\"$ne\": {\"$oid\": \"%s\"}}}", hex);
+	is(count(db, "wf", q), 5, "_id $ne");
+	char ch[200];
+	snprintf(ch, sizeof ch, "{\"channel_id\": {\"$oid\": \"%s\"}, \"x\": 1}", hex);
+	const char *cd[] = {ch, "{\"channel_id\": \"x\"}"};
+	insert_json(db, "wf2", cd, 2);
+	snprintf(q, sizeof q, "{\"channel_id\": {\"$oid\": \"%s\"}}", hex);
+	is(count(db, "wf2", q), 1, "ObjectId equality on another key");
+
+	/* duplicate _id: the whole batch fails, nothing written */
+	snprintf(q, sizeof q, "{\"_id\": {\"$oid\": \"%s\"}, \"dup\": 1}", hex);
+	const char *bad[] = {"{\"new\": 1}", "{\"new\": 2}", q};
+	bson_t *bb[3];
+	for (int i = 0; i < 3; i++)
+		bb[i] = J(bad[i]);
+	int rc = msp_db_insert_many(db, "wf", (const bson_t *const *)bb, 3, NULL);
+	ok(rc != MSP_OK, "duplicate _id fails the batch: %s", msp_db_errmsg(db));
+	for (int i = 0; i < 3; i++)
+		bson_destroy(bb[i]);
+	is(count(db, "wf", "{}"), 6, "nothing of the failed batch was written");
+
+	/* sort, skip, limit, projection */
+	bson_t *s = J("{\"npts\": -1}");
+	bson_t *p = J("{\"sta\": 1, \"_id\": 0}");
+	f = J("{\"npts\": {\"$gt\": 0}}");
+	msp_find_opts o = {.sort = s, .projection = p, .limit = 2, .skip = 1};
+	ok(msp_db_find(db, "wf", f, &o, &c) == MSP_OK, "find with options");
+	const char *got[3] = {0};
+	char *js[3] = {0};
+	int k = 0;
+	while (k < 3 && msp_cursor_next(c, &d) == MSP_OK)
+		js[k++] = bson_as_relaxed_extended_json(d, NULL);
+	msp_cursor_close(c);
+	is(k, 2, "limit 2");
+	got[0] = js[0] ? js[0] : "";
+	got[1] = js[1] ? js[1] : "";
+	ok(!strcmp(got[0], "{ \"sta\" : \"PFO\" }"), "sort -1, skip 1, projection: %s", got[0]);
+	ok(!strcmp(got[1], "{ \"sta\" : \"COR\" }"), "second: %s", got[1]);
+	for (int i = 0; i < 3; i++)
+		bson_free(js[i]);
+	bson_destroy(s);
+	bson_destroy(p);
+	bson_destroy(f);
+
+	/* distinct */
+	bson_t *vals;
+	f = J("{}");
+	ok(msp_db_distinct(db, "wf", "net", f, &vals) == MSP_OK, "distinct");
+	char *vj = bson_as_relaxed_extended_json(vals, NULL);
+	ok(!strcmp(vj, "{ \"0\" : \"'); DROP TABLE wf; --\", \"1\" : \"II\", \"2\" : \"IU\" }"), "distinct net: %s", vj);
+	bson_free(vj);
+	bson_destroy(vals);
+	ok(msp_db_distinct(db, "wf", "tags", f, &vals) == MSP_OK, "distinct on an array key");
+	vj = bson_as_relaxed_extended_json(vals, NULL);
+	ok(!strcmp(vj, "{ \"0\" : 7, \"1\" : \"a\", \"2\" : \"b\" }"), "distinct unwinds arrays, numbers first: %s", vj);
+	bson_free(vj);
+	bson_destroy(vals);
+	bson_destroy(f);
+
+	/* update and delete */
+	f = J("{\"net\": \"IU\"}");
+	bson_t *u = J("{\"$set\": {\"done\": true}, \"$unset\": {\"loc\": 1}}");
+	int64_t nm = 0;
+	ok(msp_db_update(db, "wf", f, u, &nm) == MSP_OK && nm == 2, "update 2");
+	bson_destroy(u);
+	bson_destroy(f);
+	is(count(db, "wf", "{\"done\": true, \"loc\": {\"$exists\": true}}"), 0, "$set and $unset applied");
+	is(count(db, "wf", "{\"done\": true}"), 2, "$set applied");
+
+	/* indexes: created, listed, used by the plan, dropped */
+	bson_t *keys = J("{\"sta\": 1, \"npts\": -1}");
+	ok(msp_db_create_index(db, "wf", keys, NULL, 0) == MSP_OK, "create index");
+	bson_destroy(keys);
+	bson_t *ix;
+	ok(msp_db_list_indexes(db, "wf", &ix) == MSP_OK, "list indexes");
+	vj = bson_as_relaxed_extended_json(ix, NULL);
+	ok(strstr(vj, "\"sta_1_npts_-1\" : { \"sta\" : 1, \"npts\" : -1 }") != NULL, "index listed: %s", vj);
+	bson_free(vj);
+	bson_destroy(ix);
+	char *plan;
+	f = J("{\"sta\": \"PFO\", \"npts\": {\"$gt\": 10}}");
+	ok(msp_db_query_plan(db, "wf", f, NULL, &plan) == MSP_OK && strstr(plan, "USING INDEX"), "plan uses the index: %s",
+	   plan ? plan : "");
+	free(plan);
+	bson_destroy(f);
+	ok(msp_db_drop_index(db, "wf", "sta_1_npts_-1") == MSP_OK, "drop index");
+	ok(msp_db_drop_index(db, "wf", "nope") == MSP_ERR_NOTFOUND, "drop a missing index: not found");
+
+	/* errors name the offending part */
+	const char *badf[] = {"{\"a\": {\"$where\": 1}}", "{\"$where\": \"x\"}", "{\"a\": {\"$gt\": [1]}}",
+	                      "{\"a\": {\"b\": 1}}", "{\"a\": {\"$in\": 5}}", "{\"a\": {\"$regex\": \"(\"}}",
+	                      "{\"$or\": []}", "{\"a\": {\"$gt\": 1, \"b\": 2}}"};
+	const char *want[] = {"$where", "$where", "$gt", "subdocument", "$in", "regular expression", "$or", "\"b\""};
+	for (size_t i = 0; i < sizeof badf / sizeof *badf; i++) {
+		int64_t n;
+		f = J(badf[i]);
+		rc = msp_db_count(db, "wf", f, &n);
+		ok(rc == MSP_ERR_INVAL && strstr(msp_db_errmsg(db), want[i]), "refused %s: %s", badf[i], msp_db_errmsg(db));
+		bson_destroy(f);
+	}
+	int64_t n;
+	f = J("{}");
+	ok(msp_db_count(db, "a\"b", f, &n) == MSP_ERR_INVAL, "bad collection name refused");
+	ok(msp_db_count(db, "nothere", f, &n) == MSP_OK && n == 0, "missing collection counts 0");
+	bson_destroy(f);
+
+	bson_t *cl;
+	ok(msp_db_list_collections(db, &cl) == MSP_OK, "list collections");
+	vj = bson_as_relaxed_extended_json(cl, NULL);
+	ok(!strcmp(vj, "{ \"wf\" : 6, \"wf2\" : 2 }"), "collections: %s", vj);
+	bson_free(vj);
+	bson_destroy(cl);
+	ok(msp_db_drop_collection(db, "wf2") == MSP_OK, "drop collection");
+	msp_db_close(db);
+	char cmd[300];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	if (system(cmd))
+		return 1;
+	return done_testing();
+}
