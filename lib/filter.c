@@ -591,13 +591,15 @@ void msp_sos_filter_zi(const msp_sos *sos, double *x, size_t n, double (*zi)[2])
 		}
 }
 
-/* Block geometry: W lanes (chunks) of L samples; a block of W*L = 2048
- * doubles (16 KiB) stays in L1 through every section. */
+/* Block geometry: LANES chunks of CHUNK samples; a block of LANES*CHUNK =
+ * 2048 doubles (16 KiB) stays in L1 through every section.  The lanes are
+ * two vectors of 8 (registers on AVX-512, pairs of registers on AVX2). */
 #define LANES 16
 #define CHUNK 128
 #define BLOCK (LANES * CHUNK)
 
-typedef double vlanes __attribute__((vector_size(LANES * sizeof(double))));
+typedef double v8 __attribute__((vector_size(64)));
+typedef long long v8i __attribute__((vector_size(64)));
 
 /* Per section: zero-input output for unit initial states, and the 2x2
  * state transition over one chunk. */
@@ -622,60 +624,129 @@ static void plan_section(const double *c, sec_plan *pl)
 	}
 }
 
+/* 8x8 transpose in registers: r[k][c] -> r[c][k]. */
+static inline __attribute__((always_inline)) void transpose8(v8 *r)
+{
+	const v8i lo2 = {0, 8, 2, 10, 4, 12, 6, 14}, hi2 = {1, 9, 3, 11, 5, 13, 7, 15};
+	const v8i lo4 = {0, 1, 8, 9, 4, 5, 12, 13}, hi4 = {2, 3, 10, 11, 6, 7, 14, 15};
+	const v8i lo8 = {0, 1, 2, 3, 8, 9, 10, 11}, hi8 = {4, 5, 6, 7, 12, 13, 14, 15};
+	v8 t[8], u[8];
+	for (int k = 0; k < 8; k += 2) {
+		t[k] = __builtin_shuffle(r[k], r[k + 1], lo2);
+		t[k + 1] = __builtin_shuffle(r[k], r[k + 1], hi2);
+	}
+	for (int k = 0; k < 8; k += 4) {
+		u[k] = __builtin_shuffle(t[k], t[k + 2], lo4);
+		u[k + 2] = __builtin_shuffle(t[k], t[k + 2], hi4);
+		u[k + 1] = __builtin_shuffle(t[k + 1], t[k + 3], lo4);
+		u[k + 3] = __builtin_shuffle(t[k + 1], t[k + 3], hi4);
+	}
+	for (int k = 0; k < 4; k++) {
+		r[k] = __builtin_shuffle(u[k], u[k + 4], lo8);
+		r[k + 4] = __builtin_shuffle(u[k], u[k + 4], hi8);
+	}
+}
+
+/* t[2*i + h] holds sample i of lanes 8h..8h+7; lane j is x[j*CHUNK ..]. */
+static inline __attribute__((always_inline)) void to_lanes(const double *x, v8 *t)
+{
+	for (int h = 0; h < 2; h++)
+		for (int ib = 0; ib < CHUNK; ib += 8) {
+			v8 r[8];
+			for (int k = 0; k < 8; k++)
+				memcpy(&r[k], x + (size_t)(8 * h + k) * CHUNK + ib, sizeof(v8));
+			transpose8(r);
+			for (int c = 0; c < 8; c++)
+				t[2 * (ib + c) + h] = r[c];
+		}
+}
+
+/* Back to samples, adding the last section's pending correction. */
+static inline __attribute__((always_inline)) void
+from_lanes(const v8 *t, double *x, const sec_plan *p, const v8 *in0, const v8 *in1)
+{
+	for (int h = 0; h < 2; h++)
+		for (int ib = 0; ib < CHUNK; ib += 8) {
+			v8 r[8];
+			for (int c = 0; c < 8; c++)
+				r[c] = t[2 * (ib + c) + h] + p->g0[ib + c] * in0[h] + p->g1[ib + c] * in1[h];
+			transpose8(r);
+			for (int k = 0; k < 8; k++)
+				memcpy(x + (size_t)(8 * h + k) * CHUNK + ib, &r[k], sizeof(v8));
+		}
+}
+
+/* One section over the block from zero state; the previous section's
+ * correction (p0, c0, c1) is added as its output is read.  Leaves the
+ * zero-state final states in f0, f1. */
+static inline __attribute__((always_inline)) void
+section_pass(v8 *t, const double *c, const sec_plan *pp, const v8 *c0, const v8 *c1, v8 *f0, v8 *f1)
+{
+	const double b0 = c[0], b1 = c[1], b2 = c[2], a1 = c[4], a2 = c[5];
+	v8 z0a = {0}, z1a = {0}, z0b = {0}, z1b = {0};
+	for (int i = 0; i < CHUNK; i++) {
+		v8 xa = t[2 * i], xb = t[2 * i + 1];
+		if (pp) {
+			xa += pp->g0[i] * c0[0] + pp->g1[i] * c1[0];
+			xb += pp->g0[i] * c0[1] + pp->g1[i] * c1[1];
+		}
+		v8 ya = b0 * xa + z0a, yb = b0 * xb + z0b;
+		v8 ua = b1 * xa + z1a, ub = b1 * xb + z1b;
+		z0a = ua - a1 * ya;
+		z0b = ub - a1 * yb;
+		z1a = b2 * xa - a2 * ya;
+		z1b = b2 * xb - a2 * yb;
+		t[2 * i] = ya;
+		t[2 * i + 1] = yb;
+	}
+	f0[0] = z0a;
+	f0[1] = z0b;
+	f1[0] = z1a;
+	f1[1] = z1b;
+}
+
 /* One block of BLOCK samples through every section; cs carries each
  * section's state from the previous block and on to the next. */
 static inline __attribute__((always_inline)) void
-block_body(const msp_sos *sos, const sec_plan *pl, double *x, double (*cs)[2], vlanes *t)
+block_body(const msp_sos *sos, const sec_plan *pl, double *x, double (*cs)[2], v8 *t)
 {
-	for (int j = 0; j < LANES; j++)
-		for (int i = 0; i < CHUNK; i++)
-			t[i][j] = x[j * CHUNK + i];
+	v8 in0[2], in1[2], f0[2], f1[2];
+	to_lanes(x, t);
 	for (int s = 0; s < sos->n; s++) {
-		const double *c = sos->s[s];
-		const double b0 = c[0], b1 = c[1], b2 = c[2], a1 = c[4], a2 = c[5];
-		vlanes z0 = {0}, z1 = {0};
-		for (int i = 0; i < CHUNK; i++) {
-			vlanes xc = t[i];
-			vlanes y = b0 * xc + z0;
-			z0 = b1 * xc - a1 * y + z1;
-			z1 = b2 * xc - a2 * y;
-			t[i] = y;
-		}
+		if (s == 0)
+			section_pass(t, sos->s[s], NULL, in0, in1, f0, f1);
+		else
+			section_pass(t, sos->s[s], &pl[s - 1], in0, in1, f0, f1);
 		/* The true state entering each chunk, carried serially. */
-		vlanes in0, in1;
 		double s0 = cs[s][0], s1 = cs[s][1];
 		const sec_plan *p = &pl[s];
 		for (int j = 0; j < LANES; j++) {
-			in0[j] = s0;
-			in1[j] = s1;
-			double n0 = z0[j] + (p->phi[0][0] * s0 + p->phi[0][1] * s1);
-			double n1 = z1[j] + (p->phi[1][0] * s0 + p->phi[1][1] * s1);
+			in0[j / 8][j % 8] = s0;
+			in1[j / 8][j % 8] = s1;
+			double n0 = f0[j / 8][j % 8] + (p->phi[0][0] * s0 + p->phi[0][1] * s1);
+			double n1 = f1[j / 8][j % 8] + (p->phi[1][0] * s0 + p->phi[1][1] * s1);
 			s0 = n0;
 			s1 = n1;
 		}
 		cs[s][0] = s0;
 		cs[s][1] = s1;
-		for (int i = 0; i < CHUNK; i++)
-			t[i] += p->g0[i] * in0 + p->g1[i] * in1;
 	}
-	for (int j = 0; j < LANES; j++)
-		for (int i = 0; i < CHUNK; i++)
-			x[j * CHUNK + i] = t[i][j];
+	from_lanes(t, x, &pl[sos->n - 1], in0, in1);
 }
 
 __attribute__((target("avx512f,avx2,fma")))
-static void block_avx512(const msp_sos *sos, const sec_plan *pl, double *x, double (*cs)[2], vlanes *t)
+static void block_avx512(const msp_sos *sos, const sec_plan *pl, double *x, double (*cs)[2], v8 *t)
 {
 	block_body(sos, pl, x, cs, t);
 }
 
 __attribute__((target("avx2,fma")))
-static void block_avx2(const msp_sos *sos, const sec_plan *pl, double *x, double (*cs)[2], vlanes *t)
+static void block_avx2(const msp_sos *sos, const sec_plan *pl, double *x, double (*cs)[2], v8 *t)
 {
 	block_body(sos, pl, x, cs, t);
 }
 
-static void block_plain(const msp_sos *sos, const sec_plan *pl, double *x, double (*cs)[2], vlanes *t)
+static void block_plain(const msp_sos *sos, const sec_plan *pl, double *x, double (*cs)[2], v8 *t)
 {
 	block_body(sos, pl, x, cs, t);
 }
@@ -688,10 +759,10 @@ static void sos_run(const msp_sos *sos, double *x, size_t n, double (*cs)[2])
 		return;
 	}
 	sec_plan pl[MSP_SOS_MAX];
-	vlanes t[CHUNK];
+	v8 t[2 * CHUNK];
 	for (int s = 0; s < sos->n; s++)
 		plan_section(sos->s[s], &pl[s]);
-	void (*block)(const msp_sos *, const sec_plan *, double *, double (*)[2], vlanes *) = block_plain;
+	void (*block)(const msp_sos *, const sec_plan *, double *, double (*)[2], v8 *) = block_plain;
 	__builtin_cpu_init();
 	if (__builtin_cpu_supports("avx512f"))
 		block = block_avx512;
