@@ -1,0 +1,50 @@
+/*
+ * detrend.c - ObsPy Trace.detrend as MsPASS calls it: 'simple' removes the
+ * line through the first and last samples (ObsPy's arithmetic order),
+ * 'linear' the least-squares line in closed form (centred abscissa, so the
+ * normal equations decouple), 'demean' the mean.  Means are two-pass.
+ */
+#include "msp_dsp.h"
+#include "msp_status.h"
+
+static double mean(const double *x, size_t n)
+{
+	double s = 0;
+	for (size_t i = 0; i < n; i++)
+		s += x[i];
+	double m = s / (double)n, c = 0;
+	for (size_t i = 0; i < n; i++)
+		c += x[i] - m;
+	return m + c / (double)n;
+}
+
+int msp_detrend(double *x, size_t n, int type)
+{
+	if (type < MSP_DETREND_SIMPLE || type > MSP_DETREND_DEMEAN)
+		return MSP_ERR_INVAL;
+	if (n == 0)
+		return MSP_OK;
+	if (n == 1) {
+		x[0] = 0;
+		return MSP_OK;
+	}
+	if (type == MSP_DETREND_SIMPLE) {
+		double x1 = x[0], d = x[n - 1] - x[0], m = (double)(n - 1);
+		for (size_t i = 0; i < n; i++)
+			x[i] -= x1 + (double)i * d / m;
+	} else if (type == MSP_DETREND_DEMEAN) {
+		double m = mean(x, n);
+		for (size_t i = 0; i < n; i++)
+			x[i] -= m;
+	} else {
+		/* y = a + b (i - c), c = (n-1)/2: a = mean, b = sum((i-c)(x-a)) / sum((i-c)^2). */
+		double a = mean(x, n), c = ((double)n - 1) / 2, sxy = 0;
+		for (size_t i = 0; i < n; i++)
+			sxy += ((double)i - c) * (x[i] - a);
+		double nn = (double)n, sxx = nn * (nn * nn - 1) / 12;
+		double b = sxy / sxx;
+		for (size_t i = 0; i < n; i++)
+			x[i] -= a + b * ((double)i - c);
+	}
+	return MSP_OK;
+}
