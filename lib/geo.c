@@ -1,0 +1,142 @@
+/*
+ * geo.c - geodesy for source-receiver geometry: the geodesic distance and
+ * azimuths on the WGS84 ellipsoid (Vincenty's inverse formula, as ObsPy's
+ * gps2dist_azimuth / calc_vincenty_inverse), and the great-circle distance
+ * in degrees on a sphere (as ObsPy's locations2degrees, the distance that
+ * travel-time tables take).
+ *
+ * Vincenty's fixed-point iteration does not converge for nearly antipodal
+ * points; there the same equation is solved by bisection.  ObsPy without
+ * geographiclib gives up there (20004314.5 m and azimuths 0); with it, it
+ * uses Karney's algorithm, which test_geo.c takes as the reference.
+ */
+#include <math.h>
+#include "msp_taup.h"
+#include "msp_status.h"
+
+#define WGS84_A 6378137.0
+#define WGS84_F (1.0 / 298.257223563)
+#define RAD (M_PI / 180.0)
+
+static double wrap360(double a)
+{
+	a = fmod(a, 360.0);
+	if (a < 0)
+		a += 360.0;
+	if (a >= 360.0)
+		a -= 360.0;
+	return a;
+}
+
+/* Vincenty's auxiliary-sphere quantities for a trial lambda; returns the
+ * lambda the geodesic equations give back (Vincenty's fixed-point map). */
+typedef struct vinc {
+	double sinU1, cosU1, sinU2, cosU2;
+	double sinLambda, cosLambda, sinSigma, cosSigma, sigma, sinAlpha, cos2Alpha, cos2SigmaM;
+} vinc;
+
+static double vinc_map(vinc *v, double L, double lambda)
+{
+	const double f = WGS84_F;
+	v->sinLambda = sin(lambda);
+	v->cosLambda = cos(lambda);
+	double t1 = v->cosU2 * v->sinLambda, t2 = v->cosU1 * v->sinU2 - v->sinU1 * v->cosU2 * v->cosLambda;
+	v->sinSigma = sqrt(t1 * t1 + t2 * t2);
+	v->cosSigma = v->sinU1 * v->sinU2 + v->cosU1 * v->cosU2 * v->cosLambda;
+	v->sigma = atan2(v->sinSigma, v->cosSigma);
+	v->sinAlpha = v->sinSigma > 0 ? v->cosU1 * v->cosU2 * v->sinLambda / v->sinSigma : 0;
+	v->cos2Alpha = 1 - v->sinAlpha * v->sinAlpha;
+	v->cos2SigmaM = v->cos2Alpha != 0 ? v->cosSigma - 2 * v->sinU1 * v->sinU2 / v->cos2Alpha : 0;
+	double C = f / 16 * v->cos2Alpha * (4 + f * (4 - 3 * v->cos2Alpha));
+	return L + (1 - C) * f * v->sinAlpha *
+	       (v->sigma + C * v->sinSigma * (v->cos2SigmaM + C * v->cosSigma * (-1 + 2 * v->cos2SigmaM * v->cos2SigmaM)));
+}
+
+/* Vincenty's inverse formula.  The fixed-point iteration on lambda first (as
+ * ObsPy); when it does not converge (nearly antipodal points) the same
+ * equation lambda = map(lambda) is solved by bisection, which always has a
+ * bracket: map(|L|) >= |L| and map(pi) = |L| < pi. */
+static void vincenty_inverse(double lat1, double lon1, double lat2, double lon2, double *s,
+                             double *az1, double *az2)
+{
+	const double a = WGS84_A, f = WGS84_F, b = a * (1 - f);
+	double L = remainder((lon2 - lon1) * RAD, 2 * M_PI);
+	vinc v;
+	if (lat1 == 0 && lat2 == 0 && fabs(L) > (1 - f) * M_PI) {
+		/* both on the equator and nearly antipodal: the shortest
+		 * geodesic leaves the equator, which Vincenty's equations
+		 * cannot express for points exactly on it; a 1e-9 deg
+		 * (0.1 mm) nudge puts it in reach of the bisection below */
+		lat1 = 1e-9;
+	}
+	double U1 = atan((1 - f) * tan(lat1 * RAD)), U2 = atan((1 - f) * tan(lat2 * RAD));
+	v.sinU1 = sin(U1); v.cosU1 = cos(U1); v.sinU2 = sin(U2); v.cosU2 = cos(U2);
+	double lambda = L, lambdaP;
+	int iter = 0, conv = 0;
+	do {
+		lambdaP = lambda;
+		lambda = vinc_map(&v, L, lambda);
+		if (v.sinSigma == 0) { /* coincident points */
+			*s = 0;
+			*az1 = *az2 = 0;
+			return;
+		}
+		if (fabs(lambda) > M_PI)
+			break;
+		if (fabs(lambda - lambdaP) <= 1e-12) {
+			conv = 1;
+			break;
+		}
+	} while (++iter < 200);
+	if (!conv) {
+		/* bisection on g(lambda) = map(lambda) - lambda over [|L|, pi],
+		 * in the sign of L */
+		double sg = L < 0 ? -1 : 1, lo = fabs(L), hi = M_PI;
+		for (int i = 0; i < 200 && hi - lo > 1e-15; i++) {
+			double mid = 0.5 * (lo + hi);
+			double g = sg * vinc_map(&v, L, sg * mid) - mid;
+			if (g > 0)
+				lo = mid;
+			else
+				hi = mid;
+		}
+		lambda = sg * 0.5 * (lo + hi);
+		vinc_map(&v, L, lambda);
+	}
+	double uSq = v.cos2Alpha * (a * a - b * b) / (b * b);
+	double A = 1 + uSq / 16384 * (4096 + uSq * (-768 + uSq * (320 - 175 * uSq)));
+	double B = uSq / 1024 * (256 + uSq * (-128 + uSq * (74 - 47 * uSq)));
+	double c2 = v.cos2SigmaM, sS = v.sinSigma, cS = v.cosSigma;
+	double dSigma = B * sS * (c2 + B / 4 * (cS * (-1 + 2 * c2 * c2) - B / 6 * c2 * (-3 + 4 * sS * sS) * (-3 + 4 * c2 * c2)));
+	*s = b * A * (v.sigma - dSigma);
+	*az1 = atan2(v.cosU2 * v.sinLambda, v.cosU1 * v.sinU2 - v.sinU1 * v.cosU2 * v.cosLambda) / RAD;
+	/* azimuth at point 2 of the geodesic, reversed: the back-azimuth */
+	*az2 = atan2(v.cosU1 * v.sinLambda, -v.sinU1 * v.cosU2 + v.cosU1 * v.sinU2 * v.cosLambda) / RAD + 180.0;
+}
+
+int msp_geo_inverse(double lat1, double lon1, double lat2, double lon2, double *dist_m,
+                    double *az12, double *az21)
+{
+	if (!isfinite(lat1) || !isfinite(lon1) || !isfinite(lat2) || !isfinite(lon2))
+		return MSP_ERR_INVAL;
+	if (fabs(lat1) > 90 || fabs(lat2) > 90)
+		return MSP_ERR_RANGE;
+	double s, a1, a2;
+	vincenty_inverse(lat1, lon1, lat2, lon2, &s, &a1, &a2);
+	if (dist_m)
+		*dist_m = s;
+	if (az12)
+		*az12 = wrap360(a1);
+	if (az21)
+		*az21 = wrap360(a2);
+	return MSP_OK;
+}
+
+double msp_geo_delta_deg(double lat1, double lon1, double lat2, double lon2)
+{
+	double p1 = lat1 * RAD, p2 = lat2 * RAD, dl = (lon2 - lon1) * RAD;
+	double x = cos(p2) * sin(dl);
+	double y = cos(p1) * sin(p2) - sin(p1) * cos(p2) * cos(dl);
+	double z = sin(p1) * sin(p2) + cos(p1) * cos(p2) * cos(dl);
+	return atan2(sqrt(x * x + y * y), z) / RAD;
+}
