@@ -102,7 +102,13 @@ $(B)/tests/test_%: $(B)/tests/test_%.o $(LIBA)
 deps:
 	@sh scripts/install-deps.sh
 
-unit: $(UNITS)
+unit: $(UNITS) $(B)/tests/faultinject.so
+
+# LD_PRELOAD library for the I/O fault-injection tests (tests/faults.bats).
+$(B)/tests/faultinject.so: tests/lib/faultinject.c
+	@mkdir -p $(@D)
+	$(call say,LD,$@)
+	$(Q)$(CC) -std=gnu11 -Wall -Wextra -Werror -O2 -fPIC -shared -o $@ $< -ldl
 
 # Every test through prove (TAP): C unit tests and one bats file per program.
 # MSPIPE_BIN tells the bats tests which binaries to run.

@@ -14,6 +14,9 @@
 #include <cairo.h>
 #include <cairo-pdf.h>
 #include <cairo-svg.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include "msp_plot.h"
 #include "msp_meta.h"
 #include "msp_parse.h"
@@ -501,6 +504,58 @@ static int draw_page(cairo_t *cr, msp_plot *p, size_t first, size_t count, int p
 	return cairo_status(cr) == CAIRO_STATUS_SUCCESS ? MSP_OK : MSP_ERR_IO;
 }
 
+/* A picture file written through write(2) into NAME.tmp.PID, renamed into
+ * place only when complete: a failed write leaves no file that looks done. */
+typedef struct sink {
+	int fd;
+	int err;            /* errno of the first failure */
+	char tmp[4200];
+	char path[4096];
+} sink;
+
+static int sink_open(sink *k, const char *path)
+{
+	memset(k, 0, sizeof *k);
+	snprintf(k->path, sizeof k->path, "%s", path);
+	snprintf(k->tmp, sizeof k->tmp, "%s.tmp.%ld", path, (long)getpid());
+	k->fd = open(k->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (k->fd < 0) {
+		k->err = errno;
+		return -1;
+	}
+	return 0;
+}
+
+static cairo_status_t sink_write(void *closure, const unsigned char *data, unsigned int len)
+{
+	sink *k = closure;
+	while (len > 0 && !k->err) {
+		ssize_t n = write(k->fd, data, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			k->err = errno;
+			break;
+		}
+		data += n;
+		len -= (unsigned int)n;
+	}
+	return k->err ? CAIRO_STATUS_WRITE_ERROR : CAIRO_STATUS_SUCCESS;
+}
+
+/* Close, then rename into place on success or remove on failure. */
+static int sink_close(sink *k, int ok)
+{
+	if (k->fd >= 0 && close(k->fd) != 0 && !k->err)
+		k->err = errno;
+	k->fd = -1;
+	if (ok && !k->err && rename(k->tmp, k->path) != 0)
+		k->err = errno;
+	if (!ok || k->err)
+		unlink(k->tmp);
+	return ok && !k->err ? 0 : -1;
+}
+
 /* NAME.EXT -> NAME-pK.EXT */
 static void page_path(const char *path, int page, char *out, size_t len)
 {
@@ -512,11 +567,17 @@ static void page_path(const char *path, int page, char *out, size_t len)
 	snprintf(out, len, "%.*s-p%d%s", (int)(dot - path), path, page, dot);
 }
 
+static int sink_fail(msp_plot *p, const sink *k)
+{
+	snprintf(p->err, sizeof p->err, "%.200s: %s", k->path, strerror(k->err ? k->err : EIO));
+	return MSP_ERR_IO;
+}
+
 int msp_plot_render(msp_plot *p, const char *path, int *npages_out)
 {
 	int fmt = msp_plot_format_from_name(path);
 	if (fmt < 0) {
-		snprintf(p->err, sizeof p->err, "%s: unknown format (use .png, .svg or .pdf)", path);
+		snprintf(p->err, sizeof p->err, "%.200s: unknown format (use .png, .svg or .pdf)", path);
 		return MSP_ERR_INVAL;
 	}
 	if (p->ntr == 0) {
@@ -534,61 +595,55 @@ int msp_plot_render(msp_plot *p, const char *path, int *npages_out)
 	double gscale = p->o.norm == MSP_NORM_GLOBAL ? (gmax > 0 ? 1.0 / gmax : 0) : 1.0;
 	size_t tpp = (size_t)p->o.traces_per_page;
 	int npages = (int)((p->ntr + tpp - 1) / tpp);
+	if (npages_out)
+		*npages_out = npages;
+	sink pdfsink;
 	cairo_surface_t *pdf = NULL;
 	if (fmt == MSP_PLOT_PDF) {
-		pdf = cairo_pdf_surface_create(path, p->o.width, p->o.height);
-		if (cairo_surface_status(pdf) != CAIRO_STATUS_SUCCESS) {
-			snprintf(p->err, sizeof p->err, "%s: cannot create (%s)", path,
-			         cairo_status_to_string(cairo_surface_status(pdf)));
-			cairo_surface_destroy(pdf);
-			return MSP_ERR_IO;
-		}
+		if (sink_open(&pdfsink, path))
+			return sink_fail(p, &pdfsink);
+		pdf = cairo_pdf_surface_create_for_stream(sink_write, &pdfsink, p->o.width, p->o.height);
 	}
 	int rc = MSP_OK;
 	for (int pg = 1; pg <= npages && rc == MSP_OK; pg++) {
 		size_t first = (size_t)(pg - 1) * tpp;
 		size_t count = p->ntr - first < tpp ? p->ntr - first : tpp;
 		char pp[4096];
+		sink k;
 		page_path(path, pg, pp, sizeof pp);
 		cairo_surface_t *s = pdf;
+		if (fmt != MSP_PLOT_PDF && sink_open(&k, pp))
+			return sink_fail(p, &k);
 		if (fmt == MSP_PLOT_PNG)
 			s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, p->o.width, p->o.height);
 		else if (fmt == MSP_PLOT_SVG)
-			s = cairo_svg_surface_create(pp, p->o.width, p->o.height);
+			s = cairo_svg_surface_create_for_stream(sink_write, &k, p->o.width, p->o.height);
 		cairo_t *cr = cairo_create(s);
 		rc = draw_page(cr, p, first, count, pg, npages, gscale);
 		if (fmt == MSP_PLOT_PDF)
 			cairo_show_page(cr);
 		cairo_destroy(cr);
-		if (fmt == MSP_PLOT_PNG) {
-			cairo_status_t st = cairo_surface_write_to_png(s, pp);
-			if (st != CAIRO_STATUS_SUCCESS && rc == MSP_OK) {
-				snprintf(p->err, sizeof p->err, "%.200s: %s", pp, cairo_status_to_string(st));
-				rc = MSP_ERR_IO;
-			}
-		}
+		if (fmt == MSP_PLOT_PNG && rc == MSP_OK &&
+		    cairo_surface_write_to_png_stream(s, sink_write, &k) != CAIRO_STATUS_SUCCESS && !k.err)
+			k.err = EIO;
 		if (fmt != MSP_PLOT_PDF) {
 			cairo_surface_finish(s);
-			if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS && rc == MSP_OK) {
-				snprintf(p->err, sizeof p->err, "%.200s: %s", pp,
-				         cairo_status_to_string(cairo_surface_status(s)));
-				rc = MSP_ERR_IO;
-			}
+			if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS && !k.err)
+				k.err = EIO;
 			cairo_surface_destroy(s);
+			if (sink_close(&k, rc == MSP_OK) && rc == MSP_OK)
+				rc = sink_fail(p, &k);
 		}
 	}
 	if (pdf) {
 		cairo_surface_finish(pdf);
-		if (cairo_surface_status(pdf) != CAIRO_STATUS_SUCCESS && rc == MSP_OK) {
-			snprintf(p->err, sizeof p->err, "%s: %s", path,
-			         cairo_status_to_string(cairo_surface_status(pdf)));
-			rc = MSP_ERR_IO;
-		}
+		if (cairo_surface_status(pdf) != CAIRO_STATUS_SUCCESS && !pdfsink.err)
+			pdfsink.err = EIO;
 		cairo_surface_destroy(pdf);
+		if (sink_close(&pdfsink, rc == MSP_OK) && rc == MSP_OK)
+			rc = sink_fail(p, &pdfsink);
 	}
 	if (rc == MSP_ERR_IO && !p->err[0])
-		snprintf(p->err, sizeof p->err, "%s: drawing failed", path);
-	if (npages_out)
-		*npages_out = npages;
+		snprintf(p->err, sizeof p->err, "%.200s: drawing failed", path);
 	return rc;
 }

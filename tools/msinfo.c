@@ -60,8 +60,7 @@ int main(int argc, char **argv)
 			if (msp_record_to_json(rec, samples, &line))
 				mst_fatal("out of memory");
 			msp_buf_add(&line, "\n", 1);
-			if (fwrite(line.p, 1, line.len, stdout) != line.len)
-				break; /* checked in mst_close_stdout */
+			mst_text(line.p, line.len);
 		}
 		mst_progress(n);
 	}
@@ -69,7 +68,7 @@ int main(int argc, char **argv)
 	if (summary) {
 		msp_buf_reset(&line);
 		msp_summary_text(&sum, &line);
-		fwrite(line.p, 1, line.len, stdout);
+		mst_text(line.p, line.len);
 	}
 	msp_buf_free(&line);
 	msp_record_free(rec);

@@ -257,14 +257,12 @@ int mst_read(msp_reader *r, msp_record *rec)
 	mst_fatal("stdin: %s", msp_reader_errmsg(r));
 }
 
+static noreturn void stdout_failed(int e);
+
 static noreturn void write_failed(msp_writer *w)
 {
-	if (msp_writer_errno(w) == EPIPE) {
-		/* the reader went away (| head): end as SIGPIPE would, quietly */
-		signal(SIGPIPE, SIG_DFL);
-		raise(SIGPIPE);
-		exit(141);
-	}
+	if (msp_writer_errno(w) == EPIPE)
+		stdout_failed(EPIPE);
 	mst_fatal("stdout: %s", msp_writer_errmsg(w));
 }
 
@@ -289,18 +287,64 @@ void mst_close_input(msp_reader *r)
 	msp_reader_close(r);
 }
 
+static char text_buf[1 << 20];
+static size_t text_len;
+
+static noreturn void stdout_failed(int e)
+{
+	if (e == EPIPE) {
+		/* the reader went away (| head): end as SIGPIPE would, quietly */
+		signal(SIGPIPE, SIG_DFL);
+		raise(SIGPIPE);
+		exit(141);
+	}
+	mst_fatal("stdout: write error (%s)", strerror(e));
+}
+
+static void text_flush(void)
+{
+	size_t off = 0;
+	while (off < text_len) {
+		ssize_t k = write(STDOUT_FILENO, text_buf + off, text_len - off);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			stdout_failed(errno);
+		}
+		off += (size_t)k;
+	}
+	text_len = 0;
+}
+
+void mst_text(const char *s, size_t n)
+{
+	if (text_len + n > sizeof text_buf)
+		text_flush();
+	if (n > sizeof text_buf) {
+		size_t off = 0;
+		while (off < n) {
+			ssize_t k = write(STDOUT_FILENO, s + off, n - off);
+			if (k < 0) {
+				if (errno == EINTR)
+					continue;
+				stdout_failed(errno);
+			}
+			off += (size_t)k;
+		}
+		return;
+	}
+	memcpy(text_buf + text_len, s, n);
+	text_len += n;
+}
+
 void mst_close_stdout(void)
 {
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		if (errno == EPIPE) {
-			signal(SIGPIPE, SIG_DFL);
-			raise(SIGPIPE);
-			exit(141);
-		}
-		mst_fatal("stdout: write error (%s)", strerror(errno));
-	}
-	if (fclose(stdout) != 0 && errno != EBADF)
-		mst_fatal("stdout: write error (%s)", strerror(errno));
+	/* stdio first (help, tools that print with stdio), then our buffer */
+	if (fflush(stdout) != 0 || ferror(stdout))
+		stdout_failed(errno ? errno : EIO);
+	text_flush();
+	if (close(STDOUT_FILENO) != 0 && errno != EBADF)
+		stdout_failed(errno);
 }
 
 void mst_history(msp_record *rec)

@@ -83,7 +83,11 @@ void mst_write(msp_writer *w, const msp_record *rec);
 /* End mark, flush, close. */
 void mst_finish_output(msp_writer *w);
 void mst_close_input(msp_reader *r);
-/* Flush and check stdout for text output; exit 1 on a write error. */
+/* Text output (JSON lines, reports) on stdout through one large buffer and
+ * write(2), every write checked: a failure is exit 1 "stdout: write error"
+ * (a closed pipe ends quietly). */
+void mst_text(const char *s, size_t n);
+/* Flush stdio and the text buffer, close stdout, and exit 1 on any error. */
 void mst_close_stdout(void);
 
 /* Append this run's history entry (tool name and its arguments) to rec. */

@@ -1,0 +1,136 @@
+/*
+ * faultinject.c - an LD_PRELOAD library that makes one chosen system call
+ * fail, in the manner of jq's I/O error tests.
+ *
+ *   MSP_FAULT=CALL:N[:ERRNO]   the N-th call (1-based) of CALL fails with ERRNO
+ *                              (default EIO).  CALL: read write pwrite fsync
+ *                              fdatasync close open
+ *   MSP_FAULT_FD=FD            count only calls on this descriptor (read, write,
+ *                              pwrite, fsync, fdatasync, close)
+ *   MSP_FAULT_ALL=1            every call from the N-th on fails, not only the N-th
+ *
+ * The process prints nothing extra; the tool under test must notice.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+static char which[32];
+static long target = -1, count;
+static int fault_errno = EIO, only_fd = -1, all;
+static int inited;
+
+static void init(void)
+{
+	if (inited)
+		return;
+	inited = 1;
+	const char *s = getenv("MSP_FAULT");
+	if (!s || !*s)
+		return;
+	const char *c1 = strchr(s, ':');
+	if (!c1 || (size_t)(c1 - s) >= sizeof which)
+		return;
+	memcpy(which, s, (size_t)(c1 - s));
+	target = strtol(c1 + 1, NULL, 10);
+	const char *c2 = strchr(c1 + 1, ':');
+	if (c2) {
+		if (strcmp(c2 + 1, "ENOSPC") == 0) fault_errno = ENOSPC;
+		else if (strcmp(c2 + 1, "EPIPE") == 0) fault_errno = EPIPE;
+		else if (strcmp(c2 + 1, "EACCES") == 0) fault_errno = EACCES;
+		else if (strcmp(c2 + 1, "EDQUOT") == 0) fault_errno = EDQUOT;
+		else fault_errno = EIO;
+	}
+	const char *fd = getenv("MSP_FAULT_FD");
+	if (fd && *fd)
+		only_fd = atoi(fd);
+	all = getenv("MSP_FAULT_ALL") != NULL;
+}
+
+/* Should this call fail? */
+static int hit(const char *call, int fd)
+{
+	init();
+	if (target < 1 || strcmp(call, which) != 0)
+		return 0;
+	if (only_fd >= 0 && fd != only_fd)
+		return 0;
+	count++;
+	return all ? count >= target : count == target;
+}
+
+#define REAL(name) static __typeof__(name) *real_##name; \
+	if (!real_##name) real_##name = (__typeof__(name) *)dlsym(RTLD_NEXT, #name)
+
+ssize_t read(int fd, void *buf, size_t n)
+{
+	REAL(read);
+	if (hit("read", fd)) { errno = fault_errno; return -1; }
+	return real_read(fd, buf, n);
+}
+
+ssize_t write(int fd, const void *buf, size_t n)
+{
+	REAL(write);
+	if (hit("write", fd)) { errno = fault_errno; return -1; }
+	return real_write(fd, buf, n);
+}
+
+ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
+{
+	REAL(pwrite);
+	if (hit("pwrite", fd)) { errno = fault_errno; return -1; }
+	return real_pwrite(fd, buf, n, off);
+}
+
+ssize_t pwrite64(int fd, const void *buf, size_t n, off_t off)
+{
+	REAL(pwrite64);
+	if (hit("pwrite", fd)) { errno = fault_errno; return -1; }
+	return real_pwrite64(fd, buf, n, off);
+}
+
+int fsync(int fd)
+{
+	REAL(fsync);
+	if (hit("fsync", fd)) { errno = fault_errno; return -1; }
+	return real_fsync(fd);
+}
+
+int fdatasync(int fd)
+{
+	REAL(fdatasync);
+	if (hit("fdatasync", fd)) { errno = fault_errno; return -1; }
+	return real_fdatasync(fd);
+}
+
+int close(int fd)
+{
+	REAL(close);
+	if (hit("close", fd)) {
+		real_close(fd); /* release it anyway, as a failed NFS close does */
+		errno = fault_errno;
+		return -1;
+	}
+	return real_close(fd);
+}
+
+int open(const char *path, int flags, ...)
+{
+	REAL(open);
+	mode_t mode = 0;
+	if (flags & (O_CREAT | O_TMPFILE)) {
+		va_list ap;
+		va_start(ap, flags);
+		mode = (mode_t)va_arg(ap, int);
+		va_end(ap);
+	}
+	if (hit("open", -1)) { errno = fault_errno; return -1; }
+	return real_open(path, flags, mode);
+}
