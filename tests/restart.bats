@@ -1,0 +1,55 @@
+#!/usr/bin/env bats
+# restart: a chain over 1000 records whose mssave is killed with SIGKILL at
+# random moments 20 times and re-run after each; at the end exactly 1000
+# saved documents and the cemetery entries, no duplicate, and samples
+# byte-identical to an uninterrupted run.
+load lib/common
+
+# The raw documents not yet saved under TAG (msquery --not-saved-as), so each
+# re-run reads only the rest; mssave's own re-run check covers the overlap.
+todo() {
+	msquery wf_TimeSeries '{"data_tag": "raw"}' --not-saved-as "$1"
+}
+saved() {
+	msquery "$1" "{\"data_tag\": \"$2\"}"
+}
+
+@test "restart: 20 SIGKILLs of mssave, re-run after each: 1000 saved + 30 buried, no duplicate, same samples" {
+	command -v msquery >/dev/null || skip "msquery not built"
+	cd "$TMP"
+	# 1030 raw records; the 30 whose sample file is then removed die in msread
+	mssynth --stream -n 1000 --npts 500 --seed 3 | mssave -q --tag raw --dir A
+	mssynth --stream -n 30 --npts 500 --seed 4 --sta GONE | mssave -q --tag raw --dir B
+	rm -r B
+	# the uninterrupted reference
+	todo ref | msread | mssave -q --tag ref --dir R
+	killed=0
+	for i in $(seq 20); do
+		todo step | msread | mssave -q --tag step --batch 10 --dir S &
+		pid=$!
+		sleep "0.0$((RANDOM % 4))$((RANDOM % 10))"
+		kill -KILL "$pid" 2>/dev/null && killed=$((killed + 1))
+		wait "$pid" 2>/dev/null || true
+	done
+	before=$(saved wf_TimeSeries step | wc -l)
+	echo "# $killed of 20 runs killed mid-way; $before saved before the last run" >&3
+	[ "$killed" -ge 1 ]
+	[ "$before" -lt 1000 ]
+	todo step | msread | mssave -q --tag step --dir S
+	# a further re-run saves nothing new
+	todo step | msread | mssave -q --tag step --dir S
+	msread <(saved wf_TimeSeries raw) | mssave -q --tag step --dir S
+	saved wf_TimeSeries step > step.jsonl
+	saved wf_TimeSeries ref > ref.jsonl
+	[ "$(wc -l < step.jsonl)" -eq 1000 ]
+	[ "$(saved cemetery step | wc -l)" -eq 30 ]
+	[ "$(saved cemetery ref | wc -l)" -eq 30 ]
+	run $PY "$REPO/tests/lib/compare_saved.py" ref.jsonl step.jsonl wf_TimeSeries_id
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "1000 records identical" ]
+	# the cemetery entries name distinct sources
+	[ "$(saved cemetery step | grep -o '"wf_TimeSeries_id" : {[^}]*}' | sort -u | wc -l)" -eq 30 ]
+	# nothing is left to do
+	[ "$(todo step | wc -l)" -eq 0 ]
+}

@@ -1,0 +1,443 @@
+/*
+ * mssave - the end of every chain: records in; samples appended to one file
+ * per process, documents inserted in batches (wf_TimeSeries, wf_Seismogram,
+ * elog, history), dead records buried in the cemetery; the saved documents'
+ * ids out as JSON lines.
+ *
+ * Durable and exactly once: a batch's sample bytes are fdatasync'd before the
+ * transaction that inserts the documents pointing at them commits, and a
+ * record whose source document already has a saved document (or a cemetery
+ * entry) with the same data_tag is skipped, so re-running a crashed chain
+ * neither duplicates nor loses a record.
+ *
+ *   records on stdin -> database + sample file; ids (JSON lines) on stdout
+ */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "tool.h"
+#include "msp_db.h"
+#include "msp_meta.h"
+#include "msp_mseed_read.h"
+#include "msp_samplefile.h"
+#include "msp_wfdoc.h"
+
+enum {
+	OPT_DB = MST_LONG + 1, OPT_TAG, OPT_DIR, OPT_DFILE, OPT_FORMAT, OPT_COLLECTION, OPT_BATCH,
+	OPT_CREMATE, OPT_HISTORY, OPT_SOURCE_KEY, OPT_RECLEN, OPT_QUIET = 'q'
+};
+
+static const mst_opt opts[] = {
+	{"db", OPT_DB, "DB", "database: SQLite file or mongodb:// URI (default $MSPIPE_DB, mspipe.db)"},
+	{"tag", OPT_TAG, "TAG", "data_tag of every saved document (and the key of re-runs)"},
+	{"dir", OPT_DIR, "DIR", "directory of the sample file (default $MSPIPE_WFDIR, else ./wf)"},
+	{"dfile", OPT_DFILE, "NAME", "sample file name (default TAG-TIME-HOST-PID.bin or .mseed)"},
+	{"format", OPT_FORMAT, "FMT", "binary (default, MsPASS's) or mseed"},
+	{"collection", OPT_COLLECTION, "COLL",
+	 "wf_TimeSeries or wf_Seismogram (default: by each record's kind)"},
+	{"batch", OPT_BATCH, "N", "documents per transaction (default 500)"},
+	{"cremate", OPT_CREMATE, NULL, "drop dead records instead of burying them in cemetery"},
+	{"history", OPT_HISTORY, NULL, "save each record's processing history (history collection)"},
+	{"source-key", OPT_SOURCE_KEY, "KEY",
+	 "key holding the source document's id (default parent_collection + \"_id\")"},
+	{"reclen", OPT_RECLEN, "BYTES", "--format mseed: record length, 256..65536 (default 4096)"},
+	{"quiet", OPT_QUIET, NULL, "do not print the saved documents' ids"},
+	{0},
+};
+
+static const mst_prog prog = {
+	.name = "mssave",
+	.usage = "[OPTIONS] < RECORDS [> IDS]",
+	.summary = "Save records: samples to a file, documents to the database, the dead to cemetery.",
+	.description =
+		"Each live record becomes one wf_TimeSeries or wf_Seismogram document whose samples\n"
+		"are in one file per mssave process; each dead record one cemetery document.\n"
+		"A record whose source document was already saved with the same --tag is skipped.",
+	.opts = opts,
+	.records_in = 1,
+};
+
+/* One pending document and where it goes. */
+typedef struct pending {
+	bson_t *doc;
+	int coll;        /* index into COLLS */
+	bson_oid_t id;
+	int print;       /* print the id when committed */
+} pending;
+
+enum { C_TS, C_SEIS, C_CEM, C_ELOG, C_HIST, NCOLL };
+static const char *COLLS[NCOLL] = {"wf_TimeSeries", "wf_Seismogram", "cemetery", "elog",
+                                   "history"};
+
+static msp_db *db;
+static msp_samplefile sf;
+static pending *batch;
+static size_t nbatch, capbatch;
+static int quiet;
+static uint64_t nsaved, nburied, ncremated, nskipped, nbatches;
+
+static void push(bson_t *doc, int coll, const bson_oid_t *id, int print)
+{
+	if (nbatch == capbatch) {
+		size_t ncap = capbatch ? capbatch * 2 : 256;
+		pending *p = realloc(batch, ncap * sizeof *p);
+		if (!p)
+			mst_fatal("out of memory");
+		batch = p;
+		capbatch = ncap;
+	}
+	batch[nbatch].doc = doc;
+	batch[nbatch].coll = coll;
+	batch[nbatch].id = *id;
+	batch[nbatch].print = print;
+	nbatch++;
+}
+
+/* Commit the batch: samples durable first, then the documents in one transaction. */
+static void flush_batch(void)
+{
+	if (nbatch == 0)
+		return;
+	char err[512];
+	if (msp_samplefile_sync(&sf, err, sizeof err))
+		mst_fatal("%s", err);
+	if (msp_db_begin(db))
+		mst_fatal("database: %s", msp_db_errmsg(db));
+	/* elog and history first, so no wf document points at a missing one
+	 * even on MongoDB, where each insert_many commits by itself */
+	static const int order[NCOLL] = {C_ELOG, C_HIST, C_TS, C_SEIS, C_CEM};
+	const bson_t **docs = malloc(nbatch * sizeof *docs);
+	if (!docs)
+		mst_fatal("out of memory");
+	for (int o = 0; o < NCOLL; o++) {
+		size_t n = 0;
+		for (size_t i = 0; i < nbatch; i++)
+			if (batch[i].coll == order[o])
+				docs[n++] = batch[i].doc;
+		if (n && msp_db_insert_many(db, COLLS[order[o]], docs, n, NULL)) {
+			char msg[512];
+			snprintf(msg, sizeof msg, "%s", msp_db_errmsg(db));
+			msp_db_rollback(db);
+			mst_fatal("database: insert into %s: %s", COLLS[order[o]], msg);
+		}
+	}
+	free(docs);
+	if (msp_db_commit(db))
+		mst_fatal("database: commit: %s", msp_db_errmsg(db));
+	nbatches++;
+	for (size_t i = 0; i < nbatch; i++) {
+		if (batch[i].print && !quiet) {
+			char hex[25];
+			bson_oid_to_string(&batch[i].id, hex);
+			printf("{\"_id\": {\"$oid\": \"%s\"}, \"collection\": \"%s\"}\n", hex,
+			       COLLS[batch[i].coll]);
+		}
+		bson_destroy(batch[i].doc);
+	}
+	nbatch = 0;
+	if (!quiet && fflush(stdout)) {
+		if (errno == EPIPE)
+			quiet = 1; /* nobody reads the ids any more; the saving goes on */
+		else
+			mst_fatal("stdout: write error (%s)", strerror(errno));
+	}
+}
+
+/* Was this source already saved (or buried) under this tag by an earlier run? */
+static int already_saved(const char *tag, const char *key, const bson_value_t *v, int wfcoll)
+{
+	bson_t filter = BSON_INITIALIZER;
+	bson_append_value(&filter, key, -1, v);
+	if (tag)
+		BSON_APPEND_UTF8(&filter, "data_tag", tag);
+	else
+		BSON_APPEND_NULL(&filter, "data_tag");
+	int colls[2] = {wfcoll, C_CEM};
+	int found = 0;
+	for (int k = 0; k < 2 && !found; k++) {
+		int64_t n = 0;
+		if (msp_db_count(db, COLLS[colls[k]], &filter, &n))
+			mst_fatal("database: %s", msp_db_errmsg(db));
+		found = n > 0;
+	}
+	bson_destroy(&filter);
+	return found;
+}
+
+static int value_equal(const bson_value_t *a, const bson_value_t *b)
+{
+	if (a->value_type != b->value_type)
+		return 0;
+	switch (a->value_type) {
+	case BSON_TYPE_OID: return bson_oid_equal(&a->value.v_oid, &b->value.v_oid);
+	case BSON_TYPE_UTF8:
+		return a->value.v_utf8.len == b->value.v_utf8.len &&
+		       !memcmp(a->value.v_utf8.str, b->value.v_utf8.str, a->value.v_utf8.len);
+	case BSON_TYPE_INT64: return a->value.v_int64 == b->value.v_int64;
+	case BSON_TYPE_INT32: return a->value.v_int32 == b->value.v_int32;
+	case BSON_TYPE_DOUBLE: return a->value.v_double == b->value.v_double;
+	default: return 0;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	const char *arg, *dbname = NULL, *tag = NULL, *dir = NULL, *dfile = NULL;
+	const char *source_key = NULL;
+	int format_mseed = 0, cremate = 0, history = 0, force_coll = -1, c;
+	int64_t batch_size = 500, reclen = 4096;
+	mst_init(&prog, argc, argv);
+	while ((c = mst_getopt(argc, argv, &arg)) != -1) {
+		switch (c) {
+		case OPT_DB: dbname = arg; break;
+		case OPT_TAG:
+			if (!*arg)
+				mst_usage("--tag: empty tag");
+			tag = arg;
+			break;
+		case OPT_DIR:
+			if (!*arg)
+				mst_usage("--dir: empty directory name");
+			dir = arg;
+			break;
+		case OPT_DFILE:
+			if (!*arg || strchr(arg, '/'))
+				mst_usage("--dfile: \"%s\" is not a file name", arg);
+			dfile = arg;
+			break;
+		case OPT_FORMAT:
+			if (!strcmp(arg, "mseed"))
+				format_mseed = 1;
+			else if (strcmp(arg, "binary"))
+				mst_usage("--format: \"%s\" is not binary or mseed", arg);
+			break;
+		case OPT_COLLECTION:
+			if (!strcmp(arg, "wf_TimeSeries"))
+				force_coll = C_TS;
+			else if (!strcmp(arg, "wf_Seismogram"))
+				force_coll = C_SEIS;
+			else
+				mst_usage("--collection: \"%s\" is not wf_TimeSeries or wf_Seismogram", arg);
+			break;
+		case OPT_BATCH: batch_size = mst_arg_int("--batch", arg, 1, 1000000); break;
+		case OPT_CREMATE: cremate = 1; break;
+		case OPT_HISTORY: history = 1; break;
+		case OPT_SOURCE_KEY:
+			if (!*arg)
+				mst_usage("--source-key: empty key");
+			source_key = arg;
+			break;
+		case OPT_RECLEN:
+			reclen = mst_arg_int("--reclen", arg, 256, 65536);
+			if (reclen & (reclen - 1))
+				mst_usage("--reclen: %lld is not a power of 2", (long long)reclen);
+			break;
+		case OPT_QUIET: quiet = 1; break;
+		}
+	}
+	if (optind < argc)
+		mst_usage("unexpected argument \"%s\" (records come on stdin)", argv[optind]);
+	if (!dir) {
+		const char *env = getenv("MSPIPE_WFDIR");
+		dir = env && *env ? env : "wf";
+	}
+	const char *dbpath = msp_db_resolve(dbname);
+	char err[512];
+	if (msp_db_open(&db, dbpath, err, sizeof err))
+		mst_fatal("%s", err);
+	/* the re-run check looks sources up by key and tag: index them */
+	msp_reader *in = mst_open_input();
+	msp_record *rec = mst_record_new();
+	msp_samplefile_init(&sf);
+	char dfile_buf[PATH_MAX];
+	if (!dfile) {
+		char host[64] = "host";
+		gethostname(host, sizeof host - 1);
+		host[sizeof host - 1] = '\0';
+		for (char *p = host; *p; p++)
+			if (*p == '/' || *p == '.')
+				*p = '_';
+		time_t now = time(NULL);
+		struct tm tm;
+		gmtime_r(&now, &tm);
+		char ts[32];
+		strftime(ts, sizeof ts, "%Y%m%dT%H%M%SZ", &tm);
+		snprintf(dfile_buf, sizeof dfile_buf, "%s-%s-%s-%ld.%s", tag ? tag : "untagged", ts,
+		         host, (long)getpid(), format_mseed ? "mseed" : "bin");
+		for (char *p = dfile_buf; *p; p++)
+			if (*p == '/')
+				*p = '_';
+		dfile = dfile_buf;
+	}
+	int indexed[NCOLL] = {0};
+	char last_key[256] = "";
+	bson_value_t last_src;
+	int have_last = 0, last_skipped = 0, warned_nosrc = 0;
+	uint64_t n = 0;
+	while (mst_read(in, rec)) {
+		n++;
+		int wfcoll = force_coll >= 0 ? force_coll : rec->kind == MSP_SEISMOGRAM ? C_SEIS : C_TS;
+		/* the source: the id of the document the record came from */
+		char key[256];
+		const char *parent = NULL;
+		if (source_key)
+			snprintf(key, sizeof key, "%s", source_key);
+		else if (msp_meta_get_string(rec->meta, MSP_PARENT_KEY, &parent) == MSP_OK)
+			snprintf(key, sizeof key, "%s_id", parent);
+		else
+			key[0] = '\0';
+		bson_iter_t sit;
+		int have_src = key[0] && bson_iter_init_find(&sit, rec->meta, key);
+		const bson_value_t *src = have_src ? bson_iter_value(&sit) : NULL;
+		int skip = 0;
+		if (!have_src) {
+			if (!warned_nosrc++)
+				mst_info(1, "record %llu has no source id%s%s: records without one are "
+				         "saved without the re-run check", (unsigned long long)n,
+				         key[0] ? " in " : "", key);
+			have_last = 0;
+		} else if (have_last && !strcmp(key, last_key) && value_equal(src, &last_src)) {
+			/* several consecutive records from one source (windows of one
+			 * trace): one decision for the group, and never split it
+			 * across batches, so a crash saves all of it or none */
+			skip = last_skipped;
+		} else {
+			if ((int64_t)nbatch >= batch_size)
+				flush_batch();
+			for (int k = 0; k < 2; k++) {
+				int cidx = k ? C_CEM : wfcoll;
+				if (!indexed[cidx]) {
+					bson_t keys = BSON_INITIALIZER;
+					BSON_APPEND_INT32(&keys, key, 1);
+					BSON_APPEND_INT32(&keys, "data_tag", 1);
+					/* an index that cannot be made only slows the check */
+					msp_db_create_index(db, COLLS[cidx], &keys, NULL, 0);
+					bson_destroy(&keys);
+					indexed[cidx] = 1;
+				}
+			}
+			skip = already_saved(tag, key, src, wfcoll);
+			if (have_last)
+				bson_value_destroy(&last_src);
+			bson_value_copy(src, &last_src);
+			snprintf(last_key, sizeof last_key, "%s", key);
+			have_last = 1;
+			last_skipped = skip;
+		}
+		if (!have_src && (int64_t)nbatch >= batch_size)
+			flush_batch();
+		if (skip) {
+			nskipped++;
+			mst_progress(n);
+			continue;
+		}
+		if (history)
+			mst_history(rec);
+		if (!rec->live) {
+			if (cremate) {
+				ncremated++;
+				mst_progress(n);
+				continue;
+			}
+			bson_oid_t id;
+			bson_oid_init(&id, NULL);
+			bson_t *doc = bson_new();
+			if (msp_wf_cemetery_doc(rec, &id, tag, doc))
+				mst_fatal("out of memory");
+			push(doc, C_CEM, &id, 0);
+			nburied++;
+			mst_progress(n);
+			continue;
+		}
+		if (force_coll >= 0 && (force_coll == C_SEIS) != (rec->kind == MSP_SEISMOGRAM))
+			mst_fatal("record %llu is a %s; --collection %s holds only %s",
+			          (unsigned long long)n,
+			          rec->kind == MSP_SEISMOGRAM ? "Seismogram" : "TimeSeries",
+			          COLLS[force_coll], force_coll == C_SEIS ? "Seismograms" : "TimeSeries");
+		if (sf.fd < 0 && msp_samplefile_create(&sf, dir, dfile, err, sizeof err))
+			mst_fatal("%s", err);
+		msp_wf_storage st = {"file", sf.dir, sf.dfile, 0, 0, format_mseed ? "mseed" : "binary"};
+		double keep_t0 = rec->t0;
+		if (format_mseed) {
+			uint8_t *buf;
+			size_t len;
+			int rc = msp_mseed_encode(rec, (int)reclen, &buf, &len, NULL, err, sizeof err);
+			if (rc == MSP_ERR_NOMEM)
+				mst_fatal("out of memory");
+			if (rc) {
+				/* cannot be written as miniSEED: bury it with the reason */
+				msp_record_kill(rec, "mssave", "%s", err);
+				bson_oid_t id;
+				bson_oid_init(&id, NULL);
+				bson_t *doc = bson_new();
+				if (msp_wf_cemetery_doc(rec, &id, tag, doc))
+					mst_fatal("out of memory");
+				push(doc, C_CEM, &id, 0);
+				nburied++;
+				continue;
+			}
+			if (msp_samplefile_append(&sf, buf, len, &st.foff, err, sizeof err))
+				mst_fatal("%s", err);
+			st.nbytes = (int64_t)len;
+			free(buf);
+			/* the document tells the time miniSEED holds: microseconds */
+			rec->t0 = (double)llround(rec->t0 * 1e6) / 1e6;
+		} else if (msp_samplefile_append_record(&sf, rec, &st.foff, &st.nbytes, err, sizeof err)) {
+			mst_fatal("%s", err);
+		}
+		bson_oid_t id, elog_id, hist_id;
+		bson_oid_init(&id, NULL);
+		int has_elog = rec->nelog > 0;
+		if (has_elog) {
+			/* MsPASS saves the elog before the wf document and so links it
+			 * to the input's id; here it names the saved document */
+			bson_oid_init(&elog_id, NULL);
+			bson_t *edoc = bson_new();
+			if (msp_wf_elog_doc(rec, &elog_id, COLLS[wfcoll], &id, tag, edoc))
+				mst_fatal("out of memory");
+			push(edoc, C_ELOG, &elog_id, 0);
+		}
+		bson_t *doc = bson_new();
+		if (msp_wf_record_to_doc(rec, &st, tag, &id, has_elog ? &elog_id : NULL, doc))
+			mst_fatal("out of memory");
+		if (history && rec->nhistory > 0) {
+			bson_oid_init(&hist_id, NULL);
+			bson_t *hdoc = bson_new();
+			char k[64];
+			BSON_APPEND_OID(hdoc, "_id", &hist_id);
+			bson_append_array(hdoc, "processes", -1, rec->history);
+			snprintf(k, sizeof k, "%s_id", COLLS[wfcoll]);
+			BSON_APPEND_OID(hdoc, k, &id);
+			if (tag)
+				BSON_APPEND_UTF8(hdoc, "data_tag", tag);
+			push(hdoc, C_HIST, &hist_id, 0);
+			BSON_APPEND_OID(doc, "history_object_id", &hist_id);
+		}
+		rec->t0 = keep_t0;
+		push(doc, wfcoll, &id, 1);
+		nsaved++;
+		mst_progress(n);
+	}
+	flush_batch();
+	mst_progress_done(n);
+	if (have_last)
+		bson_value_destroy(&last_src);
+	mst_info(1, "%llu records: %llu saved, %llu buried, %llu cremated, %llu skipped (saved "
+	         "before); %llu batches, %llu fsyncs, %lld bytes to %s/%s",
+	         (unsigned long long)n, (unsigned long long)nsaved, (unsigned long long)nburied,
+	         (unsigned long long)ncremated, (unsigned long long)nskipped,
+	         (unsigned long long)nbatches, (unsigned long long)sf.syncs, (long long)sf.size,
+	         sf.dir ? sf.dir : dir, sf.dfile ? sf.dfile : dfile);
+	msp_samplefile_close(&sf);
+	msp_record_free(rec);
+	free(batch);
+	mst_close_input(in);
+	msp_db_close(db);
+	mst_close_stdout();
+	return 0;
+}
