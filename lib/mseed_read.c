@@ -452,6 +452,12 @@ int msp_mseed_encode(const msp_record *rec, int reclen, uint8_t **out, size_t *o
 		mst_free(&mst);
 		return MSP_ERR_NOMEM;
 	}
+	/* with a template, libmseed takes the codes from it */
+	memcpy(tmpl->network, mst->network, sizeof tmpl->network);
+	memcpy(tmpl->station, mst->station, sizeof tmpl->station);
+	memcpy(tmpl->location, mst->location, sizeof tmpl->location);
+	memcpy(tmpl->channel, mst->channel, sizeof tmpl->channel);
+	tmpl->dataquality = 'D';
 	pack_ctx ctx = {0};
 	int64_t packed = 0;
 	int n = mst_pack(mst, record_handler, &ctx, reclen, (flag)enc, 1, &packed, 1, 0, tmpl);

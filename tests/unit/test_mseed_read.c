@@ -195,6 +195,11 @@ static void roundtrip(void)
 	is(b->npts, r->npts, "same npts");
 	ok(!memcmp(b->data, r->data, r->npts * 8), "same samples");
 	near(b->t0, r->t0, 0, "same t0");
+	const char *sta = "", *net = "", *chan = "";
+	msp_meta_get_string(b->meta, "net", &net);
+	msp_meta_get_string(b->meta, "sta", &sta);
+	msp_meta_get_string(b->meta, "chan", &chan);
+	ok(!strcmp(net, "XX") && !strcmp(sta, "TEST") && !strcmp(chan, "BHZ"), "codes kept: %s.%s.%s", net, sta, chan);
 	free(out);
 	r->data[5] = 0.5;
 	rc = msp_mseed_encode(r, 4096, &out, &n, &enc, err, sizeof err);

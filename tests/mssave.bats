@@ -1,0 +1,247 @@
+#!/usr/bin/env bats
+# mssave: documents and sample files as MsPASS writes them, cemetery and
+# cremation, elog and history, one file per process, miniSEED output read
+# back by msread and mseed2sac, re-runs that skip what was saved, errors.
+load lib/common
+
+# Documents of COLL with data_tag TAG, as JSON lines.
+tagged() {
+	if command -v msquery >/dev/null; then
+		msquery "$1" "{\"data_tag\": \"$2\"}"
+	else
+		sqlite3 "$MSPIPE_DB" "select doc from \"$1\" where json_extract(doc, '\$.data_tag') = '$2'" 2>/dev/null || true
+	fi
+}
+
+@test "mssave: --help, --version" {
+	run mssave --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"--cremate"* ]]
+	run mssave --version
+	[ "$status" -eq 0 ]
+}
+
+@test "mssave: bad options are usage errors (exit 2)" {
+	for a in "--format sac" "--batch 0" "--batch 1x" "--reclen 1000" "--reclen 128" \
+	         "--collection wf_miniseed" "--dfile a/b" "--tag=" "--bogus" "extra"; do
+		run mssave $a </dev/null
+		echo "$a -> $status $output"
+		[ "$status" -eq 2 ]
+		[[ "$output" == "mssave: "* ]]
+	done
+}
+
+@test "mssave: a broken stream is an error (exit 1)" {
+	run bash -c 'printf "not a record stream" | mssave --dir "$TMP/wf"'
+	[ "$status" -eq 1 ]
+	[[ "$output" == "mssave: stdin: "* ]]
+	# cut short: the records before the cut are saved, the exit is 1
+	mssynth --stream -n 3 > "$TMP/s"
+	head -c 20000 "$TMP/s" > "$TMP/cut"
+	run bash -c "mssave -q --tag cut --dir '$TMP/wf' < '$TMP/cut'"
+	[ "$status" -eq 1 ]
+}
+
+@test "mssave: the documents have MsPASS's keys; samples round-trip through msread exactly" {
+	cd "$TMP"
+	mssynth --stream -n 20 --npts 300 --seed 7 > s.rec
+	mssave --tag t1 --dir wf < s.rec > ids
+	[ "$(wc -l < ids)" -eq 20 ]
+	[ "$(ls wf | wc -l)" -eq 1 ]
+	tagged wf_TimeSeries t1 > docs
+	[ "$(wc -l < docs)" -eq 20 ]
+	run $PY -c '
+import json, sys
+ids = [json.loads(l)["_id"] for l in open("ids")]
+for line in open("docs"):
+    d = json.loads(line)
+    for k in ("npts", "delta", "sampling_rate", "starttime", "endtime", "time_standard",
+              "utc_convertible", "starttime_shift", "storage_mode", "dir", "dfile", "foff",
+              "nbytes", "format", "data_tag"):
+        assert k in d, k
+    assert d["storage_mode"] == "file" and d["format"] == "binary" and d["data_tag"] == "t1"
+    assert d["nbytes"] == 8 * d["npts"] == 2400 and d["dir"].startswith("/")
+    assert d["time_standard"] == "UTC" and d["utc_convertible"] is True
+    assert abs(d["endtime"] - (d["starttime"] + 299 * d["delta"])) < 1e-9
+    assert "channel_hang" not in d and "live" not in d
+    assert d["_id"] in ids
+print("ok")'
+	echo "$output"
+	[ "$output" = ok ]
+	msread docs | msinfo --samples > back
+	msinfo --samples < s.rec > orig
+	run $PY -c '
+import json
+a = [json.loads(l) for l in open("orig")]
+b = [json.loads(l) for l in open("back")]
+assert len(a) == len(b) == 20
+for x, y in zip(a, b):
+    assert x["data"] == y["data"] and x["t0"] == y["t0"] and x["dt"] == y["dt"]
+print("ok")'
+	[ "$output" = ok ]
+}
+
+@test "mssave: normalized copies are not saved, their *_id keys are" {
+	cd "$TMP"
+	$PY -c 'import struct; open("s.bin","wb").write(struct.pack("<10d", *range(10)))'
+	echo "{\"_id\": {\"\$oid\": \"0123456789abcdef01234567\"}, \"npts\": 10, \"delta\": 1, \"starttime\": 100, \"time_standard\": \"UTC\", \"storage_mode\": \"file\", \"format\": \"binary\", \"dir\": \"$TMP\", \"dfile\": \"s.bin\", \"foff\": 0, \"nbytes\": 80, \"channel_lat\": 1.5, \"channel_id\": {\"\$oid\": \"0123456789abcdef01234560\"}, \"site_elev\": 0.2, \"source_depth\": 10, \"source_id\": {\"\$oid\": \"0123456789abcdef01234561\"}, \"empty\": \"\", \"sta\": \"X\"}" > d
+	msread d | mssave -q --tag n --dir wf
+	tagged wf_TimeSeries n > out
+	run $PY -c '
+import json
+d = json.loads(open("out").read())
+assert "channel_lat" not in d and "site_elev" not in d and "source_depth" not in d and "empty" not in d
+assert d["channel_id"] == {"$oid": "0123456789abcdef01234560"}
+assert d["source_id"] == {"$oid": "0123456789abcdef01234561"}
+assert d["wf_TimeSeries_id"] == {"$oid": "0123456789abcdef01234567"}
+assert d["parent_collection"] == "wf_TimeSeries" and d["sta"] == "X"
+print("ok")'
+	echo "$output"
+	[ "$output" = ok ]
+}
+
+@test "mssave: Seismograms go to wf_Seismogram with tmatrix, in MsPASS's interleaved layout" {
+	cd "$TMP"
+	mssynth --stream --kind seis -n 3 --npts 100 > s.rec
+	mssave -q --tag s --dir wf < s.rec
+	tagged wf_Seismogram s > docs
+	msinfo --samples < s.rec > orig
+	run $PY -c '
+import json, struct
+docs = [json.loads(l) for l in open("docs")]
+orig = [json.loads(l) for l in open("orig")]
+assert len(docs) == 3
+for d, r in zip(docs, orig):
+    assert d["nbytes"] == 24 * 100 and len(d["tmatrix"]) == 9
+    assert "cardinal" in d and "orthogonal" in d
+    f = open(d["dir"] + "/" + d["dfile"], "rb"); f.seek(d["foff"])
+    x = struct.unpack("<300d", f.read(2400))
+    assert list(x[0::3]) == r["data"][0] and list(x[1::3]) == r["data"][1] and list(x[2::3]) == r["data"][2]
+print("ok")'
+	echo "$output"
+	[ "$output" = ok ]
+	tagged wf_Seismogram s | msread | msinfo --samples > back
+	run $PY -c '
+import json
+a = [json.loads(l)["data"] for l in open("orig")]
+b = [json.loads(l)["data"] for l in open("back")]
+assert a == b
+print("ok")'
+	[ "$output" = ok ]
+}
+
+@test "mssave: dead records are buried in cemetery, or cremated" {
+	cd "$TMP"
+	mssynth --stream -n 10 --kill-every 3 > s.rec
+	run bash -c "mssave --tag b --dir wf < s.rec | wc -l"
+	[ "$output" -eq 7 ]
+	tagged cemetery b > cem
+	[ "$(wc -l < cem)" -eq 3 ]
+	run $PY -c '
+import json
+for l in open("cem"):
+    d = json.loads(l)
+    assert d["data_tag"] == "b" and "tombstone" in d and d["tombstone"]["sta"] == "SYN"
+    e = d["logdata"][0]
+    assert e["badness"] == "ErrorSeverity.Invalid" and "kill" in e["error_message"]
+    assert set(e) == {"job_id", "algorithm", "badness", "error_message", "process_id"}
+print("ok")'
+	[ "$output" = ok ]
+	mssave -q --tag c --cremate --dir wf < s.rec
+	[ "$(tagged cemetery c | wc -l)" -eq 0 ]
+	[ "$(tagged wf_TimeSeries c | wc -l)" -eq 7 ]
+}
+
+@test "mssave: a record's elog goes to elog, linked by elog_id; --history to history" {
+	need_data
+	cd "$TMP"
+	$PY "$REPO/tests/lib/wfdocs.py" "$DATA/waveforms/BW.BGLD..EHE.2008-01-01.steim1.gaps.mseed" > d
+	msread d | mssave -q --tag e --history --dir wf
+	tagged wf_TimeSeries e > wf.json
+	tagged elog e > elog.json
+	tagged history e > hist.json
+	run $PY -c '
+import json
+w = json.loads(open("wf.json").read()); e = json.loads(open("elog.json").read())
+h = json.loads(open("hist.json").read())
+assert w["elog_id"] == e["_id"] and e["wf_TimeSeries_id"] == w["_id"]
+assert "gap" in e["logdata"][0]["error_message"] and e["logdata"][0]["badness"] == "ErrorSeverity.Complaint"
+assert w["history_object_id"] == h["_id"] and h["wf_TimeSeries_id"] == w["_id"]
+assert w["has_gap"] is True and len(w["gaps"]) == 3
+print("ok")'
+	echo "$output"
+	[ "$output" = ok ]
+}
+
+@test "mssave: a re-run with the same tag saves nothing twice; another tag saves again" {
+	need_data
+	cd "$TMP"
+	$PY "$REPO/tests/lib/wfdocs.py" "$DATA"/waveforms/IV.BOB*.mseed "$DATA"/waveforms/NL.HGN.00.BHZ.2003-05-29.steim2.mseed > d
+	msread d | mssave -q --tag r --dir wf
+	run bash -c "msread d | mssave -v --tag r --dir wf 2>&1 >/dev/null"
+	[[ "$output" == *"4 records: 0 saved, 0 buried, 0 cremated, 4 skipped"* ]]
+	[ "$(tagged wf_TimeSeries r | wc -l)" -eq 4 ]
+	msread d | mssave -q --tag r2 --dir wf
+	[ "$(tagged wf_TimeSeries r2 | wc -l)" -eq 4 ]
+}
+
+@test "mssave: --format mseed writes Steim2 for counts that msread and mseed2sac read back" {
+	need_data
+	cd "$TMP"
+	$PY "$REPO/tests/lib/wfdocs.py" "$DATA"/waveforms/IU.COLA*.mseed > d
+	msread d > a.rec
+	mssave -q --tag m --format mseed --dfile out.mseed --dir wf < a.rec
+	tagged wf_TimeSeries m > docs
+	[ "$(wc -l < docs)" -eq 3 ]
+	grep -q '"format" : "mseed"' docs
+	msread docs | msinfo --samples > back
+	msinfo --samples < a.rec > orig
+	run $PY -c '
+import json
+a = [json.loads(l) for l in open("orig")]; b = [json.loads(l) for l in open("back")]
+for x, y in zip(a, b):
+    assert x["data"] == y["data"] and round(x["t0"] * 1e6) == round(y["t0"] * 1e6), (x["t0"], y["t0"])
+print("ok")'
+	[ "$output" = ok ]
+	command -v mseed2sac >/dev/null || skip "mseed2sac not installed"
+	mkdir sac && (cd sac && mseed2sac ../wf/out.mseed >/dev/null 2>&1)
+	run $PY "$REPO/tests/lib/compare_sac.py" sac < orig
+	echo "$output"
+	[ "$output" = "3 records match" ]
+}
+
+@test "mssave: --format mseed buries what miniSEED cannot hold (a Seismogram)" {
+	cd "$TMP"
+	mssynth --stream --kind seis -n 1 > s.rec
+	mssave -q --tag ms --format mseed --dir wf < s.rec
+	[ "$(tagged cemetery ms | wc -l)" -eq 1 ]
+	tagged cemetery ms | grep -q "one component"
+}
+
+@test "mssave: a write error on stdout is an error (exit 1)" {
+	[ -w /dev/full ] || skip "no /dev/full"
+	mssynth --stream -n 2 > "$TMP/s"
+	run bash -c "mssave --tag f --dir '$TMP/wf' < '$TMP/s' > /dev/full"
+	[ "$status" -eq 1 ]
+}
+
+@test "mssave: real round trip: files -> msread -> mssave -> query -> msread: identical samples, times to the microsecond" {
+	need_data
+	cd "$TMP"
+	$PY "$REPO/tests/lib/wfdocs.py" $(ls "$DATA"/waveforms/*.mseed) > d
+	msread d > first.rec
+	mssave -q --tag rt --dir wf < first.rec
+	tagged wf_TimeSeries rt | msread | msinfo --samples > back
+	msinfo --samples < first.rec > orig
+	run $PY -c '
+import json
+a = {json.dumps(r["metadata"]["wf_miniseed_id"]): r for r in map(json.loads, open("orig"))}
+b = {json.dumps(r["metadata"]["wf_miniseed_id"]): r for r in map(json.loads, open("back"))}
+assert len(a) == len(b) == 51, (len(a), len(b))
+for k in a:
+    x, y = a[k], b[k]
+    assert x["data"] == y["data"] and x["t0"] == y["t0"] and x["npts"] == y["npts"]
+print("ok")'
+	echo "$output"
+	[ "$output" = ok ]
+}
