@@ -104,6 +104,13 @@ deps:
 
 unit: $(UNITS) $(B)/tests/faultinject.so
 
+# The bad-input catalogue (docs/bad-inputs.md) is a test: one bats test per row.
+BADINPUT := $(B)/tests/badinput.bats
+$(BADINPUT): docs/bad-inputs.md tests/gen-badinput.py
+	@mkdir -p $(@D)
+	$(call say,GEN,$@)
+	$(Q)python3 tests/gen-badinput.py $(CURDIR) $@ 2>/dev/null
+
 # LD_PRELOAD library for the I/O fault-injection tests (tests/faults.bats).
 $(B)/tests/faultinject.so: tests/lib/faultinject.c
 	@mkdir -p $(@D)
@@ -112,9 +119,9 @@ $(B)/tests/faultinject.so: tests/lib/faultinject.c
 
 # Every test through prove (TAP): C unit tests and one bats file per program.
 # MSPIPE_BIN tells the bats tests which binaries to run.
-test: all unit
+test: all unit $(BADINPUT)
 	MSPIPE_BIN=$(CURDIR)/$(BIN) MSPIPE_BUILD=$(CURDIR)/$(B) \
-	  prove --exec $(CURDIR)/tests/exec.sh $(PROVEFLAGS) $(UNITS) $(BATS)
+	  prove --exec $(CURDIR)/tests/exec.sh $(PROVEFLAGS) $(UNITS) $(BATS) $(BADINPUT)
 
 check: deps
 	$(MAKE) test

@@ -3,7 +3,7 @@
 # DATA is ../shared/data; tests that need it call need_data, which skips
 # (saying why) in a clone without it.
 set -u
-REPO="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
+REPO="${MSPIPE_REPO:-$(cd "$BATS_TEST_DIRNAME/.." && pwd)}"
 MSPIPE_BIN="${MSPIPE_BIN:-$REPO/bin}"
 PATH="$MSPIPE_BIN:$PATH"
 DATA="${MSPIPE_DATA:-$REPO/../shared/data}"
