@@ -52,6 +52,15 @@ int msp_window(msp_record *rec, double start, double end, int short_mode, const 
  * (relative data whose shift is not valid); a message goes to err. */
 int msp_record_ref_time(const msp_record *rec, const char *key, double *t, char *err, size_t errlen);
 
+/* A time (UTC epoch seconds) from metadata key `key`: a finite number, not a
+ * bool.  MSP_ERR_NOTFOUND, MSP_ERR_TYPE, MSP_ERR_RANGE with a message in err. */
+int msp_meta_get_time(const bson_t *meta, const char *key, double *t, char *err, size_t errlen);
+
+/* After a change of time reference: update the Metadata mirrors MsPASS
+ * keeps of it, those that are present: starttime (= t0), time_standard
+ * ("UTC"/"Relative"), starttime_shift, utc_convertible. */
+int msp_record_sync_time_mirrors(msp_record *rec);
+
 /* A UTC epoch time expressed in rec's own time reference (as above). */
 int msp_record_utc_to_own(const msp_record *rec, double utc, double *t);
 

@@ -141,12 +141,11 @@ int msp_record_utc_to_own(const msp_record *rec, double utc, double *t)
 	return MSP_OK;
 }
 
-int msp_record_ref_time(const msp_record *rec, const char *key, double *t, char *err, size_t errlen)
+int msp_meta_get_time(const bson_t *meta, const char *key, double *t, char *err, size_t errlen)
 {
 	double v;
 	int b;
-	int rc = msp_meta_get_bool(rec->meta, key, &b) == MSP_OK ? MSP_ERR_TYPE
-	         : msp_meta_get_double(rec->meta, key, &v);
+	int rc = msp_meta_get_bool(meta, key, &b) == MSP_OK ? MSP_ERR_TYPE : msp_meta_get_double(meta, key, &v);
 	if (rc == MSP_ERR_NOTFOUND) {
 		snprintf(err, errlen, "reference time key %s is not in the metadata", key);
 		return rc;
@@ -159,9 +158,35 @@ int msp_record_ref_time(const msp_record *rec, const char *key, double *t, char 
 		snprintf(err, errlen, "reference time key %s is not finite", key);
 		return MSP_ERR_RANGE;
 	}
+	*t = v;
+	return MSP_OK;
+}
+
+int msp_record_ref_time(const msp_record *rec, const char *key, double *t, char *err, size_t errlen)
+{
+	double v;
+	int rc = msp_meta_get_time(rec->meta, key, &v, err, errlen);
+	if (rc)
+		return rc;
 	if (msp_record_utc_to_own(rec, v, t)) {
 		snprintf(err, errlen, "record is in relative time with no valid shift to UTC; cannot place %s", key);
 		return MSP_ERR_DATA;
 	}
 	return MSP_OK;
+}
+
+int msp_record_sync_time_mirrors(msp_record *rec)
+{
+	int rc = MSP_OK;
+	int relative = rec->tref == MSP_TREF_RELATIVE;
+	if (msp_meta_has(rec->meta, "starttime"))
+		rc = msp_meta_set_double(rec->meta, "starttime", rec->t0);
+	if (!rc && msp_meta_has(rec->meta, "time_standard"))
+		rc = msp_meta_set_string(rec->meta, "time_standard", relative ? "Relative" : "UTC");
+	if (!rc && msp_meta_has(rec->meta, "starttime_shift"))
+		rc = msp_meta_set_double(rec->meta, "starttime_shift", relative ? rec->t0shift : 0.0);
+	if (!rc && msp_meta_has(rec->meta, "utc_convertible"))
+		rc = msp_meta_set_bool(rec->meta, "utc_convertible",
+		                       !relative || rec->t0shift_valid || rec->t0shift > 100.0);
+	return rc;
 }
