@@ -101,6 +101,10 @@ int msp_db_query_plan(msp_db *db, const char *coll, const bson_t *filter,
 /* Is this a valid filter of the supported language?  MSP_ERR_INVAL with a
  * message naming the offending part in errbuf. */
 int msp_db_filter_check(const bson_t *filter, char *errbuf, size_t errlen);
+/* MongoDB's order of two BSON values: type brackets (null < numbers <
+ * strings < documents < arrays < binary < ObjectId < bool < date), numbers
+ * compared across int32/int64/double; <0, 0, >0. */
+int msp_db_value_cmp(const bson_value_t *a, const bson_value_t *b);
 
 #ifdef __cplusplus
 }

@@ -53,8 +53,6 @@ int msp_db_check_filter(msp_db *db, const bson_t *filter);
 int msp_db_check_sort(msp_db *db, const bson_t *sort);
 int msp_db_check_projection(msp_db *db, const bson_t *proj);
 
-/* MongoDB's order of BSON values (type brackets, numbers across int/double). */
-int msp_db_value_cmp(const bson_value_t *a, const bson_value_t *b);
 /* Apply a projection to doc, giving a new document. */
 bson_t *msp_db_project(const bson_t *doc, const bson_t *proj);
 
