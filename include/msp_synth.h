@@ -14,6 +14,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include "msp_taup.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -71,6 +73,46 @@ double msp_p_projection(double amp, double baz, double inc, double hang, double 
  * sphere (the inverse of msp_geo_delta_deg's spherical distance). */
 void msp_sphere_forward(double lat, double lon, double delta, double az, double *lat2,
                         double *lon2);
+
+/*
+ * Event data sets (mssynth --dataset): station i of n sits at a known
+ * distance (evenly from dist_min to dist_max degrees) and azimuth (golden
+ * angle steps) from the source; its three channels are Z, N, E for even i
+ * and Z, 1, 2 (horizontals at h1_az and h1_az + 90) for odd i.  The P time is
+ * the first P-family arrival of the model at the distance msp_geo_delta_deg
+ * gives for the rounded coordinates; each channel's amplitude is the
+ * projection of a P wave of amplitude amp (msp_p_projection).
+ */
+typedef struct msp_synth_event {
+	double lat, lon, depth_km, time, magnitude;
+} msp_synth_event;
+
+typedef struct msp_synth_channel {
+	char chan[4];
+	double hang, vang;     /* MsPASS orientation */
+	double azimuth, dip;   /* FDSN orientation (dip -90 is up) */
+	double amp;            /* P amplitude seen on this channel */
+} msp_synth_channel;
+
+typedef struct msp_synth_site {
+	char sta[8];
+	double lat, lon, elev;          /* degrees rounded to 1e-6, metres */
+	double dist_deg, dist_m, az, baz;
+	msp_arrival p;                  /* first P arrival (p.time: travel time) */
+	double ptime;                   /* absolute P time, epoch s */
+	msp_synth_channel ch[3];
+} msp_synth_site;
+
+int msp_synth_site_plan(msp_earth *model, const msp_synth_event *ev, int i, int n,
+                        double dist_min, double dist_max, double h1_az, double amp,
+                        msp_synth_site *out);
+
+/* Append one channel of int32 counts to f as miniSEED 2 (Steim2, 4096-byte
+ * records, big-endian), start time rounded to the microsecond.  MSP_ERR_IO
+ * on a write error (errno kept), MSP_ERR_FORMAT if libmseed refuses. */
+int msp_synth_mseed_write(FILE *f, const char *net, const char *sta, const char *loc,
+                          const char *chan, double t0, double dt, const int32_t *counts,
+                          size_t n);
 
 #ifdef __cplusplus
 }

@@ -11,6 +11,7 @@
  * The signal model lives in lib/synth.c; this file maps options to it.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 #include "msp_synth.h"
 #include "msp_meta.h"
 #include "msp_parse.h"
+#include "msp_json.h"
 
 enum {
 	OPT_STREAM = MST_LONG, OPT_DATASET, OPT_NPTS, OPT_DT, OPT_KIND, OPT_T0, OPT_STEP,
@@ -34,7 +36,7 @@ static const mst_opt opts[] = {
 	{"dataset", OPT_DATASET, "DIR", "write an event data set (miniSEED, station/event files) into DIR"},
 	{"seed", OPT_SEED, "N", "random seed (default 1); the same seed gives the same data"},
 	{"count", OPT_COUNT, "N", "--stream: number of records (default 1)"},
-	{"npts", OPT_NPTS, "N", "samples per component (default 2000)"},
+	{"npts", OPT_NPTS, "N", "samples per component (default 2000; dataset: (pre+120)/dt)"},
 	{"dt", OPT_DT, "S", "sample interval in seconds (default 0.05)"},
 	{"kind", OPT_KIND, "ts|seis", "--stream: TimeSeries (default) or 3-component Seismogram"},
 	{"t0", OPT_T0, "TIME", "--stream: start of the first record (default 2011-03-11T06:00:00Z)"},
@@ -91,7 +93,7 @@ typedef struct synth_opts {
 	int per_channel;
 } synth_opts;
 
-int mssynth_dataset(const synth_opts *o); /* below */
+static int mssynth_dataset(const synth_opts *o); /* below */
 
 #define MAXCHAN 16
 
@@ -294,8 +296,174 @@ int main(int argc, char **argv)
 	return mssynth_dataset(&o);
 }
 
-int mssynth_dataset(const synth_opts *o)
+/* ------------------------------------------------------------ --dataset */
+
+static void dataset_path(char *buf, size_t n, const char *dir, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void dataset_path(char *buf, size_t n, const char *dir, const char *fmt, ...)
 {
-	(void)o;
-	mst_fatal("--dataset is not implemented yet");
+	char tail[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(tail, sizeof tail, fmt, ap);
+	va_end(ap);
+	if ((size_t)snprintf(buf, n, "%s/%s", dir, tail) >= n)
+		mst_fatal("%s: path too long", dir);
+}
+
+static FILE *dataset_open(const char *path)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		mst_fatal("%s: %s", path, strerror(errno));
+	return f;
+}
+
+static void dataset_close(FILE *f, const char *path)
+{
+	if (ferror(f) | (fclose(f) != 0))
+		mst_fatal("%s: write error (%s)", path, strerror(errno));
+}
+
+static int mssynth_dataset(const synth_opts *o)
+{
+	char path[4096], wfpath[4096], tbuf[40];
+	const char *dir = o->dir;
+	/* Steim2 differences must fit in 30 bits */
+	if (fabs(o->amp) * 2 + 20 * o->noise > 5e8)
+		mst_usage("--amp/--noise: counts this large do not fit miniSEED Steim2 (keep |amp| < 2.5e8)");
+	if (mkdir(dir, 0777) && errno != EEXIST)
+		mst_fatal("%s: %s", dir, strerror(errno));
+	dataset_path(path, sizeof path, dir, "waveforms");
+	if (mkdir(path, 0777) && errno != EEXIST)
+		mst_fatal("%s: %s", path, strerror(errno));
+	msp_earth *model;
+	if (msp_earth_open(&model, "iasp91"))
+		mst_fatal("cannot open the iasp91 model");
+	msp_synth_event ev = {.lat = o->slat, .lon = o->slon > 180 ? o->slon - 360 : o->slon,
+	                      .depth_km = o->sdepth, .time = o->otime, .magnitude = o->mag};
+	char evid[32];
+	snprintf(evid, sizeof evid, "mssynth-%llu", (unsigned long long)o->seed);
+
+	char evpath[4096], stpath[4096], trpath[4096];
+	dataset_path(evpath, sizeof evpath, dir, "events.txt");
+	FILE *evf = dataset_open(evpath);
+	fprintf(evf, "#EventID|Time|Latitude|Longitude|Depth/km|Author|Catalog|Contributor|"
+	             "ContributorID|MagType|Magnitude|MagAuthor|EventLocationName\n");
+	msp_format_time(ev.time, tbuf, sizeof tbuf);
+	tbuf[strlen(tbuf) - 1] = '\0'; /* FDSN text times carry no Z */
+	fprintf(evf, "%s|%s|%.6f|%.6f|%.3f|mssynth|mssynth|mssynth|%s|Mw|%.1f|mssynth|"
+	             "SYNTHETIC EVENT (mssynth seed %llu)\n",
+	        evid, tbuf, ev.lat, ev.lon, ev.depth_km, evid, ev.magnitude,
+	        (unsigned long long)o->seed);
+	dataset_close(evf, evpath);
+
+	dataset_path(stpath, sizeof stpath, dir, "stations.txt");
+	dataset_path(trpath, sizeof trpath, dir, "truth.jsonl");
+	FILE *stf = dataset_open(stpath), *trf = dataset_open(trpath);
+	fprintf(stf, "#Network|Station|Location|Channel|Latitude|Longitude|Elevation|Depth|Azimuth|"
+	             "Dip|SensorDescription|Scale|ScaleFreq|ScaleUnits|SampleRate|StartTime|EndTime\n");
+
+	size_t npts = o->npts ? (size_t)o->npts : (size_t)llround((o->pre + 120.0) / o->dt);
+	double *x = malloc((npts ? npts : 1) * sizeof *x);
+	int32_t *counts = malloc((npts ? npts : 1) * sizeof *counts);
+	msp_buf line;
+	msp_buf_init(&line);
+	if (!x || !counts)
+		mst_fatal("out of memory for %zu samples", npts);
+	for (int i = 0; i < (int)o->stations; i++) {
+		msp_synth_site site;
+		int rc = msp_synth_site_plan(model, &ev, i, (int)o->stations, o->dmin, o->dmax, o->h1,
+		                             o->amp, &site);
+		if (rc)
+			mst_fatal("station %d: no P arrival at %.3f degrees (%s)", i + 1,
+			          msp_geo_delta_deg(ev.lat, ev.lon, site.lat, site.lon), msp_strerror(rc));
+		/* whole 100 us: miniSEED 2 start times are exact at that resolution
+		 * without blockette 1001, so every reader agrees on t0 */
+		double t0 = round(1e4 * (site.ptime - o->pre)) / 1e4;
+		FILE *wf = NULL;
+		for (int c = 0; c < 3; c++) {
+			const msp_synth_channel *ch = &site.ch[c];
+			if (!wf) {
+				if (o->per_channel)
+					dataset_path(wfpath, sizeof wfpath, dir, "waveforms/%s.%s.%s.%s.mseed",
+					             o->net, site.sta, o->loc, ch->chan);
+				else
+					dataset_path(wfpath, sizeof wfpath, dir, "waveforms/%s.%s.%s.mseed", o->net,
+					             site.sta, o->loc);
+				wf = dataset_open(wfpath);
+			}
+			msp_rng rng;
+			msp_rng_seed2(&rng, o->seed, (uint64_t)i * 3 + (uint64_t)c);
+			msp_synth_trace tr = {.t0 = t0, .dt = o->dt, .noise_rms = o->noise, .amp = ch->amp,
+			                      .tw = site.ptime, .freq = o->freq};
+			if (msp_synth_fill(x, npts, &tr, &rng))
+				mst_fatal("bad synthetic parameters");
+			for (size_t k = 0; k < npts; k++)
+				counts[k] = (int32_t)lrint(x[k]);
+			rc = msp_synth_mseed_write(wf, o->net, site.sta, o->loc, ch->chan, t0, o->dt,
+			                           counts, npts);
+			if (rc == MSP_ERR_IO)
+				mst_fatal("%s: write error (%s)", wfpath, strerror(errno));
+			if (rc)
+				mst_fatal("%s: miniSEED packing failed (%s)", wfpath, msp_strerror(rc));
+			char st0[40];
+			msp_format_time(t0, st0, sizeof st0);
+			fprintf(stf, "%s|%s|%s|%s|%.6f|%.6f|%.1f|0|%g|%g|mssynth synthetic|1|1|M/S|%.9g|"
+			             "2000-01-01T00:00:00|\n",
+			        o->net, site.sta, o->loc, ch->chan, site.lat, site.lon, site.elev, ch->azimuth,
+			        ch->dip, 1.0 / o->dt);
+			const char *rel = wfpath + strlen(dir) + 1;
+			msp_buf_reset(&line);
+			msp_buf_addf(&line, "{\"net\":\"%s\",\"sta\":\"%s\",\"loc\":\"%s\",\"chan\":\"%s\","
+			                    "\"file\":\"%s\",\"source_id\":\"%s\"",
+			             o->net, site.sta, o->loc, ch->chan, rel, evid);
+#define NUM(k, v) do { msp_buf_add(&line, ",\"" k "\":", sizeof(k) + 3); msp_buf_add_double(&line, (v)); } while (0)
+			NUM("channel_lat", site.lat);
+			NUM("channel_lon", site.lon);
+			NUM("channel_elev", site.elev);
+			NUM("channel_hang", ch->hang);
+			NUM("channel_vang", ch->vang);
+			NUM("source_lat", ev.lat);
+			NUM("source_lon", ev.lon);
+			NUM("source_depth", ev.depth_km);
+			NUM("source_time", ev.time);
+			NUM("source_magnitude", ev.magnitude);
+			NUM("dist_deg", site.dist_deg);
+			NUM("dist_km", site.dist_m / 1000.0);
+			NUM("az", site.az);
+			NUM("baz", site.baz);
+			msp_buf_addf(&line, ",\"phase\":\"%s\"", site.p.phase);
+			NUM("ptime", site.ptime);
+			NUM("ptravel", site.p.time);
+			NUM("rayp", site.p.rayp);
+			NUM("incidence", site.p.incident);
+			NUM("amp_p", o->amp);
+			NUM("amp", ch->amp);
+			NUM("noise_rms", o->noise);
+			NUM("freq", o->freq);
+			NUM("starttime", t0);
+			msp_buf_addf(&line, ",\"starttime_iso\":\"%s\",\"npts\":%zu", st0, npts);
+			NUM("dt", o->dt);
+			NUM("sampling_rate", 1.0 / o->dt);
+			msp_buf_addf(&line, ",\"seed\":%llu}\n", (unsigned long long)o->seed);
+#undef NUM
+			if (line.failed)
+				mst_fatal("out of memory");
+			fwrite(line.p, 1, line.len, trf);
+			if (o->per_channel || c == 2) {
+				dataset_close(wf, wfpath);
+				wf = NULL;
+			}
+		}
+		mst_progress((uint64_t)i + 1);
+	}
+	mst_progress_done((uint64_t)o->stations);
+	dataset_close(stf, stpath);
+	dataset_close(trf, trpath);
+	msp_buf_free(&line);
+	free(x);
+	free(counts);
+	msp_earth_close(model);
+	return 0;
 }
