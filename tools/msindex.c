@@ -188,11 +188,13 @@ static void print_doc(const char *coll, const bson_t *d)
  * Insert the documents of docs[0..n) that are not already there, inside the
  * caller's transaction.  one_by_one: insert each at once so that later ones
  * in the same batch see it (metadata files may repeat an epoch).  New ids go
- * to ids (if not NULL, size n; *nids counts them).  0, or -1 on a db error.
+ * to ids (if not NULL, size n; *nids counts them).  known (if not NULL) says
+ * for each document whether it is already there, looked up by the caller.
+ * 0, or -1 on a db error.
  */
 static int insert_new(const char *path, const char *coll, const char *selfkey,
-		      bson_t **docs, size_t n, int one_by_one, bson_oid_t *ids, size_t *nids,
-		      uint64_t *nnew)
+		      bson_t **docs, size_t n, int one_by_one, const uint8_t *known,
+		      bson_oid_t *ids, size_t *nids, uint64_t *nnew)
 {
 	bson_t **batch = calloc(n ? n : 1, sizeof *batch);
 	size_t nb = 0;
@@ -210,9 +212,14 @@ static int insert_new(const char *path, const char *coll, const char *selfkey,
 			(*nnew)++;
 			continue;
 		}
-		bson_t *f = identity(coll, docs[i]);
-		int e = exists(coll, f);
-		bson_destroy(f);
+		int e;
+		if (known) {
+			e = known[i];
+		} else {
+			bson_t *f = identity(coll, docs[i]);
+			e = exists(coll, f);
+			bson_destroy(f);
+		}
 		if (e < 0) {
 			db_fail(path, "lookup failed");
 			rc = -1;
@@ -300,6 +307,50 @@ static bson_t *elog_doc(const char *msg, const bson_oid_t *wfid, const char *dir
 	return d;
 }
 
+/* Which segments of this file are indexed already: one query per file for
+ * the offsets under its dir and dfile (inside the file's transaction), rather
+ * than one per segment.  0, or -1 on a db error. */
+static int known_segments(const char *path, const char *dir, const char *dfile,
+			  const msp_mseed_index *ix, uint8_t *known)
+{
+	if (dry_run || ix->nseg == 0)
+		return 0;
+	bson_t *f = bson_new(), *proj = bson_new();
+	BSON_APPEND_UTF8(f, "dir", dir);
+	BSON_APPEND_UTF8(f, "dfile", dfile);
+	BSON_APPEND_INT32(proj, "foff", 1);
+	msp_find_opts o = {.projection = proj};
+	msp_cursor *c = NULL;
+	int rc = msp_db_find(db, "wf_miniseed", f, &o, &c);
+	const bson_t *d;
+	while (rc == MSP_OK && (rc = msp_cursor_next(c, &d)) == MSP_OK) {
+		bson_iter_t it;
+		if (!bson_iter_init_find(&it, d, "foff") || !BSON_ITER_HOLDS_NUMBER(&it))
+			continue;
+		uint64_t foff = (uint64_t)bson_iter_as_int64(&it);
+		/* Segments are in file order: binary search on foff. */
+		size_t lo = 0, hi = ix->nseg;
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+			if (ix->seg[mid].foff < foff)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < ix->nseg && ix->seg[lo].foff == foff)
+			known[lo] = 1;
+	}
+	if (c)
+		msp_cursor_close(c);
+	bson_destroy(f);
+	bson_destroy(proj);
+	if (rc != MSP_EOF) {
+		db_fail(path, "lookup failed");
+		return -1;
+	}
+	return 0;
+}
+
 static void do_mseed(const char *path, const uint8_t *buf, size_t len)
 {
 	char rp[PATH_MAX], tmp[PATH_MAX];
@@ -322,7 +373,8 @@ static void do_mseed(const char *path, const uint8_t *buf, size_t len)
 
 	bson_t **docs = calloc(ix.nseg ? ix.nseg : 1, sizeof *docs);
 	bson_oid_t *ids = calloc(ix.nseg ? ix.nseg : 1, sizeof *ids);
-	if (!docs || !ids)
+	uint8_t *known = calloc(ix.nseg ? ix.nseg : 1, 1);
+	if (!docs || !ids || !known)
 		mst_fatal("out of memory");
 	for (size_t i = 0; i < ix.nseg; i++)
 		if (!(docs[i] = msp_mseed_segment_doc(&ix.seg[i], dir, dfile, rate_tol)))
@@ -338,7 +390,8 @@ static void do_mseed(const char *path, const uint8_t *buf, size_t len)
 	size_t nids = 0;
 	uint64_t nnew = 0;
 	if (begin(path) == 0) {
-		int rc = insert_new(path, "wf_miniseed", NULL, docs, ix.nseg, 0, ids, &nids, &nnew);
+		int rc = known_segments(path, dir, dfile, &ix, known) ? -1 :
+			 insert_new(path, "wf_miniseed", NULL, docs, ix.nseg, 0, known, ids, &nids, &nnew);
 		if (rc == 0 && st != MSP_OK) {
 			/* One elog copy per new segment, as index_mseed_file does; a
 			 * file with no segment at all gets one entry naming it. */
@@ -385,6 +438,7 @@ static void do_mseed(const char *path, const uint8_t *buf, size_t len)
 		bson_destroy(docs[i]);
 	free(docs);
 	free(ids);
+	free(known);
 	msp_mseed_index_free(&ix);
 }
 
@@ -420,11 +474,11 @@ static void do_meta(const char *path, int kind, const uint8_t *buf, size_t len)
 	} else if (begin(path) == 0) {
 		uint64_t ns = 0, nc = 0, ne = 0;
 		size_t dummy = 0;
-		int rc = insert_new(path, "site", "site_id", site.doc, site.n, 1, NULL, &dummy, &ns);
+		int rc = insert_new(path, "site", "site_id", site.doc, site.n, 1, NULL, NULL, &dummy, &ns);
 		if (rc == 0)
-			rc = insert_new(path, "channel", "chan_id", chan.doc, chan.n, 1, NULL, &dummy, &nc);
+			rc = insert_new(path, "channel", "chan_id", chan.doc, chan.n, 1, NULL, NULL, &dummy, &nc);
 		if (rc == 0)
-			rc = insert_new(path, "source", "source_id", src.doc, src.n, 1, NULL, &dummy, &ne);
+			rc = insert_new(path, "source", "source_id", src.doc, src.n, 1, NULL, NULL, &dummy, &ne);
 		finish(path, rc == 0);
 		if (rc == 0)
 			n_new += ns + nc + ne;
