@@ -33,6 +33,11 @@ int msp_earth_arrivals(msp_earth *m, double depth_km, double dist_deg, const cha
 int msp_earth_first(msp_earth *m, double depth_km, double dist_deg, const char *family,
                     msp_arrival *out);
 
+/* 1 when name is a phase msp_earth_arrivals knows (P, S, p, s, pP, sP, sS,
+ * pS, PP, SS, PcP, ScS, PKP, PKiKP, PKIKP, SKS, SKIKS, Pdiff, Sdiff); the
+ * families "P" and "S" of msp_earth_first are among them. */
+int msp_earth_phase_valid(const char *name);
+
 /* Geodesic inverse problem on WGS84 (as ObsPy's gps2dist_azimuth): distance in
  * metres, azimuth from point 1 to 2 and back-azimuth from 2 to 1, degrees
  * clockwise from north in [0, 360). */

@@ -57,6 +57,8 @@ static double vinc_map(vinc *v, double L, double lambda)
  * equation lambda = map(lambda) is solved by bisection, which always has a
  * bracket: map(|L|) >= |L| and map(pi) = |L| < pi. */
 static void vincenty_inverse(double lat1, double lon1, double lat2, double lon2, double *s,
+                             double *az1, double *az2);
+static void vincenty_inverse(double lat1, double lon1, double lat2, double lon2, double *s,
                              double *az1, double *az2)
 {
 	const double a = WGS84_A, f = WGS84_F, b = a * (1 - f);
@@ -99,6 +101,22 @@ static void vincenty_inverse(double lat1, double lon1, double lat2, double lon2,
 				lo = mid;
 			else
 				hi = mid;
+		}
+		if (M_PI - 0.5 * (lo + hi) < 1e-13) {
+			/* no root short of pi: the shortest geodesic passes
+			 * (near) a pole, beyond what Vincenty's equations
+			 * express; take the route over the nearer pole */
+			double sn, ss, x, y;
+			vincenty_inverse(lat1, lon1, 90, lon1, &sn, &x, &y);
+			vincenty_inverse(90, lon2, lat2, lon2, &ss, &x, &y);
+			sn += ss;
+			vincenty_inverse(lat1, lon1, -90, lon1, &ss, &x, &y);
+			double s2;
+			vincenty_inverse(-90, lon2, lat2, lon2, &s2, &x, &y);
+			ss += s2;
+			*s = sn <= ss ? sn : ss;
+			*az1 = *az2 = sn <= ss ? 0.0 : 180.0;
+			return;
 		}
 		lambda = sg * 0.5 * (lo + hi);
 		vinc_map(&v, L, lambda);

@@ -993,6 +993,11 @@ int msp_earth_arrivals(msp_earth *m, double depth_km, double dist_deg, const cha
 	return arrivals(m, depth_km, dist_deg, phases_list, 0, out, max, n);
 }
 
+int msp_earth_phase_valid(const char *name)
+{
+	return name && *name && phase_find(name, strlen(name)) != NULL;
+}
+
 int msp_earth_first(msp_earth *m, double depth_km, double dist_deg, const char *family,
                     msp_arrival *out)
 {

@@ -61,6 +61,16 @@ int main(void)
 		ok(angdiff(az, r->az) < 0.01 && angdiff(baz, r->baz) < 0.01, "  azimuths %.4f / %.4f as GeographicLib %.4f / %.4f (0.01 deg)",
 		   az, baz, r->az, r->baz);
 	}
+	/* exactly antipodal: GeographicLib gives the half meridian, azimuths 0 */
+	msp_geo_inverse(10, 0, -10, 180, &s, &az, &baz);
+	ok(fabs(s - 20003931.458625447) < 1e-3 && az == 0 && baz == 0, "exact antipodes (10,0)-(-10,180): half meridian, az 0");
+	msp_geo_inverse(0, 0, 0, 180, &s, &az, &baz);
+	ok(fabs(s - 20003931.458625447) < 1e-3, "exact antipodes on the equator: half meridian");
+	/* the few points whose geodesic passes within a fraction of a degree
+	 * of a pole: the route over the pole, metres and a degree or two off */
+	msp_geo_inverse(45, 0, -45, 179.99, &s, &az, &baz);
+	ok(fabs(s - 20003922.22814904) < 10 && angdiff(az, 1.3416280105934122) < 1.5 && angdiff(baz, 358.6583719894066) < 1.5,
+	   "near-polar antipodal route: within 10 m and 1.5 deg of GeographicLib (%.3f m, %.3f)", s - 20003922.22814904, az);
 	/* GeographicLib for two of the rows above: Vincenty's series is good to 0.1 mm */
 	msp_geo_inverse(38.2963, 142.498, 33.6107, -116.4555, &s, &az, &baz);
 	near(s, 8627681.178311449, 5e-4, "Tohoku-PFO as GeographicLib (0.5 mm)");
