@@ -27,6 +27,32 @@ fuzz_stream|fuzz_reader)
 	$PY $MSPS drop "$dir/base" "$dir/lost" 1
 	printf '{"sta": "ANMO"}\n' > "$dir/json"
 	;;
+fuzz_mseed_index)
+	# real records (both byte orders, Steim1/2, 512 and 4096 bytes), a cut
+	# file, and the ASCII record that over-reads in libmseed 2.19.8
+	D=${MSPIPE_DATA:-../shared/data}/waveforms
+	if [ -d "$D" ]; then
+		for f in "$D"/*.mseed; do head -c 16384 "$f" > "$dir/$(basename "$f")"; done
+		f="$D/BW.BGLD..EHE.2008-01-01.steim1.10records.mseed"
+		head -c 1300 "$f" > "$dir/cut"
+		head -c 512 "$f" > "$dir/ascii-overcount"
+		printf '\000' | dd of="$dir/ascii-overcount" bs=1 seek=52 conv=notrunc 2>/dev/null
+		printf '\027\020' | dd of="$dir/ascii-overcount" bs=1 seek=30 conv=notrunc 2>/dev/null
+	fi
+	;;
+fuzz_stationxml)
+	cp ${MSPIPE_DATA:-../shared/data}/stations/*.xml "$dir/" 2>/dev/null || true
+	printf '<FDSNStationXML><Network code="XX"><Station code="S"><Latitude>1</Latitude><Longitude>2</Longitude><Elevation>3</Elevation><Channel code="BHZ" locationCode="00" startDate="2010-01-01T00:00:00"><Latitude>1</Latitude><Longitude>2</Longitude><Elevation>3</Elevation><Depth>0</Depth><Azimuth>0</Azimuth><Dip>-90</Dip></Channel></Station></Network></FDSNStationXML>' > "$dir/minimal.xml"
+	;;
+fuzz_quakeml)
+	cp ${MSPIPE_DATA:-../shared/data}/events/*.xml "$dir/" 2>/dev/null || true
+	printf '<q:quakeml xmlns:q="http://quakeml.org/xmlns/quakeml/1.2" xmlns="http://quakeml.org/xmlns/bed/1.2"><eventParameters><event publicID="smi:x?eventid=1"><preferredOriginID>o</preferredOriginID><origin publicID="o"><time><value>2011-01-01T00:00:00Z</value></time><latitude><value>1</value></latitude><longitude><value>2</value></longitude><depth><value>1000</value></depth></origin><magnitude><mag><value>5</value></mag><type>Mw</type></magnitude></event></eventParameters></q:quakeml>' > "$dir/minimal.xml"
+	;;
+fuzz_fdsntext)
+	cp ${MSPIPE_DATA:-../shared/data}/stations/*.txt ${MSPIPE_DATA:-../shared/data}/events/*.txt "$dir/" 2>/dev/null || true
+	printf '#Network|Station|Latitude|Longitude|Elevation|SiteName|StartTime|EndTime\nXX|S|1|2|3|Somewhere|2010-01-01T00:00:00|\n' > "$dir/station-level.txt"
+	printf '#EventID|Time|Latitude|Longitude|Depth/km|Author|Catalog|Contributor|ContributorID|MagType|Magnitude|MagAuthor|EventLocationName\n1|2011-01-01T00:00:00|1|2|10|a||||Mw|5.1||X\n' > "$dir/event.txt"
+	;;
 *)
 	echo "seed-corpus.sh: no seeds for $name (an empty corpus is fine)" >&2
 	;;
