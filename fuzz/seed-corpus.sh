@@ -53,6 +53,36 @@ fuzz_fdsntext)
 	printf '#Network|Station|Latitude|Longitude|Elevation|SiteName|StartTime|EndTime\nXX|S|1|2|3|Somewhere|2010-01-01T00:00:00|\n' > "$dir/station-level.txt"
 	printf '#EventID|Time|Latitude|Longitude|Depth/km|Author|Catalog|Contributor|ContributorID|MagType|Magnitude|MagAuthor|EventLocationName\n1|2011-01-01T00:00:00|1|2|10|a||||Mw|5.1||X\n' > "$dir/event.txt"
 	;;
+fuzz_filter)
+	# "FILTER\nDOC" from pairs of lines: one seed per operator and the
+	# MongoDB corner cases
+	i=0
+	while read -r f && read -r d; do
+		i=$((i + 1))
+		printf '%s\n%s' "$f" "$d" > "$dir/seed$i"
+	done <<'SEEDS'
+{"sta": "ANMO"}
+{"sta": "ANMO", "net": "IU"}
+{"npts": {"$gte": 100, "$lt": 200}}
+{"npts": 150.0}
+{"a": {"$in": [1, "x", null, {"$regex": "^b"}]}}
+{"a": ["bc", 2]}
+{"a": {"$nin": [[1, 2]]}, "b": {"$exists": false}}
+{"a": [1, 2]}
+{"a.b.0": {"$ne": null}}
+{"a": [{"b": [1]}, {"b": 2}]}
+{"$or": [{"a": {"$not": {"$gt": 5}}}, {"$nor": [{"c": NaN}]}], "$and": [{}]}
+{"a": NaN, "c": {"$numberLong": "9007199254740993"}}
+{"s": {"$regex": "^(BH|HH)[ZNE]$", "$options": "im"}}
+{"s": "bhz\nHHE"}
+{"d": {"$gt": {"$date": "2011-03-11T00:00:00Z"}}, "o": {"$oid": "5f1a2b3c4d5e6f7081920a1b"}}
+{"d": {"$date": "2012-01-01T00:00:00Z"}, "o": {"$oid": "5f1a2b3c4d5e6f7081920a1b"}}
+{"x": {"y": 1, "z": [1, {"w": true}]}}
+{"x": {"y": 1.0, "z": [1, {"w": true}]}}
+{"a": {"$size": 1}}
+{}
+SEEDS
+	;;
 *)
 	echo "seed-corpus.sh: no seeds for $name (an empty corpus is fine)" >&2
 	;;

@@ -296,6 +296,154 @@ static void free_node(struct node *n)
 	free(n->kids);
 }
 
+/* glibc's regcomp copies the operand of every repetition ({m,n}: up to
+ * max(m,n) copies), so stacked or nested repetitions ("a++++...",
+ * "((a{255}){255}){255}") grow its memory exponentially: a hostile filter
+ * could take gigabytes.  This walk over the pattern estimates the size of
+ * the expanded expression and refuses stacked quantifiers (undefined in
+ * POSIX ERE; lazy or possessive in MongoDB's PCRE, meanings we do not have)
+ * and back-references (glibc's ERE extension, exponential in time). */
+#define RX_LIMIT 100000.0
+
+struct rx {
+	const char *p;
+	int stacked, backref, deep;
+};
+
+static double rx_alt(struct rx *r, int depth);
+
+static double rx_atom(struct rx *r, int depth)
+{
+	char ch = *r->p;
+	if (ch == '(') {
+		r->p++;
+		double s = rx_alt(r, depth + 1);
+		if (*r->p == ')')
+			r->p++;
+		return s + 1;
+	}
+	if (ch == '[') {
+		const char *q = r->p + 1;
+		if (*q == '^')
+			q++;
+		if (*q == ']')
+			q++;
+		while (*q && *q != ']') {
+			if (*q == '[' && (q[1] == ':' || q[1] == '.' || q[1] == '=')) {
+				char end = q[1];
+				q += 2;
+				while (*q && !(*q == end && q[1] == ']'))
+					q++;
+				if (*q)
+					q += 2;
+			} else {
+				q++;
+			}
+		}
+		r->p = *q ? q + 1 : q;
+		return 1;
+	}
+	if (ch == '\\') {
+		r->p++;
+		if (*r->p >= '1' && *r->p <= '9')
+			r->backref = 1;
+		if (*r->p)
+			r->p++;
+		return 1;
+	}
+	r->p++;
+	return 1;
+}
+
+static double rx_number(const char **q)
+{
+	double v = 0;
+	for (; **q >= '0' && **q <= '9'; (*q)++)
+		if (v < 1e7)
+			v = v * 10 + (**q - '0');
+	return v;
+}
+
+/* at '{' followed by a digit: {m}, {m,}, {m,n}; returns max(m, n) */
+static double rx_bound(struct rx *r)
+{
+	const char *q = r->p + 1;
+	double m = rx_number(&q), n = 0;
+	if (*q == ',') {
+		q++;
+		n = rx_number(&q);
+	}
+	if (*q == '}')
+		q++;
+	r->p = q;
+	return m > n ? m : n;
+}
+
+static double rx_seq(struct rx *r, int depth)
+{
+	double total = 0;
+	while (*r->p && *r->p != '|' && *r->p != ')') {
+		double s = rx_atom(r, depth);
+		int quantified = 0;
+		for (;;) {
+			char ch = *r->p;
+			double mult;
+			if (ch == '*' || ch == '+' || ch == '?') {
+				mult = 2;
+				r->p++;
+			} else if (ch == '{' && r->p[1] >= '0' && r->p[1] <= '9') {
+				mult = rx_bound(r) + 1;
+			} else {
+				break;
+			}
+			if (quantified)
+				r->stacked = 1;
+			quantified = 1;
+			s *= mult;
+		}
+		total += s;
+		if (total > RX_LIMIT)
+			return total;
+	}
+	return total;
+}
+
+static double rx_alt(struct rx *r, int depth)
+{
+	if (depth > MAX_DEPTH) {
+		r->deep = 1;
+		return RX_LIMIT + 1;
+	}
+	double s = rx_seq(r, depth);
+	while (*r->p == '|' && s <= RX_LIMIT) {
+		r->p++;
+		s += rx_seq(r, depth);
+	}
+	return s;
+}
+
+static int regex_guard(struct cctx *c, const char *path, const char *pat)
+{
+	struct rx r = {pat, 0, 0, 0};
+	double size = 0;
+	while (*r.p && size <= RX_LIMIT && !r.deep) {
+		size += rx_alt(&r, 0);
+		if (*r.p == ')')
+			r.p++; /* unbalanced: regcomp judges it */
+	}
+	if (r.stacked)
+		return fail(c, MSP_ERR_UNSUPPORTED,
+		            "field \"%s\": /%s/: stacked quantifiers (PCRE's lazy and possessive forms) "
+		            "are not POSIX ERE", path, pat);
+	if (r.backref)
+		return fail(c, MSP_ERR_UNSUPPORTED, "field \"%s\": /%s/: back-references are not supported",
+		            path, pat);
+	if (size > RX_LIMIT || r.deep)
+		return fail(c, MSP_ERR_INVAL, "field \"%s\": regular expression too large once its "
+		            "repetitions are expanded (limit %.0f)", path, RX_LIMIT);
+	return MSP_OK;
+}
+
 /* POSIX ERE with MongoDB's options i (case) and m (^ $ at line breaks). */
 static int compile_regex(struct cctx *c, const char *path, const char *pat, size_t patlen,
                          const char *opts, regex_t **out)
@@ -313,6 +461,8 @@ static int compile_regex(struct cctx *c, const char *path, const char *pat, size
 			            "field \"%s\": regex option '%c' is not supported (POSIX ERE: i, m)",
 			            path, *o);
 	}
+	if (regex_guard(c, path, pat))
+		return c->rc;
 	regex_t *re = malloc(sizeof *re);
 	if (!re)
 		return fail(c, MSP_ERR_NOMEM, "out of memory");
