@@ -124,6 +124,130 @@ static void trim(char *dst, const char *src)
 		dst[--n] = '\0';
 }
 
+/* The grid being filled: samples, how far they are filled, gaps seen. */
+typedef struct grid {
+	msp_record *rec;      /* its data buffer holds the samples */
+	size_t cap;           /* doubles allocated in rec->data */
+	int64_t filled;       /* grid positions 0..filled-1 hold data */
+	hptime_t t0;
+	double rate;
+	hptime_t last_hp;     /* time of the last sample placed */
+	bson_t gaps;
+	const msp_mseed_opts *o;
+	msp_mseed_info *info;
+} grid;
+
+static int grid_room(grid *g, int64_t need)
+{
+	if ((uint64_t)need > (uint64_t)1 << 31)
+		return MSP_ERR_TOOBIG;
+	if ((size_t)need <= g->cap)
+		return MSP_OK;
+	size_t ncap = g->cap ? g->cap : 4096;
+	while (ncap < (size_t)need)
+		ncap *= 2;
+	/* msp_record_resize keeps the samples already there (realloc) */
+	size_t keep = g->rec->npts;
+	int rc = msp_record_resize(g->rec, MSP_TIMESERIES, ncap);
+	g->rec->npts = keep;
+	if (rc)
+		return rc;
+	g->cap = ncap;
+	return MSP_OK;
+}
+
+/* Put one unpacked record's samples at grid index idx: gap handling before
+ * it, overlap counted, the later samples kept. */
+static int grid_place(grid *g, const MSRecord *msr, int64_t idx, char *err, size_t errlen)
+{
+	int64_t n = msr->numsamples;
+	if (n <= 0)
+		return MSP_OK;
+	int rc = grid_room(g, idx + n);
+	if (rc)
+		return rc;
+	double *x = g->rec->data + idx;
+	switch (msr->sampletype) {
+	case 'i': {
+		const int32_t *s = msr->datasamples;
+		for (int64_t k = 0; k < n; k++)
+			x[k] = s[k];
+		break;
+	}
+	case 'f': {
+		const float *s = msr->datasamples;
+		for (int64_t k = 0; k < n; k++)
+			x[k] = s[k];
+		break;
+	}
+	case 'd':
+		memcpy(x, msr->datasamples, (size_t)n * sizeof(double));
+		break;
+	default:
+		seterr(err, errlen, "record of %s has samples of type '%c'", msr->channel,
+		       msr->sampletype);
+		return MSP_ERR_DATA;
+	}
+	double *d = g->rec->data;
+	if (idx > g->filled) {
+		/* a gap: grid positions filled..idx-1 have no sample */
+		double dt = 1.0 / g->rate;
+		if (g->o->gaps == MSP_GAPS_KILL) {
+			seterr(err, errlen, "gap of %lld samples after %.6f (--gaps kill)",
+			       (long long)(idx - g->filled),
+			       (double)g->t0 / HPTMODULUS + (double)(g->filled - 1) * dt);
+			return MSP_ERR_DATA;
+		}
+		double a = g->filled > 0 ? d[g->filled - 1] : x[0], b = x[0];
+		for (int64_t k = g->filled; k < idx; k++)
+			d[k] = g->o->gaps == MSP_GAPS_INTERPOLATE
+			               ? a + (b - a) * (double)(k - g->filled + 1) / (double)(idx - g->filled + 1)
+			               : 0.0;
+		char key[16];
+		bson_t gd;
+		snprintf(key, sizeof key, "%zu", g->info->ngaps);
+		bson_append_document_begin(&g->gaps, key, -1, &gd);
+		/* the recorded times, not the grid's, so they are exact to the microsecond */
+		BSON_APPEND_DOUBLE(&gd, "starttime", (double)g->last_hp / HPTMODULUS);
+		BSON_APPEND_DOUBLE(&gd, "endtime", (double)msr->starttime / HPTMODULUS);
+		bson_append_document_end(&g->gaps, &gd);
+		g->info->ngaps++;
+	} else if (idx < g->filled) {
+		g->info->noverlaps++;
+	}
+	if (idx + n > g->filled) {
+		g->filled = idx + n;
+		g->last_hp = msr->starttime + (hptime_t)llround((double)(n - 1) * HPTMODULUS / g->rate);
+		g->rec->npts = (size_t)g->filled;
+	}
+	g->info->nrecords++;
+	return MSP_OK;
+}
+
+/* Is this record of the segment's channel and rate? */
+static int same_stream(const MSRecord *msr, const msp_mseed_info *info, double rate,
+                       const msp_mseed_opts *o, size_t off, char *err, size_t errlen)
+{
+	char net[11], sta[11], loc[11], chan[11];
+	trim(net, msr->network);
+	trim(sta, msr->station);
+	trim(loc, msr->location);
+	trim(chan, msr->channel);
+	if (strcmp(net, info->net) || strcmp(sta, info->sta) || strcmp(loc, info->loc) ||
+	    strcmp(chan, info->chan)) {
+		seterr(err, errlen, "record at byte %zu is %s.%s.%s.%s, not %s.%s.%s.%s: the byte "
+		       "range holds more than one channel", off, net, sta, loc, chan, info->net,
+		       info->sta, info->loc, info->chan);
+		return 0;
+	}
+	if (fabs(msr->samprate - rate) > o->rate_tolerance * rate) {
+		seterr(err, errlen, "record at byte %zu has sample rate %g, not %g", off,
+		       msr->samprate, rate);
+		return 0;
+	}
+	return 1;
+}
+
 int msp_mseed_decode(const uint8_t *buf, size_t len, const msp_mseed_opts *opts,
                      msp_record *rec, msp_mseed_info *info, char *err, size_t errlen)
 {
@@ -138,170 +262,110 @@ int msp_mseed_decode(const uint8_t *buf, size_t len, const msp_mseed_opts *opts,
 	seg_rec *recs = NULL;
 	size_t nrecs = 0, cap = 0;
 	int rc = MSP_OK;
-	double rate = 0;
-	hptime_t t0 = 0;
-	char sid[48] = "";
+	grid g;
+	memset(&g, 0, sizeof g);
+	g.rec = rec;
+	g.o = opts;
+	g.info = info;
+	g.cap = rec->data_cap;
+	bson_init(&g.gaps);
+	rec->npts = 0;
 
-	/* pass 1: headers */
+	/* One pass in file order, unpacking each record once.  A record that
+	 * starts before the one before it (records out of time order) sends us
+	 * to the second way below: headers first, sorted, then the samples. */
+	int in_order = 1;
+	int64_t prev_idx = 0;
 	size_t off = 0;
 	while (off < len) {
 		size_t rl;
-		if ((rc = parse_one(buf, len, off, &rl, &msr, 0, err, errlen)))
+		if ((rc = parse_one(buf, len, off, &rl, &msr, 1, err, errlen)))
 			goto out;
-		char this_sid[48];
-		snprintf(this_sid, sizeof this_sid, "%s.%s.%s.%s", msr->network, msr->station,
-		         msr->location, msr->channel);
-		if (nrecs == 0) {
-			snprintf(sid, sizeof sid, "%s", this_sid);
-			rate = msr->samprate;
+		if (info->nrecords == 0 && in_order) {
+			g.rate = msr->samprate;
+			g.t0 = msr->starttime;
 			trim(info->net, msr->network);
 			trim(info->sta, msr->station);
 			trim(info->loc, msr->location);
 			trim(info->chan, msr->channel);
 			info->encoding = msr->encoding;
-			if (!(rate > 0) || !isfinite(rate)) {
-				seterr(err, errlen, "record at byte %zu has sample rate %g", off, rate);
+			if (!(g.rate > 0) || !isfinite(g.rate)) {
+				seterr(err, errlen, "record at byte %zu has sample rate %g", off, g.rate);
 				rc = MSP_ERR_DATA;
 				goto out;
 			}
-		} else if (strcmp(sid, this_sid) != 0) {
-			seterr(err, errlen, "record at byte %zu is %s, not %s: the byte range holds "
-			       "more than one channel", off, this_sid, sid);
-			rc = MSP_ERR_DATA;
-			goto out;
-		} else if (fabs(msr->samprate - rate) > opts->rate_tolerance * rate) {
-			seterr(err, errlen, "record at byte %zu has sample rate %g, not %g", off,
-			       msr->samprate, rate);
+		} else if (!same_stream(msr, info, g.rate, opts, off, err, errlen)) {
 			rc = MSP_ERR_DATA;
 			goto out;
 		}
-		if (nrecs == cap) {
-			size_t ncap = cap ? 2 * cap : 64;
-			seg_rec *p = realloc(recs, ncap * sizeof *p);
-			if (!p) {
-				rc = MSP_ERR_NOMEM;
-				goto out;
-			}
-			recs = p;
-			cap = ncap;
+		int64_t idx = llround((double)(msr->starttime - g.t0) / HPTMODULUS * g.rate);
+		if (idx < prev_idx) {
+			in_order = 0;
+			break;
 		}
-		recs[nrecs].off = off;
-		recs[nrecs].len = rl;
-		recs[nrecs].nsamp = msr->samplecnt;
-		recs[nrecs].start = msr->starttime;
-		if (nrecs == 0 || msr->starttime < t0)
-			t0 = msr->starttime;
-		nrecs++;
+		prev_idx = idx;
+		if ((rc = grid_place(&g, msr, idx, err, errlen)))
+			goto out;
 		off += rl;
 	}
-	if (nrecs == 0) {
-		seterr(err, errlen, "no miniSEED record in %zu bytes", len);
-		rc = MSP_ERR_DATA;
-		goto out;
-	}
 
-	/* the grid: sample i at t0 + i/rate; each record snapped to the nearest index */
-	int64_t npts = 0;
-	for (size_t i = 0; i < nrecs; i++) {
-		recs[i].idx = llround((double)(recs[i].start - t0) / HPTMODULUS * rate);
-		if (recs[i].idx + recs[i].nsamp > npts)
-			npts = recs[i].idx + recs[i].nsamp;
-	}
-	qsort(recs, nrecs, sizeof *recs, cmp_idx);
-	if (npts <= 0) {
-		seterr(err, errlen, "no samples in %zu records", nrecs);
-		rc = MSP_ERR_DATA;
-		goto out;
-	}
-	if ((uint64_t)npts > (uint64_t)1 << 31) {
-		seterr(err, errlen, "segment of %lld samples is beyond reason", (long long)npts);
-		rc = MSP_ERR_DATA;
-		goto out;
-	}
-
-	/* Build into rec only once the data are known good: decode into rec's
-	 * buffer but keep the old core attributes until the end. */
-	if ((rc = msp_record_resize(rec, MSP_TIMESERIES, (size_t)npts)))
-		goto out;
-	double *x = rec->data;
-	double dt = 1.0 / rate;
-	double t0s = (double)t0 / HPTMODULUS;
-	bson_t gaps;
-	bson_init(&gaps);
-	int64_t filled = 0;
-	hptime_t last_hp = 0; /* time of the last sample placed so far */
-	for (size_t i = 0; i < nrecs; i++) {
-		size_t rl;
-		if ((rc = parse_one(buf, len, recs[i].off, &rl, &msr, 1, err, errlen))) {
-			bson_destroy(&gaps);
-			goto out;
-		}
-		int64_t idx = recs[i].idx, n = msr->numsamples;
-		double first;
-		switch (msr->sampletype) {
-		case 'i': {
-			const int32_t *s = msr->datasamples;
-			for (int64_t k = 0; k < n; k++)
-				x[idx + k] = s[k];
-			break;
-		}
-		case 'f': {
-			const float *s = msr->datasamples;
-			for (int64_t k = 0; k < n; k++)
-				x[idx + k] = s[k];
-			break;
-		}
-		case 'd':
-			memcpy(x + idx, msr->datasamples, (size_t)n * sizeof(double));
-			break;
-		default:
-			seterr(err, errlen, "record at byte %zu has samples of type '%c'", recs[i].off,
-			       msr->sampletype);
-			rc = MSP_ERR_DATA;
-			bson_destroy(&gaps);
-			goto out;
-		}
-		first = n > 0 ? x[idx] : 0.0;
-		if (idx > filled && n > 0) {
-			/* a gap: grid positions filled..idx-1 have no sample */
-			if (opts->gaps == MSP_GAPS_KILL) {
-				seterr(err, errlen, "gap of %lld samples after %.6f (--gaps kill)",
-				       (long long)(idx - filled), t0s + (double)(filled - 1) * dt);
+	if (!in_order) {
+		/* pass 1: headers, to learn the earliest start and the order */
+		bson_reinit(&g.gaps);
+		info->ngaps = info->noverlaps = info->nrecords = 0;
+		g.filled = 0;
+		rec->npts = 0;
+		off = 0;
+		while (off < len) {
+			size_t rl;
+			if ((rc = parse_one(buf, len, off, &rl, &msr, 0, err, errlen)))
+				goto out;
+			if (!same_stream(msr, info, g.rate, opts, off, err, errlen)) {
 				rc = MSP_ERR_DATA;
-				bson_destroy(&gaps);
 				goto out;
 			}
-			double a = filled > 0 ? x[filled - 1] : first;
-			for (int64_t k = filled; k < idx; k++) {
-				if (opts->gaps == MSP_GAPS_INTERPOLATE)
-					x[k] = a + (first - a) * (double)(k - filled + 1) /
-					               (double)(idx - filled + 1);
-				else
-					x[k] = 0.0;
+			if (nrecs == cap) {
+				size_t ncap = cap ? 2 * cap : 64;
+				seg_rec *p = realloc(recs, ncap * sizeof *p);
+				if (!p) {
+					rc = MSP_ERR_NOMEM;
+					goto out;
+				}
+				recs = p;
+				cap = ncap;
 			}
-			char key[16];
-			bson_t g;
-			snprintf(key, sizeof key, "%zu", info->ngaps);
-			bson_append_document_begin(&gaps, key, -1, &g);
-			/* the recorded times, not the grid's, so they are exact to the microsecond */
-			BSON_APPEND_DOUBLE(&g, "starttime", (double)last_hp / HPTMODULUS);
-			BSON_APPEND_DOUBLE(&g, "endtime", (double)recs[i].start / HPTMODULUS);
-			bson_append_document_end(&gaps, &g);
-			info->ngaps++;
-		} else if (idx < filled && n > 0) {
-			info->noverlaps++;
+			recs[nrecs].off = off;
+			recs[nrecs].len = rl;
+			recs[nrecs].nsamp = msr->samplecnt;
+			recs[nrecs].start = msr->starttime;
+			if (msr->starttime < g.t0)
+				g.t0 = msr->starttime;
+			nrecs++;
+			off += rl;
 		}
-		if (idx + n > filled) {
-			filled = idx + n;
-			last_hp = recs[i].start + (hptime_t)llround((double)(n - 1) * HPTMODULUS / rate);
+		for (size_t i = 0; i < nrecs; i++)
+			recs[i].idx = llround((double)(recs[i].start - g.t0) / HPTMODULUS * g.rate);
+		qsort(recs, nrecs, sizeof *recs, cmp_idx);
+		/* pass 2: samples, in time order */
+		for (size_t i = 0; i < nrecs; i++) {
+			size_t rl;
+			if ((rc = parse_one(buf, len, recs[i].off, &rl, &msr, 1, err, errlen)) ||
+			    (rc = grid_place(&g, msr, recs[i].idx, err, errlen)))
+				goto out;
 		}
-		info->nrecords++;
+	}
+	if (info->nrecords == 0 || g.filled <= 0) {
+		seterr(err, errlen, info->nrecords ? "no samples in %zu records"
+		                                   : "no miniSEED record in %zu bytes",
+		       info->nrecords ? info->nrecords : len);
+		rc = MSP_ERR_DATA;
+		goto out;
 	}
 
 	rec->kind = MSP_TIMESERIES;
-	rec->npts = (size_t)npts;
-	rec->t0 = t0s;
-	rec->dt = dt;
+	rec->npts = (size_t)g.filled;
+	rec->t0 = (double)g.t0 / HPTMODULUS;
+	rec->dt = 1.0 / g.rate;
 	rec->tref = MSP_TREF_UTC;
 	rec->t0shift = 0;
 	rec->t0shift_valid = 0;
@@ -312,14 +376,16 @@ int msp_mseed_decode(const uint8_t *buf, size_t len, const msp_mseed_opts *opts,
 		msp_meta_set_string(rec->meta, "loc", info->loc);
 	msp_meta_set_string(rec->meta, "chan", info->chan);
 	msp_meta_set_bool(rec->meta, "has_gap", info->ngaps > 0);
+	char sid[48];
+	snprintf(sid, sizeof sid, "%s.%s.%s.%s", info->net, info->sta, info->loc, info->chan);
 	if (info->ngaps) {
 		bson_value_t v;
 		v.value_type = BSON_TYPE_ARRAY;
-		v.value.v_doc.data = (uint8_t *)bson_get_data(&gaps);
-		v.value.v_doc.data_len = gaps.len;
+		v.value.v_doc.data = (uint8_t *)bson_get_data(&g.gaps);
+		v.value.v_doc.data_len = g.gaps.len;
 		msp_meta_set_value(rec->meta, "gaps", &v);
-		msp_record_log(rec, ALG, MSP_SEV_COMPLAINT,
-		               "%zu gap(s) in %s; filled with %s", info->ngaps, sid,
+		msp_record_log(rec, ALG, MSP_SEV_COMPLAINT, "%zu gap(s) in %s; filled with %s",
+		               info->ngaps, sid,
 		               opts->gaps == MSP_GAPS_INTERPOLATE ? "a straight line" : "zeros");
 	} else {
 		msp_meta_remove(rec->meta, "gaps");
@@ -328,8 +394,12 @@ int msp_mseed_decode(const uint8_t *buf, size_t len, const msp_mseed_opts *opts,
 		msp_record_log(rec, ALG, MSP_SEV_COMPLAINT,
 		               "%zu record(s) of %s overlap earlier ones; the later samples were kept",
 		               info->noverlaps, sid);
-	bson_destroy(&gaps);
 out:
+	if (rc == MSP_ERR_TOOBIG) {
+		seterr(err, errlen, "segment beyond 2^31 samples");
+		rc = MSP_ERR_DATA;
+	}
+	bson_destroy(&g.gaps);
 	if (msr)
 		msr_free(&msr);
 	free(recs);

@@ -192,9 +192,10 @@ int msp_wf_doc_to_record(const bson_t *doc, const char *coll, msp_record *rec, c
 		msp_record_log(rec, "msread", MSP_SEV_COMPLAINT,
 		               "time_standard \"%s\" unknown; taken as Relative", ts ? ts : "");
 	}
+	/* room for the samples; they are filled (or the record dies with
+	 * npts 0) by msp_wf_load_samples, so no zeroing here */
 	if (msp_record_resize(rec, rec->kind, (size_t)npts))
 		return MSP_ERR_NOMEM;
-	msp_record_zero(rec);
 	return MSP_OK;
 }
 
