@@ -1,0 +1,909 @@
+/*
+ * snr.c - MsPASS's signal-to-noise estimators: amplitude metrics, snr(),
+ * DPSS tapers, multitaper spectra (FFTW), EstimateBandwidth,
+ * BandwidthStatistics and FD_snr_estimator's optional filtered metrics.
+ *
+ * Where MsPASS's code has an accident that changes results (the snr curve is
+ * built on the signal grid with the noise spectrum sampled at the nearest
+ * bin; the band statistics interpolate both spectra linearly on a frequency
+ * that accumulates df), the accident is kept, so numbers compare.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fftw3.h>
+#include "msp_snr.h"
+#include "msp_filter.h"
+#include "msp_status.h"
+
+/* ------------------------------------------------------------ amplitudes */
+
+static const char *const metric_names[] = {"rms", "mad", "peak", "perc"};
+
+int msp_amp_metric_from_name(const char *name)
+{
+	for (int i = 0; i < 4; i++)
+		if (strcmp(name, metric_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+const char *msp_amp_metric_name(int m)
+{
+	return m >= 0 && m < 4 ? metric_names[m] : "unknown";
+}
+
+double msp_amp_rms(const double *x, size_t n)
+{
+	if (!n)
+		return 0.0;
+	double s = 0;
+	for (size_t i = 0; i < n; i++)
+		s += x[i] * x[i];
+	return sqrt(s / (double)n);
+}
+
+double msp_amp_peak(const double *x, size_t n)
+{
+	double m = 0;
+	for (size_t i = 0; i < n; i++)
+		if (fabs(x[i]) > m)
+			m = fabs(x[i]);
+	return m;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+double msp_amp_perc(const double *x, size_t n, double p, double *work)
+{
+	if (!n)
+		return 0.0;
+	double *w = work ? work : malloc(n * sizeof *w);
+	if (!w)
+		return NAN;
+	for (size_t i = 0; i < n; i++)
+		w[i] = fabs(x[i]);
+	qsort(w, n, sizeof *w, cmp_d);
+	if (p > 1.0)
+		p /= 100.0;
+	double fi = floor(p * (double)n);
+	size_t i = fi < 0 ? 0 : (size_t)fi;
+	if (i >= n)
+		i = n - 1;
+	double v = w[i];
+	if (!work)
+		free(w);
+	return v;
+}
+
+double msp_amp_mad(const double *x, size_t n, double *work)
+{
+	return msp_amp_perc(x, n, 0.5, work);
+}
+
+double msp_amp(int metric, const double *x, size_t n, double perc, double *work)
+{
+	switch (metric) {
+	case MSP_AMP_RMS: return msp_amp_rms(x, n);
+	case MSP_AMP_MAD: return msp_amp_mad(x, n, work);
+	case MSP_AMP_PEAK: return msp_amp_peak(x, n);
+	case MSP_AMP_PERC: return msp_amp_perc(x, n, perc, work);
+	}
+	return NAN;
+}
+
+double msp_safe_snr(double s, double n)
+{
+	if (n == 0.0)
+		return s > 0.0 ? 999999.9 : -1.0;
+	return s / n;
+}
+
+/* --------------------------------------------------------------- windows */
+
+int msp_snr_window(double t0, double dt, size_t npts, double start, double end, size_t *first,
+                   size_t *count)
+{
+	if (!(dt > 0) || !isfinite(start) || !isfinite(end) || end < start)
+		return 0;
+	double is = round((start - t0) / dt), n = round((end - start) / dt) + 1;
+	if (!(is >= 0) || !(is + n <= (double)npts) || n < 1)
+		return 0;
+	*first = (size_t)is;
+	*count = (size_t)n;
+	return 1;
+}
+
+int msp_snr_window_truncate(double t0, double dt, size_t npts, double start, double end,
+                            size_t *first, size_t *count)
+{
+	if (!(dt > 0) || !isfinite(start) || !isfinite(end) || end < start || !npts)
+		return 0;
+	double is = round((start - t0) / dt), n = round((end - start) / dt) + 1;
+	double ie = is + n; /* one past */
+	if (is < 0)
+		is = 0;
+	if (ie > (double)npts)
+		ie = (double)npts;
+	if (!(ie > is))
+		return 0;
+	*first = (size_t)is;
+	*count = (size_t)(ie - is);
+	return 1;
+}
+
+/* ------------------------------------------------------------------ DPSS */
+
+/* Number of eigenvalues of the tridiagonal (d, e) below x (Sturm count). */
+static int sturm(const double *d, const double *e2, int n, double x, double pivmin)
+{
+	int c = 0;
+	double q = d[0] - x;
+	if (fabs(q) < pivmin)
+		q = -pivmin;
+	if (q < 0)
+		c++;
+	for (int i = 1; i < n; i++) {
+		q = d[i] - x - e2[i] / q;
+		if (fabs(q) < pivmin)
+			q = -pivmin;
+		if (q < 0)
+			c++;
+	}
+	return c;
+}
+
+/* Solve (T - lambda I) y = r in place (r -> y): Gaussian elimination with
+ * partial pivoting on the tridiagonal (LAPACK dgtsv's scheme). */
+static void tri_solve(const double *d, const double *e, int n, double lambda, double *r,
+                      double *b, double *c, double *c2, double tiny)
+{
+	for (int i = 0; i < n; i++) {
+		b[i] = d[i] - lambda;
+		c[i] = i + 1 < n ? e[i + 1] : 0.0;
+		c2[i] = 0.0;
+	}
+	for (int i = 0; i < n - 1; i++) {
+		double a = e[i + 1]; /* sub-diagonal of row i+1 */
+		if (fabs(b[i]) >= fabs(a)) {
+			if (b[i] == 0)
+				b[i] = tiny;
+			double m = a / b[i];
+			b[i + 1] -= m * c[i];
+			r[i + 1] -= m * r[i];
+		} else {
+			double m = b[i] / a;
+			double bi1 = b[i + 1], ci1 = c[i + 1];
+			b[i] = a;
+			double ci = c[i];
+			c[i] = bi1;
+			if (i < n - 2) {
+				c2[i] = ci1;
+				c[i + 1] = -m * ci1;
+			}
+			b[i + 1] = ci - m * bi1;
+			double t = r[i];
+			r[i] = r[i + 1];
+			r[i + 1] = t - m * r[i + 1];
+		}
+	}
+	if (b[n - 1] == 0)
+		b[n - 1] = tiny;
+	r[n - 1] /= b[n - 1];
+	if (n > 1)
+		r[n - 2] = (r[n - 2] - c[n - 2] * r[n - 1]) / b[n - 2];
+	for (int i = n - 3; i >= 0; i--)
+		r[i] = (r[i] - c[i] * r[i + 1] - c2[i] * r[i + 2]) / b[i];
+}
+
+int msp_dpss(int n, double nw, int k, double *tapers, double *eig)
+{
+	if (n < 2 || k < 1 || k > n || !(nw > 0))
+		return MSP_ERR_INVAL;
+	double W = nw / n, cw = cos(2 * M_PI * W);
+	double *d = malloc((size_t)n * sizeof *d), *e = malloc((size_t)n * sizeof *e),
+	       *e2 = malloc((size_t)n * sizeof *e2), *b = malloc((size_t)n * sizeof *b),
+	       *c = malloc((size_t)n * sizeof *c), *c2 = malloc((size_t)n * sizeof *c2);
+	if (!d || !e || !e2 || !b || !c || !c2) {
+		free(d), free(e), free(e2), free(b), free(c), free(c2);
+		return MSP_ERR_NOMEM;
+	}
+	double lo = INFINITY, hi = -INFINITY, norm = 0;
+	for (int i = 0; i < n; i++) {
+		double h = (n - 1 - 2.0 * i) / 2.0;
+		d[i] = h * h * cw;
+		e[i] = i ? (double)i * (double)(n - i) / 2.0 : 0.0;
+		e2[i] = e[i] * e[i];
+	}
+	for (int i = 0; i < n; i++) {
+		double r = (i ? fabs(e[i]) : 0) + (i + 1 < n ? fabs(e[i + 1]) : 0);
+		lo = fmin(lo, d[i] - r);
+		hi = fmax(hi, d[i] + r);
+		norm = fmax(norm, fabs(d[i]) + r);
+	}
+	double pivmin = 1e-300 + norm * 1e-300;
+	double tiny = norm * 2.2e-16;
+	for (int j = 0; j < k; j++) {
+		int m = n - 1 - j; /* ascending index of the j-th largest */
+		double a = lo, z = hi;
+		for (int it = 0; it < 200; it++) {
+			double mid = 0.5 * (a + z);
+			if (mid == a || mid == z)
+				break;
+			if (sturm(d, e2, n, mid, pivmin) > m)
+				z = mid;
+			else
+				a = mid;
+			if (z - a <= 4e-16 * fmax(fabs(a), fabs(z)))
+				break;
+		}
+		double lambda = 0.5 * (a + z);
+		if (eig)
+			eig[j] = lambda;
+		double *v = tapers + (size_t)j * (size_t)n;
+		/* start vector: the right symmetry and no zero components */
+		for (int i = 0; i < n; i++)
+			v[i] = 1.0 + 0.1 * sin(0.7 * i + j);
+		for (int it = 0; it < 4; it++) {
+			tri_solve(d, e, n, lambda, v, b, c, c2, tiny);
+			double s = 0;
+			for (int i = 0; i < n; i++)
+				s += v[i] * v[i];
+			s = 1.0 / sqrt(s);
+			for (int i = 0; i < n; i++)
+				v[i] *= s;
+			/* keep orthogonal to the sequences already found (close pairs) */
+			for (int q = 0; q < j; q++) {
+				const double *u = tapers + (size_t)q * (size_t)n;
+				double p = 0;
+				for (int i = 0; i < n; i++)
+					p += u[i] * v[i];
+				for (int i = 0; i < n; i++)
+					v[i] -= p * u[i];
+			}
+			s = 0;
+			for (int i = 0; i < n; i++)
+				s += v[i] * v[i];
+			s = 1.0 / sqrt(s);
+			for (int i = 0; i < n; i++)
+				v[i] *= s;
+		}
+		/* scipy's signs */
+		if (j % 2 == 0) {
+			double s = 0;
+			for (int i = 0; i < n; i++)
+				s += v[i];
+			if (s < 0)
+				for (int i = 0; i < n; i++)
+					v[i] = -v[i];
+		} else {
+			double thresh = fmax(1e-7, 1.0 / n);
+			for (int i = 0; i < n; i++)
+				if (v[i] * v[i] > thresh) {
+					if (v[i] < 0)
+						for (int q = 0; q < n; q++)
+							v[q] = -v[q];
+					break;
+				}
+		}
+	}
+	free(d), free(e), free(e2), free(b), free(c), free(c2);
+	return MSP_OK;
+}
+
+/* ---------------------------------------------------------------- handle */
+
+#define NCACHE 6
+
+typedef struct taper_cache {
+	int n, k;
+	double nw;
+	double *t;
+	unsigned long used;
+} taper_cache;
+
+typedef struct plan_cache {
+	int kind; /* 1: r2c of size n; 2: c2c backward of size n */
+	size_t n;
+	fftw_plan p;
+	double *rin;
+	fftw_complex *cin, *cout;
+	unsigned long used;
+} plan_cache;
+
+struct msp_snr {
+	taper_cache tc[NCACHE];
+	plan_cache pc[NCACHE];
+	unsigned long clock;
+	char err[512];
+	double *work, *work2, *filt;
+	size_t wcap, fcap;
+};
+
+int msp_snr_new(msp_snr **out)
+{
+	msp_snr *h = calloc(1, sizeof *h);
+	if (!h)
+		return MSP_ERR_NOMEM;
+	*out = h;
+	return MSP_OK;
+}
+
+void msp_snr_free(msp_snr *h)
+{
+	if (!h)
+		return;
+	for (int i = 0; i < NCACHE; i++) {
+		free(h->tc[i].t);
+		if (h->pc[i].kind) {
+			fftw_destroy_plan(h->pc[i].p);
+			fftw_free(h->pc[i].rin);
+			fftw_free(h->pc[i].cin);
+			fftw_free(h->pc[i].cout);
+		}
+	}
+	free(h->work);
+	free(h->work2);
+	free(h->filt);
+	free(h);
+}
+
+const char *msp_snr_errmsg(const msp_snr *h)
+{
+	return h->err;
+}
+
+static const double *get_tapers(msp_snr *h, int n, double nw, int k)
+{
+	int lru = 0;
+	for (int i = 0; i < NCACHE; i++) {
+		taper_cache *c = &h->tc[i];
+		if (c->t && c->n == n && c->k == k && c->nw == nw) {
+			c->used = ++h->clock;
+			return c->t;
+		}
+		if (c->used < h->tc[lru].used)
+			lru = i;
+	}
+	taper_cache *c = &h->tc[lru];
+	free(c->t);
+	c->t = malloc((size_t)n * (size_t)k * sizeof *c->t);
+	if (!c->t || msp_dpss(n, nw, k, c->t, NULL)) {
+		free(c->t);
+		c->t = NULL;
+		return NULL;
+	}
+	c->n = n;
+	c->k = k;
+	c->nw = nw;
+	c->used = ++h->clock;
+	return c->t;
+}
+
+static plan_cache *get_plan(msp_snr *h, int kind, size_t n)
+{
+	int lru = 0;
+	for (int i = 0; i < NCACHE; i++) {
+		plan_cache *c = &h->pc[i];
+		if (c->kind == kind && c->n == n) {
+			c->used = ++h->clock;
+			return c;
+		}
+		if (c->used < h->pc[lru].used)
+			lru = i;
+	}
+	plan_cache *c = &h->pc[lru];
+	if (c->kind) {
+		fftw_destroy_plan(c->p);
+		fftw_free(c->rin);
+		fftw_free(c->cin);
+		fftw_free(c->cout);
+		memset(c, 0, sizeof *c);
+	}
+	if (kind == 1) {
+		c->rin = fftw_malloc(n * sizeof *c->rin);
+		c->cout = fftw_malloc((n / 2 + 1) * sizeof *c->cout);
+		if (!c->rin || !c->cout)
+			goto fail;
+		c->p = fftw_plan_dft_r2c_1d((int)n, c->rin, c->cout, FFTW_ESTIMATE);
+	} else {
+		c->cin = fftw_malloc(n * sizeof *c->cin);
+		c->cout = fftw_malloc(n * sizeof *c->cout);
+		if (!c->cin || !c->cout)
+			goto fail;
+		c->p = fftw_plan_dft_1d((int)n, c->cin, c->cout, FFTW_BACKWARD, FFTW_ESTIMATE);
+	}
+	if (!c->p)
+		goto fail;
+	c->kind = kind;
+	c->n = n;
+	c->used = ++h->clock;
+	return c;
+fail:
+	fftw_free(c->rin);
+	fftw_free(c->cin);
+	fftw_free(c->cout);
+	memset(c, 0, sizeof *c);
+	return NULL;
+}
+
+static int ensure_work(msp_snr *h, size_t n)
+{
+	if (n <= h->wcap)
+		return MSP_OK;
+	double *a = realloc(h->work, n * sizeof *a);
+	if (!a)
+		return MSP_ERR_NOMEM;
+	h->work = a;
+	double *b = realloc(h->work2, n * sizeof *b);
+	if (!b)
+		return MSP_ERR_NOMEM;
+	h->work2 = b;
+	h->wcap = n;
+	return MSP_OK;
+}
+
+/* ------------------------------------------------------------ spectra */
+
+int msp_snr_mtspec(msp_snr *h, const double *x, size_t n, double dt, double tbp, int ntapers,
+                   double *spec, double *df)
+{
+	if (n < 2 || !(dt > 0) || ntapers < 1 || n > 0x3fffffff) {
+		snprintf(h->err, sizeof h->err, "spectrum of %zu samples is not defined", n);
+		return MSP_ERR_INVAL;
+	}
+	const double *tp = get_tapers(h, (int)n, tbp, ntapers);
+	size_t nfft = 2 * n, nf = nfft / 2 + 1;
+	plan_cache *pc = get_plan(h, 1, nfft);
+	if (!tp || !pc)
+		return MSP_ERR_NOMEM;
+	double var = 0;
+	for (size_t i = 0; i < n; i++)
+		var += x[i] * x[i];
+	for (size_t j = 0; j < nf; j++)
+		spec[j] = 0.0;
+	for (int k = 0; k < ntapers; k++) {
+		const double *t = tp + (size_t)k * n;
+		for (size_t i = 0; i < n; i++)
+			pc->rin[i] = t[i] * x[i];
+		memset(pc->rin + n, 0, n * sizeof *pc->rin);
+		fftw_execute(pc->p);
+		for (size_t j = 0; j < nf; j++)
+			spec[j] += pc->cout[j][0] * pc->cout[j][0] + pc->cout[j][1] * pc->cout[j][1];
+	}
+	/* MTPowerSpectrumEngine: Parseval scaling, then times dt (psd in 1/Hz) */
+	double d = (1.0 / (2.0 * dt)) / (double)(nf - 1);
+	double ssq = 0;
+	for (size_t j = 0; j < nf; j++)
+		ssq += spec[j];
+	double scale = ssq > 0 ? var / (ssq * d) : 0.0;
+	for (size_t j = 0; j < nf; j++)
+		spec[j] *= scale * dt;
+	*df = d;
+	return MSP_OK;
+}
+
+/* ----------------------------------------------------- bandwidth search */
+
+int msp_estimate_bandwidth(const double *S, size_t nfs, double dfs, const double *N, size_t nfn,
+                           double dfn, double nyquist, double thr, double f0, double f_max,
+                           msp_bandwidth *bw)
+{
+	const double SNR_CEILING = 1e6;
+	memset(bw, 0, sizeof *bw);
+	double ceiling = (f_max > 0) ? f_max : 0.8 * nyquist;
+	double *snr = malloc((nfs ? nfs : 1) * sizeof *snr);
+	if (!snr)
+		return -2;
+	double smax = 0;
+	for (size_t i = 0; i < nfs; i++) {
+		double f = dfs * (double)i;
+		double in = round(f / dfn);
+		double v;
+		if (in < (double)nfn) {
+			double Nn = N[(size_t)in], Sn = S[i];
+			if (Sn <= 0.0)
+				v = 1.0;
+			else if (Nn <= 0.0)
+				v = SNR_CEILING;
+			else
+				v = Sn / Nn;
+		} else {
+			v = 1.0;
+		}
+		snr[i] = sqrt(v);
+		if (snr[i] > smax)
+			smax = snr[i];
+	}
+	bw->f_range = dfs * (double)(nfs - 1);
+	if (smax < thr) {
+		free(snr);
+		return 0;
+	}
+	long len = (long)nfs;
+	long i0 = lround(f0 / dfs), imax = lround(ceiling / dfs);
+	if (i0 >= len)
+		i0 = len - 1; /* MsPASS would index past the end here */
+	long i = i0;
+	while (i < imax && i < len) {
+		if (snr[i] <= thr)
+			break;
+		i++;
+	}
+	if (i >= len)
+		i = len - 1;
+	if (i > i0) {
+		bw->high_f = dfs * (double)i;
+		bw->high_snr = snr[i];
+	} else {
+		i = i0;
+		while (i >= 0 && snr[i] < thr)
+			i--;
+		if (i < 0) {
+			/* MsPASS: frequency(-1) throws and the datum is killed */
+			free(snr);
+			memset(bw, 0, sizeof *bw);
+			return -1;
+		}
+		bw->high_f = dfs * (double)i;
+		bw->high_snr = snr[i];
+		i0 = i;
+	}
+	i = i0;
+	while (i > 0) {
+		if (snr[i] <= thr)
+			break;
+		i--;
+	}
+	bw->low_f = dfs * (double)i;
+	bw->low_snr = snr[i];
+	free(snr);
+	return 0;
+}
+
+/* PowerSpectrum::power(f): linear interpolation, 0 at and beyond the last bin. */
+static double power_at(const double *P, size_t nf, double df, double f)
+{
+	long lo = (long)(f / df);
+	if (lo >= (long)nf - 1 || lo < 0)
+		return 0.0;
+	double slope = (P[lo + 1] - P[lo]) / df;
+	return P[lo] + slope * (f - df * (double)lo);
+}
+
+static double median_sorted(const double *v, size_t n)
+{
+	return n % 2 ? v[n / 2] : (v[n / 2] + v[n / 2 - 1]) / 2;
+}
+
+int msp_bandwidth_stats(const double *S, size_t nfs, double dfs, const double *N, size_t nfn,
+                        double dfn, double nyquist, const msp_bandwidth *bw, double out[6])
+{
+	for (int k = 0; k < 6; k++)
+		out[k] = 0.0;
+	if (bw->f_range <= 0.0)
+		return 0;
+	size_t cap = 64, n = 0;
+	double *v = malloc(cap * sizeof *v);
+	if (!v)
+		return 0;
+	for (double f = bw->low_f; f < bw->high_f && f < nyquist; f += dfs) {
+		double sa = sqrt(fmax(0.0, power_at(S, nfs, dfs, f)));
+		double na = sqrt(fmax(0.0, power_at(N, nfn, dfn, f)));
+		double r;
+		if (sa <= 0.0)
+			r = 0.0;
+		else if (na <= 0)
+			r = 999999.0;
+		else
+			r = sa / na;
+		if (n == cap) {
+			cap *= 2;
+			double *nv = realloc(v, cap * sizeof *nv);
+			if (!nv) {
+				free(v);
+				return 0;
+			}
+			v = nv;
+		}
+		v[n++] = r;
+	}
+	if (n <= 1) { /* VectorStatistics throws: MsPASS logs and skips */
+		free(v);
+		return 0;
+	}
+	qsort(v, n, sizeof *v, cmp_d);
+	double mean = 0;
+	for (size_t i = 0; i < n; i++)
+		mean += v[i];
+	mean /= (double)n;
+	double q1, q3;
+	if (n < 4) {
+		q1 = v[0];
+		q3 = v[n - 1];
+	} else {
+		size_t a = (n - 1) / 4, b = 3 * (n - 1) / 4;
+		switch (n % 4) {
+		case 0: q1 = v[a]; q3 = v[b]; break;
+		case 1: q1 = 0.75 * v[a] + 0.25 * v[a + 1]; q3 = 0.75 * v[b] + 0.25 * v[b + 1]; break;
+		case 2: q1 = (v[a] + v[a + 1]) / 2.0; q3 = (v[b] + v[b + 1]) / 2.0; break;
+		default: q1 = 0.25 * v[a] + 0.75 * v[a + 1]; q3 = 0.25 * v[b] + 0.75 * v[b + 1]; break;
+		}
+	}
+	out[0] = median_sorted(v, n);
+	out[1] = v[n - 1];
+	out[2] = v[0];
+	out[3] = q1;
+	out[4] = q3;
+	out[5] = mean;
+	free(v);
+	return 1;
+}
+
+/* ------------------------------------------------------------ estimator */
+
+void msp_snr_opts_default(msp_snr_opts *o)
+{
+	o->band_cutoff_snr = 2.0;
+	o->min_bandwidth_db = 6.0;
+	o->f_low_zero_test = 0.0;
+	o->tbp = 4.0;
+	o->ntapers = 6;
+	o->f0 = 1.0;
+	o->f_max = 0.0;
+	o->poles = 3;
+	o->perc = 95.0;
+	o->metrics = MSP_SNR_ALL;
+}
+
+unsigned msp_snr_metric_bit(const char *k)
+{
+	static const struct { const char *name; unsigned bit; } t[] = {
+		{"snr_stats", MSP_SNR_STATS}, {"filtered_envelope", MSP_SNR_ENVELOPE},
+		{"filtered_L2", MSP_SNR_L2}, {"filtered_Linf", MSP_SNR_LINF},
+		{"filtered_MAD", MSP_SNR_MADM}, {"filtered_perc", MSP_SNR_PERCM},
+	};
+	for (size_t i = 0; i < sizeof t / sizeof *t; i++)
+		if (strcmp(k, t[i].name) == 0)
+			return t[i].bit;
+	return 0;
+}
+
+/* |analytic signal| of x[0..n) (scipy.signal.hilbert, n-point FFT) into env. */
+static int envelope(msp_snr *h, const double *x, size_t n, double *env)
+{
+	if (n == 0)
+		return MSP_OK;
+	plan_cache *f = get_plan(h, 1, n);
+	if (!f)
+		return MSP_ERR_NOMEM;
+	memcpy(f->rin, x, n * sizeof *x);
+	fftw_execute(f->p);
+	/* copy the half spectrum before the backward plan may evict f */
+	size_t nh = n / 2 + 1;
+	double *re = malloc(2 * nh * sizeof *re);
+	if (!re)
+		return MSP_ERR_NOMEM;
+	for (size_t j = 0; j < nh; j++) {
+		re[2 * j] = f->cout[j][0];
+		re[2 * j + 1] = f->cout[j][1];
+	}
+	plan_cache *b = get_plan(h, 2, n);
+	if (!b) {
+		free(re);
+		return MSP_ERR_NOMEM;
+	}
+	for (size_t j = 0; j < n; j++) {
+		double w;
+		if (j == 0 || (n % 2 == 0 && j == n / 2))
+			w = 1.0;
+		else if (j < (n + 1) / 2)
+			w = 2.0;
+		else
+			w = 0.0;
+		b->cin[j][0] = w ? w * re[2 * j] : 0.0;
+		b->cin[j][1] = w ? w * re[2 * j + 1] : 0.0;
+	}
+	free(re);
+	fftw_execute(b->p);
+	for (size_t j = 0; j < n; j++)
+		env[j] = hypot(b->cout[j][0], b->cout[j][1]) / (double)n;
+	return MSP_OK;
+}
+
+static double median_abs(const double *x, size_t n, double *work)
+{
+	if (!n)
+		return 0.0;
+	for (size_t i = 0; i < n; i++)
+		work[i] = fabs(x[i]);
+	qsort(work, n, sizeof *work, cmp_d);
+	return median_sorted(work, n);
+}
+
+static int filtered_metrics(msp_snr *h, const double *x, size_t npts, double t0, double dt,
+                            double ns, double ne, double ss, double se, const msp_snr_opts *o,
+                            msp_snr_result *r)
+{
+	double fl = r->low_f_band_edge, fh = r->high_f_band_edge;
+	double fcut = o->f_low_zero_test > 0 ? o->f_low_zero_test : 2.0 * o->tbp * r->signal_df;
+	int lowcorner = fl > fcut;
+	msp_sos sos;
+	int rc = lowcorner ? msp_butter_design(MSP_BANDPASS, o->poles, fl, fh, 1.0 / dt, &sos, NULL)
+	                   : msp_butter_design(MSP_LOWPASS, o->poles, fh, 0, 1.0 / dt, &sos, NULL);
+	r->lowpass = !lowcorner;
+	if (rc) {
+		snprintf(r->complaint, sizeof r->complaint,
+		         "Butterworth design failed for band %g-%g Hz: filtered metrics not computed", fl,
+		         fh);
+		return MSP_OK;
+	}
+	if (npts > h->fcap) {
+		double *f = realloc(h->filt, npts * sizeof *f);
+		if (!f)
+			return MSP_ERR_NOMEM;
+		h->filt = f;
+		h->fcap = npts;
+	}
+	memcpy(h->filt, x, npts * sizeof *x);
+	msp_sos_apply(&sos, h->filt, npts, 0);
+	size_t nf, nn, sf, sn;
+	if (!msp_snr_window_truncate(t0, dt, npts, ns, ne, &nf, &nn) ||
+	    !msp_snr_window_truncate(t0, dt, npts, ss, se, &sf, &sn)) {
+		snprintf(r->complaint, sizeof r->complaint, "filtered windows outside the data");
+		return MSP_OK;
+	}
+	const double *nx = h->filt + nf, *sx = h->filt + sf;
+	if ((rc = ensure_work(h, npts)))
+		return rc;
+	double *w = h->work, *w2 = h->work2;
+	double perc = o->perc / 100.0;
+	if (o->metrics & MSP_SNR_ENVELOPE) {
+		if ((rc = envelope(h, nx, nn, w2)))
+			return rc;
+		double namp = median_abs(w2, nn, w);
+		if ((rc = envelope(h, sx, sn, w2)))
+			return rc;
+		double samp = msp_amp_peak(w2, sn);
+		r->snr_filtered_envelope_peak = msp_safe_snr(samp, namp);
+		r->have |= MSP_SNR_ENVELOPE;
+	}
+	if (o->metrics & MSP_SNR_L2) {
+		r->snr_filtered_rms = msp_safe_snr(msp_amp_rms(sx, sn), msp_amp_rms(nx, nn));
+		r->have |= MSP_SNR_L2;
+	}
+	if (o->metrics & MSP_SNR_MADM) {
+		double namp = msp_amp_mad(nx, nn, w), samp = msp_amp_mad(sx, sn, w);
+		r->snr_filtered_mad = msp_safe_snr(samp, namp);
+		r->have |= MSP_SNR_MADM;
+	}
+	if (o->metrics & MSP_SNR_LINF) {
+		double namp = msp_amp_perc(nx, nn, perc, w), samp = msp_amp_peak(sx, sn);
+		r->snr_filtered_peak = msp_safe_snr(samp, namp);
+		r->have |= MSP_SNR_LINF;
+	}
+	if (o->metrics & MSP_SNR_PERCM) {
+		double namp = msp_amp_mad(nx, nn, w), samp = msp_amp_perc(sx, sn, perc, w);
+		r->snr_filtered_perc = msp_safe_snr(samp, namp);
+		r->have |= MSP_SNR_PERCM;
+	}
+	return MSP_OK;
+}
+
+int msp_snr_fd(msp_snr *h, const double *x, size_t npts, double t0, double dt, double ns,
+               double ne, double ss, double se, const msp_snr_opts *o, msp_snr_result *r)
+{
+	memset(r, 0, sizeof *r);
+	h->err[0] = '\0';
+	if (o->ntapers < 1 || o->ntapers > (int)lround(2 * o->tbp)) {
+		snprintf(h->err, sizeof h->err, "ntapers=%d inconsistent with tbp=%g: must be <= %ld",
+		         o->ntapers, o->tbp, lround(2 * o->tbp));
+		return MSP_ERR_INVAL;
+	}
+	size_t nf0, nn, sf0, sn;
+	if (!msp_snr_window(t0, dt, npts, ns, ne, &nf0, &nn)) {
+		snprintf(h->err, sizeof h->err, "noise window %.6g to %.6g is not inside the data",
+		         ns, ne);
+		return MSP_ERR_DATA;
+	}
+	if (!msp_snr_window(t0, dt, npts, ss, se, &sf0, &sn)) {
+		snprintf(h->err, sizeof h->err, "signal window %.6g to %.6g is not inside the data",
+		         ss, se);
+		return MSP_ERR_DATA;
+	}
+	if (nn < 2 || sn < 2 || (size_t)o->ntapers > nn || (size_t)o->ntapers > sn) {
+		snprintf(h->err, sizeof h->err, "windows too short for %d tapers", o->ntapers);
+		return MSP_ERR_DATA;
+	}
+	double *N = malloc((nn + 1) * sizeof *N), *S = malloc((sn + 1) * sizeof *S);
+	if (!N || !S) {
+		free(N);
+		free(S);
+		return MSP_ERR_NOMEM;
+	}
+	double dfn, dfs;
+	int rc = msp_snr_mtspec(h, x + nf0, nn, dt, o->tbp, o->ntapers, N, &dfn);
+	if (!rc)
+		rc = msp_snr_mtspec(h, x + sf0, sn, dt, o->tbp, o->ntapers, S, &dfs);
+	if (rc) {
+		free(N);
+		free(S);
+		return rc;
+	}
+	r->noise_df = dfn;
+	r->signal_df = dfs;
+	double nyq = 1.0 / (2.0 * dt);
+	msp_bandwidth bw;
+	if (msp_estimate_bandwidth(S, sn + 1, dfs, N, nn + 1, dfn, nyq, o->band_cutoff_snr, o->f0,
+	                           o->f_max, &bw) == -1) {
+		snprintf(h->err, sizeof h->err,
+		         "EstimateBandwidth: no frequency at or below f0=%g Hz reaches snr %g", o->f0,
+		         o->band_cutoff_snr);
+		free(N);
+		free(S);
+		return MSP_ERR_DATA;
+	}
+	double bwdb;
+	if (bw.low_f <= 0.0)
+		bwdb = bw.high_f > 0.0 ? 20.0 * log10(bw.high_f / dfs) : 0.0;
+	else
+		bwdb = bw.f_range > 0 ? 20.0 * log10(bw.high_f / bw.low_f) : 0.0;
+	r->bandwidth_db = bwdb;
+	if (bwdb < o->min_bandwidth_db) {
+		free(N);
+		free(S);
+		return MSP_OK; /* no signal detected: have_band stays 0 */
+	}
+	r->have_band = 1;
+	r->low_f_band_edge = bw.low_f;
+	r->high_f_band_edge = bw.high_f;
+	r->low_f_band_edge_snr = bw.low_snr;
+	r->high_f_band_edge_snr = bw.high_snr;
+	r->spectrum_frequency_range = bw.f_range;
+	r->bandwidth_fraction = bw.f_range > 0 ? (bw.high_f - bw.low_f) / bw.f_range : 0.0;
+	if (o->metrics & MSP_SNR_STATS) {
+		double st[6];
+		r->stats_are_valid = msp_bandwidth_stats(S, sn + 1, dfs, N, nn + 1, dfn, nyq, &bw, st);
+		if (r->stats_are_valid) {
+			r->median_snr = st[0];
+			r->maximum_snr = st[1];
+			r->minimum_snr = st[2];
+			r->q1_4_snr = st[3];
+			r->q3_4_snr = st[4];
+			r->mean_snr = st[5];
+			r->have |= MSP_SNR_STATS;
+		} else {
+			snprintf(r->complaint, sizeof r->complaint,
+			         "BandwidthStatistics marked snr_stats data invalid");
+		}
+	}
+	free(N);
+	free(S);
+	if (o->metrics & ~(unsigned)MSP_SNR_STATS)
+		return filtered_metrics(h, x, npts, t0, dt, ns, ne, ss, se, o, r);
+	return MSP_OK;
+}
+
+int msp_snr_time(const double *x, size_t npts, double t0, double dt, double ns, double ne,
+                 double ss, double se, int nm, int sm, double perc, double *snr)
+{
+	double upper = t0 + ((double)npts - 0.5) * dt;
+	if (!(t0 < ns && ne < upper) || !(t0 < ss && se < upper))
+		return MSP_ERR_DATA;
+	size_t nf, nn, sf, sn;
+	if (!msp_snr_window(t0, dt, npts, ns, ne, &nf, &nn) ||
+	    !msp_snr_window(t0, dt, npts, ss, se, &sf, &sn))
+		return MSP_ERR_DATA;
+	double *w = malloc((nn > sn ? nn : sn) * sizeof *w + 1);
+	if (!w)
+		return MSP_ERR_NOMEM;
+	double namp = msp_amp(nm, x + nf, nn, perc, w), samp = msp_amp(sm, x + sf, sn, perc, w);
+	free(w);
+	*snr = msp_safe_snr(samp, namp);
+	return MSP_OK;
+}

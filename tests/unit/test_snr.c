@@ -1,0 +1,374 @@
+/*
+ * test_snr.c - msp_snr against independent references: DPSS tapers against
+ * scipy.signal.windows.dpss, multitaper spectra against numpy, the band
+ * search and band statistics against a literal Python transcription of
+ * MsPASS's EstimateBandwidth / BandwidthStatistics / VectorStatistics, the
+ * filtered metrics against scipy (butter + sosfilt + hilbert), and the
+ * amplitude metrics and snr() against their definitions.  The Python parts
+ * run /usr/bin/python3 (numpy, scipy); they are skipped if it is missing.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "tap.h"
+#include "msp_snr.h"
+#include "msp_status.h"
+
+static char dir[64];
+static int have_py;
+
+static uint64_t rng = 4242;
+static double unif(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (double)(rng >> 11) / 9007199254740992.0;
+}
+static double gauss(void)
+{
+	return sqrt(-2 * log(unif() + 1e-300)) * cos(2 * M_PI * unif());
+}
+
+static void wr(const char *name, const double *x, size_t n)
+{
+	char p[128];
+	snprintf(p, sizeof p, "%s/%s", dir, name);
+	FILE *f = fopen(p, "wb");
+	fwrite(x, sizeof *x, n, f);
+	fclose(f);
+}
+
+static size_t rd(const char *name, double *x, size_t max)
+{
+	char p[128];
+	snprintf(p, sizeof p, "%s/%s", dir, name);
+	FILE *f = fopen(p, "rb");
+	if (!f)
+		return 0;
+	size_t n = fread(x, sizeof *x, max, f);
+	fclose(f);
+	return n;
+}
+
+static int py(const char *script)
+{
+	char p[128], cmd[256];
+	snprintf(p, sizeof p, "%s/s.py", dir);
+	FILE *f = fopen(p, "w");
+	fprintf(f, "import numpy as np, sys, os\nos.chdir(%s%s%s)\n%s", "'", dir, "'", script);
+	fclose(f);
+	snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s", p);
+	return system(cmd);
+}
+
+static void test_amplitudes(void)
+{
+	double x[] = {3, -7, 1, -2, 5, 0, 4, -6, 8, -9}; /* |x| sorted: 0 1 2 3 4 5 6 7 8 9 */
+	near(msp_amp_peak(x, 10), 9, 0, "peak = max|x|");
+	near(msp_amp_rms(x, 10), sqrt(285.0 / 10), 1e-15, "rms");
+	near(msp_amp_mad(x, 10, NULL), 5, 0, "MsPASS mad = |x| sorted at floor(0.5 n) = 5");
+	near(msp_amp_perc(x, 10, 95.0, NULL), 9, 0, "perc 95 (percent) -> floor(9.5) = 9");
+	near(msp_amp_perc(x, 10, 0.31, NULL), 3, 0, "perc 0.31 (fraction) -> element 3");
+	near(msp_amp_perc(x, 10, 1.0, NULL), 9, 0, "perc 1.0 clamps to the last element");
+	near(msp_safe_snr(2, 0), 999999.9, 0, "noise 0, signal > 0 -> 999999.9");
+	near(msp_safe_snr(0, 0), -1, 0, "both 0 -> -1");
+	is(msp_amp_metric_from_name("perc"), MSP_AMP_PERC, "metric names");
+	is(msp_amp_metric_from_name("median"), -1, "unknown metric");
+
+	/* snr(): rms of a sine of amplitude 3 over noise-free zeros and a known noise */
+	enum { N = 4001 };
+	double y[N];
+	for (int i = 0; i < N; i++) {
+		double t = -200 + 0.1 * i;
+		y[i] = (t < -5 ? 0.5 * (i % 2 ? 1 : -1) : 3 * sin(2 * M_PI * 0.5 * t));
+	}
+	double s;
+	is(msp_snr_time(y, N, -200, 0.1, -130, -5.5, -5, 120, MSP_AMP_RMS, MSP_AMP_RMS, 95, &s), MSP_OK,
+	   "snr()");
+	near(s, (3 / sqrt(2)) / 0.5, 0.02, "rms snr of a sine over +-0.5 = 4.243 (got %g)", s);
+	is(msp_snr_time(y, N, -200, 0.1, -250, -5, -5, 120, 0, 0, 95, &s), MSP_ERR_DATA,
+	   "window starting before the data refused");
+	is(msp_snr_time(y, N, -200, 0.1, -130, -5, -5, 200.06, 0, 0, 95, &s), MSP_ERR_DATA,
+	   "window ending at the last sample refused (strictly inside)");
+}
+
+static void test_dpss(void)
+{
+	static const struct { int n; double nw; int k; } cases[] = {
+		{101, 4, 6}, {2501, 4, 6}, {64, 2.5, 5}, {1000, 5, 8}, {7, 1.5, 3}};
+	for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+		int n = cases[c].n, k = cases[c].k;
+		double nw = cases[c].nw;
+		double *t = malloc((size_t)n * k * sizeof *t), *ref = malloc((size_t)n * k * sizeof *ref);
+		is(msp_dpss(n, nw, k, t, NULL), MSP_OK, "dpss(%d, %g, %d)", n, nw, k);
+		if (!have_py) {
+			free(t);
+			free(ref);
+			continue;
+		}
+		char script[512];
+		snprintf(script, sizeof script,
+		         "from scipy.signal.windows import dpss\n"
+		         "dpss(%d, %.17g, %d).astype('<f8').tofile('dpss.bin')\n", n, nw, k);
+		py(script);
+		size_t got = rd("dpss.bin", ref, (size_t)n * k);
+		double md = 0;
+		for (size_t i = 0; i < got; i++)
+			md = fmax(md, fabs(t[i] - ref[i]));
+		ok(got == (size_t)n * k && md < 1e-8, "dpss(%d, %g, %d) = scipy to %.2g", n, nw, k, md);
+		free(t);
+		free(ref);
+	}
+	is(msp_dpss(1, 4, 1, NULL, NULL), MSP_ERR_INVAL, "n < 2 refused");
+}
+
+static void test_mtspec(msp_snr *h)
+{
+	enum { N = 777 };
+	double x[N], spec[N + 1], ref[N + 1], df;
+	for (int i = 0; i < N; i++)
+		x[i] = gauss() + 3 * sin(0.3 * i);
+	is(msp_snr_mtspec(h, x, N, 0.05, 4, 6, spec, &df), MSP_OK, "mtspec");
+	near(df, 1.0 / (2 * N * 0.05), 1e-15, "df = 1/(2 n dt)");
+	if (!have_py)
+		return;
+	wr("x.bin", x, N);
+	py("from scipy.signal.windows import dpss\n"
+	   "x = np.fromfile('x.bin'); n = len(x); dt = 0.05; nfft = 2 * n\n"
+	   "t = dpss(n, 4, 6)\n"
+	   "P = sum(abs(np.fft.rfft(w * x, nfft)) ** 2 for w in t)\n"
+	   "df = (1 / (2 * dt)) / (nfft // 2)\n"
+	   "P *= np.sum(x * x) / (P.sum() * df) * dt\n"
+	   "P.astype('<f8').tofile('p.bin')\n");
+	size_t got = rd("p.bin", ref, N + 1);
+	double mr = 0;
+	for (size_t i = 0; i < got; i++)
+		mr = fmax(mr, fabs(spec[i] - ref[i]) / (fabs(ref[i]) + 1e-300 + 1e-12 * ref[0]));
+	ok(got == N + 1 && mr < 1e-9, "multitaper psd = numpy (Parseval-scaled) to %.2g", mr);
+	/* Parseval: sum(P) df = dt * sum x^2 */
+	double s = 0, v = 0;
+	for (int i = 0; i <= N; i++)
+		s += spec[i];
+	for (int i = 0; i < N; i++)
+		v += x[i] * x[i];
+	near(s * df, v * 0.05, 1e-9 * v, "sum(psd) df = dt sum x^2");
+}
+
+/* MsPASS's Python, transcribed: the reference for the band search and stats. */
+static const char *mspass_py =
+    "def est(S, dfs, N, dfn, nyq, thr, f0, fmax):\n"
+    "    ceil = fmax if fmax else 0.8 * nyq\n"
+    "    snr = np.zeros(len(S))\n"
+    "    for i in range(len(S)):\n"
+    "        f = i * dfs; i_n = int(round(f / dfn))\n"
+    "        if i_n < len(N):\n"
+    "            Nn = N[i_n]; Sn = S[i]\n"
+    "            if Sn <= 0: snr[i] = 1.0\n"
+    "            elif Nn <= 0: snr[i] = 1e6\n"
+    "            else: snr[i] = Sn / Nn\n"
+    "        else: snr[i] = 1.0\n"
+    "    snr = np.sqrt(snr)\n"
+    "    fr = (len(S) - 1) * dfs\n"
+    "    if np.max(snr) < thr: return [0, 0, 0, 0, fr]\n"
+    "    i0 = int(round(f0 / dfs)); imax = int(round(ceil / dfs)); i = i0\n"
+    "    while i < imax:\n"
+    "        if snr[i] <= thr: break\n"
+    "        i += 1\n"
+    "    if i >= len(snr): i = len(snr) - 1\n"
+    "    if i > i0: hf = i * dfs; hs = snr[i]\n"
+    "    else:\n"
+    "        i = i0\n"
+    "        while snr[i] < thr and i >= 0: i -= 1\n"
+    "        if i < 0: return [0, 0, 0, 0, 0]\n"
+    "        hf = i * dfs; hs = snr[i]; i0 = i\n"
+    "    i = i0\n"
+    "    while i > 0:\n"
+    "        if snr[i] <= thr: break\n"
+    "        i -= 1\n"
+    "    return [i * dfs, hf, snr[i], hs, fr]\n"
+    "def power(P, df, f):\n"
+    "    lo = int(f / df)\n"
+    "    if lo >= len(P) - 1: return 0.0\n"
+    "    return P[lo] + (P[lo + 1] - P[lo]) / df * (f - lo * df)\n"
+    "def q(d, which):\n"
+    "    n = len(d)\n"
+    "    if n < 4: return d[0] if which == 1 else d[n - 1]\n"
+    "    k = (n - 1) // 4 if which == 1 else 3 * (n - 1) // 4\n"
+    "    r = n % 4\n"
+    "    if r == 0: return d[k]\n"
+    "    if r == 1: return 0.75 * d[k] + 0.25 * d[k + 1]\n"
+    "    if r == 2: return (d[k] + d[k + 1]) / 2.0\n"
+    "    return 0.25 * d[k] + 0.75 * d[k + 1]\n"
+    "def stats(S, dfs, N, dfn, nyq, bw):\n"
+    "    v = []; f = bw[0]\n"
+    "    while f < bw[1] and f < nyq:\n"
+    "        sa = np.sqrt(max(0, power(S, dfs, f))); na = np.sqrt(max(0, power(N, dfn, f)))\n"
+    "        v.append(0.0 if sa <= 0 else (999999.0 if na <= 0 else sa / na)); f += dfs\n"
+    "    d = sorted(v); n = len(d)\n"
+    "    med = d[n // 2] if n % 2 else (d[n // 2] + d[n // 2 - 1]) / 2\n"
+    "    return [med, d[-1], d[0], q(d, 1), q(d, 3), sum(d) / n]\n";
+
+static void test_bandwidth(void)
+{
+	/* spectra shaped like teleseismic P over microseism noise, on two grids */
+	enum { NS = 2501, NN = 2001, TRIALS = 12 };
+	double S[NS], Nn[NN], out[TRIALS * 11], ref[TRIALS * 11];
+	double dfs = 10.0 / (NS - 1), dfn = 10.0 / (NN - 1), nyq = 10.0;
+	double params[TRIALS * 4];
+	for (int t = 0; t < TRIALS; t++) {
+		double fc = 0.2 + 2.5 * unif(), amp = pow(10, 3 * unif() - 0.5);
+		double thr = t % 3 == 0 ? 1.5 : 2.0, f0 = t % 4 == 0 ? 3.0 : 1.0;
+		for (int i = 0; i < NN; i++) {
+			double f = i * dfn;
+			Nn[i] = 1.0 / (1 + f * f) + 50 * exp(-pow((f - 0.2) / 0.05, 2)) +
+			        0.05 * fabs(gauss());
+		}
+		for (int i = 0; i < NS; i++) {
+			double f = i * dfs;
+			S[i] = 1.0 / (1 + f * f) + amp * exp(-pow((f - fc) / (0.5 + fc), 2)) +
+			       0.05 * fabs(gauss());
+		}
+		if (t == 5)
+			for (int i = 0; i < NS; i++)
+				S[i] = 0.01 * Nn[i * (NN - 1) / (NS - 1)]; /* no signal anywhere */
+		char nm[32];
+		snprintf(nm, sizeof nm, "S%d.bin", t);
+		wr(nm, S, NS);
+		snprintf(nm, sizeof nm, "N%d.bin", t);
+		wr(nm, Nn, NN);
+		params[t * 4] = thr;
+		params[t * 4 + 1] = f0;
+		msp_bandwidth bw;
+		int rc = msp_estimate_bandwidth(S, NS, dfs, Nn, NN, dfn, nyq, thr, f0, 0, &bw);
+		double st[6] = {0};
+		int valid = rc == 0 ? msp_bandwidth_stats(S, NS, dfs, Nn, NN, dfn, nyq, &bw, st) : 0;
+		double *o = out + t * 11;
+		o[0] = bw.low_f, o[1] = bw.high_f, o[2] = bw.low_snr, o[3] = bw.high_snr, o[4] = bw.f_range;
+		for (int k = 0; k < 6; k++)
+			o[5 + k] = valid ? st[k] : 0;
+	}
+	if (!have_py) {
+		ok(1, "# skip bandwidth reference (no python3)");
+		return;
+	}
+	wr("params.bin", params, TRIALS * 4);
+	char script[8192];
+	snprintf(script, sizeof script,
+	         "%s"
+	         "par = np.fromfile('params.bin').reshape(-1, 4); res = []\n"
+	         "for t in range(%d):\n"
+	         "    S = np.fromfile('S%%d.bin' %% t); N = np.fromfile('N%%d.bin' %% t)\n"
+	         "    dfs = 10.0 / (len(S) - 1); dfn = 10.0 / (len(N) - 1)\n"
+	         "    bw = est(S, dfs, N, dfn, 10.0, par[t][0], par[t][1], None)\n"
+	         "    st = stats(S, dfs, N, dfn, 10.0, bw) if bw[4] > 0 and bw[1] > bw[0] + dfs else [0] * 6\n"
+	         "    res += list(bw) + list(st)\n"
+	         "np.array(res, dtype='<f8').tofile('bw.bin')\n",
+	         mspass_py, TRIALS);
+	py(script);
+	size_t got = rd("bw.bin", ref, TRIALS * 11);
+	int nband = 0;
+	for (int t = 0; t < TRIALS && got == TRIALS * 11; t++) {
+		double md = 0;
+		for (int k = 0; k < 11; k++)
+			md = fmax(md, fabs(out[t * 11 + k] - ref[t * 11 + k]) / (1 + fabs(ref[t * 11 + k])));
+		nband += out[t * 11 + 1] > 0;
+		ok(md < 1e-12, "trial %d: band %.4f-%.4f Hz, median snr %.3f = MsPASS's Python (%.2g)", t,
+		   out[t * 11], out[t * 11 + 1], out[t * 11 + 5], md);
+	}
+	ok(got == TRIALS * 11 && nband >= TRIALS / 2, "reference ran; %d trials found a band", nband);
+	ok(out[5 * 11 + 1] == 0 && out[5 * 11 + 4] > 0, "no signal: zero band, f_range kept");
+}
+
+static void test_fd(msp_snr *h)
+{
+	/* unit noise everywhere, a 1 Hz Ricker of amplitude 100 at 10 s: arrival_snr defaults */
+	enum { N = 6001 };
+	double x[N], dt = 0.05, t0 = -150;
+	for (int i = 0; i < N; i++) {
+		double t = t0 + i * dt;
+		x[i] = gauss();
+		double a = M_PI * M_PI * (t - 10) * (t - 10);
+		x[i] += 100 * (1 - 2 * a) * exp(-a);
+	}
+	msp_snr_opts o;
+	msp_snr_opts_default(&o);
+	msp_snr_result r;
+	is(msp_snr_fd(h, x, N, t0, dt, -130, -5, -5, 120, &o, &r), MSP_OK, "FD estimate");
+	ok(r.have_band && r.low_f_band_edge < 0.7 && r.high_f_band_edge > 1.5 &&
+	   r.high_f_band_edge < 3.5 && r.bandwidth_db > 6,
+	   "band %.3f-%.3f Hz (%.1f dB) around the 1 Hz Ricker's peak",
+	   r.low_f_band_edge, r.high_f_band_edge, r.bandwidth_db);
+	ok(r.have == MSP_SNR_ALL && r.stats_are_valid, "all six optional metrics computed");
+	ok(r.median_snr > 2 && r.maximum_snr >= r.q3_4_snr && r.q3_4_snr >= r.median_snr &&
+	   r.median_snr >= r.q1_4_snr && r.q1_4_snr >= r.minimum_snr, "stats ordered (median %.2f)",
+	   r.median_snr);
+	ok(r.snr_filtered_rms > 2 && r.snr_filtered_envelope_peak > r.snr_filtered_rms,
+	   "filtered rms %.2f, envelope %.2f", r.snr_filtered_rms, r.snr_filtered_envelope_peak);
+	/* the filtered metrics against scipy on the same samples and band */
+	if (have_py) {
+		wr("fx.bin", x, N);
+		double band[3] = {r.low_f_band_edge, r.high_f_band_edge, r.lowpass};
+		wr("band.bin", band, 3);
+		py("from scipy.signal import butter, sosfilt, hilbert\n"
+		   "x = np.fromfile('fx.bin'); fl, fh, lp = np.fromfile('band.bin'); dt = 0.05; t0 = -150\n"
+		   "sos = butter(3, fh, 'lowpass', fs=1/dt, output='sos') if lp else "
+		   "butter(3, [fl, fh], 'bandpass', fs=1/dt, output='sos')\n"
+		   "y = sosfilt(sos, x)\n"
+		   "def win(a, b):\n"
+		   "    i = int(round((a - t0) / dt)); n = int(round((b - a) / dt)) + 1\n"
+		   "    return y[i:i + n]\n"
+		   "nz = win(-130, -5); sg = win(-5, 120)\n"
+		   "def perc(v, p):\n"
+		   "    a = np.sort(np.abs(v)); i = min(int(np.floor(p * len(a))), len(a) - 1); return a[i]\n"
+		   "rms = lambda v: np.sqrt(np.mean(v * v))\n"
+		   "out = [np.max(np.abs(hilbert(sg))) / np.median(np.abs(hilbert(nz))),\n"
+		   "       rms(sg) / rms(nz), np.max(np.abs(sg)) / perc(nz, 0.95),\n"
+		   "       perc(sg, 0.5) / perc(nz, 0.5), perc(sg, 0.95) / perc(nz, 0.5)]\n"
+		   "np.array(out, dtype='<f8').tofile('fm.bin')\n");
+		double ref[5];
+		size_t got = rd("fm.bin", ref, 5);
+		double mine[5] = {r.snr_filtered_envelope_peak, r.snr_filtered_rms, r.snr_filtered_peak,
+		                  r.snr_filtered_mad, r.snr_filtered_perc};
+		double md = 0;
+		for (int k = 0; k < 5; k++)
+			md = fmax(md, fabs(mine[k] - ref[k]) / ref[k]);
+		ok(got == 5 && md < 1e-9, "filtered envelope/rms/peak/mad/perc = scipy to %.2g", md);
+	}
+	/* pure noise: no band, or a band too narrow */
+	for (int i = 0; i < N; i++)
+		x[i] = gauss();
+	msp_snr_fd(h, x, N, t0, dt, -130, -5, -5, 120, &o, &r);
+	ok(!r.have_band, "white noise: no signal detected (%.2f dB)", r.bandwidth_db);
+	is(msp_snr_fd(h, x, N, t0, dt, -160, -5, -5, 120, &o, &r), MSP_ERR_DATA,
+	   "noise window before the data: error");
+	ok(strstr(msp_snr_errmsg(h), "noise window") != NULL, "... %s", msp_snr_errmsg(h));
+	o.ntapers = 9;
+	is(msp_snr_fd(h, x, N, t0, dt, -130, -5, -5, 120, &o, &r), MSP_ERR_INVAL,
+	   "ntapers > round(2 tbp) refused");
+}
+
+int main(void)
+{
+	snprintf(dir, sizeof dir, "/tmp/test_snr.XXXXXX");
+	if (!mkdtemp(dir))
+		return 1;
+	have_py = access("/usr/bin/python3", X_OK) == 0 &&
+	          system("/usr/bin/python3 -c 'import scipy.signal' 2>/dev/null") == 0;
+	if (!have_py)
+		printf("# /usr/bin/python3 with scipy not found: reference comparisons skipped\n");
+	msp_snr *h;
+	msp_snr_new(&h);
+	test_amplitudes();
+	test_dpss();
+	test_mtspec(h);
+	test_bandwidth();
+	test_fd(h);
+	msp_snr_free(h);
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, getenv("KEEP") ? "true %s" : "rm -rf %s", dir);
+	if (system(cmd))
+		return 1;
+	return done_testing();
+}
