@@ -841,12 +841,13 @@ int msp_snr_fd(msp_snr *h, const double *x, size_t npts, double t0, double dt, d
 	msp_bandwidth bw;
 	if (msp_estimate_bandwidth(S, sn + 1, dfs, N, nn + 1, dfn, nyq, o->band_cutoff_snr, o->f0,
 	                           o->f_max, &bw) == -1) {
-		snprintf(h->err, sizeof h->err,
+		/* MsPASS: frequency(-1) throws, FD_snr_estimator returns no result */
+		snprintf(r->complaint, sizeof r->complaint,
 		         "EstimateBandwidth: no frequency at or below f0=%g Hz reaches snr %g", o->f0,
 		         o->band_cutoff_snr);
 		free(N);
 		free(S);
-		return MSP_ERR_DATA;
+		return MSP_OK;
 	}
 	double bwdb;
 	if (bw.low_f <= 0.0)

@@ -25,11 +25,11 @@ static const mst_opt opts[] = {
 	{"fst", OPT_FST, NULL, "free-surface transform to P, SV, SH (needs baz, ray parameter, vp, vs)"},
 	{"baz-key", OPT_BAZKEY, "KEY", "metadata key of the back-azimuth in degrees (default seaz)"},
 	{"baz", OPT_BAZ, "DEG", "back-azimuth for every record (instead of a key)"},
-	{"incidence-key", OPT_INCKEY, "KEY", "key of the incidence angle from vertical, degrees (default incidence)"},
+	{"incidence-key", OPT_INCKEY, "KEY", "key of the incidence angle from vertical, degrees"},
 	{"incidence", OPT_INC, "DEG", "incidence angle for every record (instead of a key)"},
-	{"rayp-key", OPT_PKEY, "KEY", "key of the ray parameter in s/deg (default rayp)"},
+	{"rayp-key", OPT_PKEY, "KEY", "key of the ray parameter in s/deg (default rayp_P)"},
 	{"rayp", OPT_P, "S/DEG", "ray parameter for every record, s/deg (instead of a key)"},
-	{"vp", OPT_VP, "KM/S", "--fst: near-surface P velocity (default 6.0)"},
+	{"vp", OPT_VP, "KM/S", "near-surface P velocity (--fst; --lqt without an angle; default 6.0)"},
 	{"vs", OPT_VS, "KM/S", "--fst: near-surface S velocity (default 3.5)"},
 	{0},
 };
@@ -69,7 +69,7 @@ int main(int argc, char **argv)
 {
 	const char *arg;
 	int c, mode = 0, nmodes = 0;
-	const char *bazkey = "seaz", *inckey = "incidence", *pkey = "rayp";
+	const char *bazkey = "seaz", *inckey = NULL, *pkey = "rayp_P";
 	int have_baz = 0, have_inc = 0, have_p = 0;
 	double baz = 0, inc = 0, rayp = 0, vp = 6.0, vs = 3.5;
 	mst_init(&prog, argc, argv);
@@ -121,8 +121,21 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 3:
-			bad = angle(rec, bazkey, have_baz, baz, &baz, "back-azimuth") ||
-			      angle(rec, inckey, have_inc, inc, &inc, "incidence angle");
+			bad = angle(rec, bazkey, have_baz, baz, &baz, "back-azimuth");
+			if (!bad && (have_inc || inckey)) {
+				bad = angle(rec, inckey, have_inc, inc, &inc, "incidence angle");
+			} else if (!bad) {
+				/* no angle given: from the ray parameter, sin(i) = p vp */
+				bad = angle(rec, pkey, have_p, rayp, &rayp, "ray parameter");
+				double s = rayp / (6371.0 * M_PI / 180.0) * vp;
+				if (!bad && !(s >= 0 && s <= 1)) {
+					msp_record_kill(rec, "msrotate",
+					                "--lqt: ray parameter %g s/deg is beyond 1/vp", rayp);
+					bad = 1;
+				}
+				if (!bad)
+					inc = asin(s) * 180.0 / M_PI;
+			}
 			if (!bad) {
 				msp_lqt_basis(baz, inc, a);
 				rc = msp_rotate_basis(rec, a, err, sizeof err);
