@@ -615,6 +615,12 @@ static void plan_section(const double *c, sec_plan *pl)
 		double *g = col == 0 ? pl->g0 : pl->g1;
 		for (int i = 0; i < CHUNK; i++) {
 			double y = u0;
+			/* Flush what would become subnormal: slow to multiply, and
+			 * its contribution is below 1e-300 of the carried state. */
+			if (fabs(y) < 1e-300)
+				y = u0 = 0;
+			if (fabs(u1) < 1e-300)
+				u1 = 0;
 			g[i] = y;
 			u0 = u1 - c[4] * y;
 			u1 = -c[5] * y;
@@ -710,7 +716,7 @@ section_pass(v8 *t, const double *c, const sec_plan *pp, const v8 *c0, const v8 
 static inline __attribute__((always_inline)) void
 block_body(const msp_sos *sos, const sec_plan *pl, double *x, double (*cs)[2], v8 *t)
 {
-	v8 in0[2], in1[2], f0[2], f1[2];
+	v8 in0[2] = {{0}}, in1[2] = {{0}}, f0[2], f1[2];
 	to_lanes(x, t);
 	for (int s = 0; s < sos->n; s++) {
 		if (s == 0)
@@ -764,10 +770,18 @@ static void sos_run(const msp_sos *sos, double *x, size_t n, double (*cs)[2])
 		plan_section(sos->s[s], &pl[s]);
 	void (*block)(const msp_sos *, const sec_plan *, double *, double (*)[2], v8 *) = block_plain;
 	__builtin_cpu_init();
+#ifdef MSP_FILTER_TEST_ISA
+	/* tests/unit/test_filter_isa.c compiles this file with each path forced. */
+	if (msp_filter_test_isa == 2 && __builtin_cpu_supports("avx512f"))
+		block = block_avx512;
+	else if (msp_filter_test_isa == 1 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+		block = block_avx2;
+#else
 	if (__builtin_cpu_supports("avx512f"))
 		block = block_avx512;
 	else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
 		block = block_avx2;
+#endif
 	size_t i = 0;
 	for (; i + BLOCK <= n; i += BLOCK)
 		block(sos, pl, x + i, cs, t);

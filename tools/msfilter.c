@@ -86,11 +86,15 @@ int main(int argc, char **argv)
 				                              &cached_changes);
 			}
 			if (cached_rc) {
+				char fr[64];
+				if (two)
+					snprintf(fr, sizeof fr, "%g,%g", f[0], f[1]);
+				else
+					snprintf(fr, sizeof fr, "%g", f[0]);
 				msp_record_kill(rec, "msfilter",
-				                "%s %g%s%g Hz, %d corners: a corner is at or above Nyquist (%g Hz) "
+				                "%s %s Hz, %d corners: a corner is at or above Nyquist (%g Hz) "
 				                "or not positive for dt %g",
-				                band_name[band], f[0], two ? "," : "", two ? f[1] : NAN, corners,
-				                0.5 / rec->dt, rec->dt);
+				                band_name[band], fr, corners, 0.5 / rec->dt, rec->dt);
 			} else {
 				if ((cached_changes & MSP_FILTER_BECAME_HIGHPASS) && !warned) {
 					mst_warn("bandpass high corner %g Hz is at or above Nyquist (%g Hz) for dt %g: "
