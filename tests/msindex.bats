@@ -252,3 +252,48 @@ print("ok")' "$TMP/recs"
 	echo "$output"
 	[ "$output" = ok ]
 }
+
+@test "msindex: --progress reports files, records and MB on stderr; an empty file named on the command line is an error" {
+	need_data
+	run msindex --progress "$DATA/waveforms"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"msindex: 8 files, 1633 records, 1.2 MB"* ]]
+	: > "$TMP/empty.mseed"
+	run msindex "$TMP/empty.mseed"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"empty.mseed: empty file"* ]]
+}
+
+@test "msindex: StationXML station epochs, missing azimuth/dip, null dates" {
+	cat > "$TMP/st.xml" <<'XML'
+<?xml version="1.0" encoding="UTF-8"?>
+<FDSNStationXML xmlns="http://www.fdsn.org/xml/station/1" schemaVersion="1.1">
+ <Network code="XX">
+  <Station code="A" startDate="2000-01-01T00:00:00" endDate="2009-12-31T23:59:59">
+   <Latitude>10</Latitude><Longitude>20</Longitude><Elevation>100</Elevation>
+   <Channel code="HHZ" locationCode="" startDate="2000-01-01T00:00:00" endDate="2009-12-31T23:59:59">
+    <Latitude>10</Latitude><Longitude>20</Longitude><Elevation>100</Elevation><Depth>1.5</Depth>
+   </Channel>
+  </Station>
+  <Station code="A" startDate="2010-01-01T00:00:00">
+   <Latitude>10.5</Latitude><Longitude>20</Longitude><Elevation>120</Elevation>
+   <Channel code="HHZ" locationCode="">
+    <Latitude>10.5</Latitude><Longitude>20</Longitude><Elevation>120</Elevation><Depth>0</Depth><Azimuth>0</Azimuth><Dip>-90</Dip>
+   </Channel>
+  </Station>
+ </Network>
+</FDSNStationXML>
+XML
+	run msindex -v "$TMP/st.xml"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"2 site(s) (2 new), 2 channel(s) (2 new)"* ]]
+	run q "select printf('%d %d %s %s %.3f', json_extract(doc,'\$.starttime'), json_extract(doc,'\$.endtime'), coalesce(json_extract(doc,'\$.hang'),'none'), coalesce(json_extract(doc,'\$.vang'),'none'), json_extract(doc,'\$.elev')) from channel order by json_extract(doc,'\$.elev')"
+	# first epoch: no azimuth/dip given -> no hang/vang; second: no dates -> 0 .. 2051-01-01
+	[ "${lines[0]}" = "946684800 1262303999 none none 0.100" ]
+	[ "${lines[1]}" = "0 2556144000 0.0 0.0 0.120" ]
+	run q "select printf('%d %d', json_extract(doc,'\$.starttime'), json_extract(doc,'\$.endtime')) from site order by json_extract(doc,'\$.starttime')"
+	[ "${lines[0]}" = "946684800 1262303999" ]
+	[ "${lines[1]}" = "1262304000 2556144000" ]
+	run msindex -v "$TMP/st.xml"
+	[[ "$output" == *"2 site(s) (0 new), 2 channel(s) (0 new)"* ]]
+}
