@@ -87,3 +87,78 @@ PY
 	[ "$status" -eq 1 ]
 	[[ "$output" == msbundle:* ]]
 }
+
+index_data() {
+	need_data
+	command -v msindex >/dev/null || skip "msindex not built"
+	msindex "$DATA"/waveforms/IV.BOB*.mseed "$DATA"/waveforms/CX.PB01*.mseed \
+		"$DATA"/waveforms/IU.COLA*.mseed "$DATA"/stations/*.xml "$DATA"/events/*.xml > /dev/null
+}
+
+@test "msbundle: IV.BOB (starts 6 s apart, sub-sample offsets) is cut to the common span, nearest samples" {
+	index_data
+	msquery wf_miniseed '{"sta": "BOB"}' --sort net,sta,loc,starttime,chan | msread \
+		| msnormalize channel > "$TMP/ts"
+	msinfo --samples < "$TMP/ts" > "$TMP/ts.json"
+	msbundle < "$TMP/ts" | msinfo --samples > "$TMP/seis.json"
+	$PY - "$TMP/ts.json" "$TMP/seis.json" <<'PY'
+import json, sys
+ts = {r["metadata"]["chan"]: r for r in map(json.loads, open(sys.argv[1]))}
+s = json.loads(open(sys.argv[2]).read())
+assert s["live"] and s["kind"] == "Seismogram", s["elog"]
+assert s["metadata"]["bundle_channels"] == ["BHE", "BHN", "BHZ"]
+assert s["metadata"]["cardinal"] is True            # E (90, 90), N (0, 90), Z (0, 0)
+# PROVENANCE: common span 05:45:14.325 to 06:46:26.115
+t0 = ts["BHE"]["t0"]
+assert s["t0"] == t0 and abs(t0 % 86400 - (5 * 3600 + 45 * 60 + 14.325)) < 1e-6
+end = min(r["t0"] + (r["npts"] - 1) * r["dt"] for r in ts.values())
+assert abs(end % 86400 - (6 * 3600 + 46 * 60 + 26.115)) < 1e-6
+assert s["npts"] == round((end - t0) / 0.05) + 1 == 73437
+for k, c in enumerate(["BHE", "BHN", "BHZ"]):
+    r = ts[c]
+    off = round((t0 - r["t0"]) / r["dt"])       # nearest sample: 0, 118 (118.2), 118 (117.6)
+    assert off == [0, 118, 118][k]
+    assert s["data"][k] == r["data"][off:off + s["npts"]], c
+PY
+}
+
+@test "msbundle: CX.PB01's 13 event windows become 13 aligned Seismograms; --to-enz keeps them" {
+	index_data
+	msquery wf_miniseed '{"sta": "PB01"}' --sort net,sta,loc,starttime,chan | msread \
+		| msnormalize channel | msbundle --to-enz | msinfo > "$TMP/j"
+	$PY - "$TMP/j" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+assert len(rows) == 13 and all(r["live"] for r in rows)
+assert all(r["npts"] == 2701 and r["dt"] == 0.2 and r["kind"] == "Seismogram" for r in rows)
+assert len({round(r["t0"]) for r in rows}) == 13
+assert all(r["metadata"]["cardinal"] for r in rows)
+PY
+}
+
+@test "msbundle: IU.COLA LH1/LH2/LHZ (orientation set with msedit) bundle exactly aligned" {
+	index_data
+	command -v msedit >/dev/null || skip "msedit not built"
+	msquery wf_miniseed '{"chan": "LH1"}' | msread | msedit --set channel_hang=30 --set channel_vang=90 > "$TMP/1"
+	msquery wf_miniseed '{"chan": "LH2"}' | msread | msedit --set channel_hang=120 --set channel_vang=90 > "$TMP/2"
+	msquery wf_miniseed '{"chan": "LHZ"}' | msread | msedit --set channel_hang=0 --set channel_vang=0 > "$TMP/z"
+	mscat "$TMP/1" "$TMP/2" "$TMP/z" > "$TMP/ts"
+	msinfo --samples < "$TMP/ts" > "$TMP/ts.json"
+	msbundle < "$TMP/ts" | msinfo --samples > "$TMP/a"
+	msbundle --to-enz < "$TMP/ts" | msinfo --samples > "$TMP/b"
+	$PY - "$TMP/ts.json" "$TMP/a" "$TMP/b" <<'PY'
+import json, sys, math
+ts = [json.loads(l) for l in open(sys.argv[1])]
+a = json.loads(open(sys.argv[2]).read()); b = json.loads(open(sys.argv[3]).read())
+assert a["live"] and a["npts"] == 4200 and a["t0"] == ts[0]["t0"]
+assert a["data"] == [r["data"] for r in ts]          # aligned: copied as they are
+assert a["metadata"]["cardinal"] is False and a["metadata"]["orthogonal"] is False
+# to ENZ: E = sin30*h1 + sin120*h2, N = cos30*h1 + cos120*h2
+h1, h2, z = (r["data"] for r in ts)
+s30, c30, s120, c120 = (f(math.radians(x)) for f, x in ((math.sin, 30), (math.cos, 30), (math.sin, 120), (math.cos, 120)))
+for i in range(0, 4200, 7):
+    assert abs(b["data"][0][i] - (s30 * h1[i] + s120 * h2[i])) < 1e-9 * (1 + abs(h1[i]) + abs(h2[i]))
+    assert abs(b["data"][1][i] - (c30 * h1[i] + c120 * h2[i])) < 1e-9 * (1 + abs(h1[i]) + abs(h2[i]))
+    assert b["data"][2][i] == z[i]
+PY
+}

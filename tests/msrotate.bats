@@ -32,6 +32,19 @@ assert max(abs(q) for q in Q) < 1e-9 and max(abs(t) for t in T) < 1e-9
 PY
 }
 
+@test "msrotate --lqt without an angle takes the incidence from the ray parameter (sin i = p vp)" {
+	# incidence 25 degrees at vp 6: p = sin(25)/6 s/km, in s/deg
+	$PY -c 'import math; print(math.sin(math.radians(25)) / 6 * 6371 * math.pi / 180)' > "$TMP/p"
+	synth | msedit --set "rayp_P=$(cat "$TMP/p")" --set seaz=40 | msrotate --lqt --vp 6 \
+		| msinfo --samples > "$TMP/j"
+	$PY - "$TMP/j" <<'PY'
+import json, sys
+L, Q, T = json.loads(open(sys.argv[1]).read())["data"]
+assert abs(max(L, key=abs) - 10) < 1e-9
+assert max(abs(q) for q in Q) < 1e-9 and max(abs(t) for t in T) < 1e-9
+PY
+}
+
 @test "msrotate --to-enz after --rtz restores east, north, up" {
 	synth | msrotate --to-enz | msinfo --samples > "$TMP/a"
 	synth | msrotate --rtz --baz 40 | msrotate --to-enz | msinfo --samples > "$TMP/b"

@@ -180,3 +180,71 @@ PY
 	run msstack --key sta --merge < "$TMP/in"
 	[ "$status" -eq 0 ]
 }
+
+index_pb01() {
+	need_data
+	command -v msindex >/dev/null || skip "msindex not built"
+	msindex "$DATA"/waveforms/CX.PB01*.mseed "$DATA"/stations/*.xml "$DATA"/events/*.xml > /dev/null
+}
+pb01() { # CX.PB01 records with channel, source and Ptime
+	msquery wf_miniseed "$1" --sort starttime,chan | msread \
+		| msnormalize --source-offset 300 channel source | msptime --phase P | msdetrend --type demean
+}
+
+@test "msstack: the 13 CX.PB01 events stacked on Ptime equal math.fsum of the aligned samples" {
+	index_pb01
+	pb01 '{"chan": "BHZ"}' > "$TMP/z"
+	msstack --key sta --ref Ptime --window -10,60 --method mean < "$TMP/z" | msinfo --samples > "$TMP/stack"
+	msator --ref Ptime < "$TMP/z" | msinfo --samples > "$TMP/aligned"
+	$PY - "$TMP/stack" "$TMP/aligned" <<'PY'
+import json, sys, math
+s = json.loads(open(sys.argv[1]).read())
+rs = [json.loads(l) for l in open(sys.argv[2])]
+assert len(rs) == 13 and s["metadata"]["stack_count"] == 13
+dt = 0.2; n = round(70 / dt) + 1
+assert s["npts"] == n and s["t0"] == -10
+cols = [[] for _ in range(n)]
+for r in rs:
+    k = round((r["t0"] - -10) / dt)           # nearest sample, as WindowData
+    for j in range(n):
+        i = j - k
+        if 0 <= i < r["npts"]:
+            cols[j].append(r["data"][i])
+want = [math.fsum(c) / len(c) for c in cols]
+assert s["data"] == want                      # exact sums: bit for bit
+pre = math.sqrt(sum(v * v for v in s["data"][:50]) / 50)
+post = math.sqrt(sum(v * v for v in s["data"][50:150]) / 100)
+assert post > 4 * pre, (pre, post)            # the P arrival stacks up after 0
+PY
+}
+
+@test "msstack: msquery --partition K/8 --group-by source_id, --partial then --merge = one pass" {
+	command -v mssave >/dev/null || skip "mssave not built"
+	index_pb01
+	pb01 '{}' | mssave -q --tag pb --dir "$TMP/wf"
+	one() { msquery wf_TimeSeries '{"data_tag": "pb"}' --sort source_id,chan "$@" | msread \
+		| msnormalize source | msptime --phase P; }
+	for key in source_id chan; do
+		for meth in sum mean; do
+			one | msstack --key $key --unsorted --ref Ptime --window -20,100 --method $meth \
+				| msinfo --samples > "$TMP/one"
+			for k in 1 2 3 4 5 6 7 8; do
+				msquery wf_TimeSeries '{"data_tag": "pb"}' --partition $k/8 --group-by source_id \
+					| msread | msnormalize source | msptime --phase P \
+					| msstack --key $key --unsorted --ref Ptime --window -20,100 --method $meth --partial
+			done > "$TMP/partials"
+			msstack --key $key --merge < "$TMP/partials" | msinfo --samples > "$TMP/merged"
+			$PY - "$TMP/one" "$TMP/merged" $key <<'PY'
+import json, sys
+key = sys.argv[3]
+a = {json.dumps(json.loads(l)["metadata"][key]): json.loads(l) for l in open(sys.argv[1])}
+b = {json.dumps(json.loads(l)["metadata"][key]): json.loads(l) for l in open(sys.argv[2])}
+assert sorted(a) == sorted(b) and len(a) == (13 if key == "source_id" else 3), (len(a), len(b))
+for k in a:
+    assert a[k]["data"] == b[k]["data"], k
+    assert a[k]["metadata"]["stack_count"] == b[k]["metadata"]["stack_count"]
+    assert a[k]["t0"] == b[k]["t0"] and a[k]["npts"] == b[k]["npts"]
+PY
+		done
+	done
+}
