@@ -6,10 +6,11 @@
  * START and END are absolute (ISO 8601 UTC or epoch seconds; plain numbers
  * are taken in each record's own time reference, so relative-time data take
  * relative seconds), or with --ref KEY seconds relative to the UTC time in
- * metadata key KEY (mswindow --ref Ptime -200 200).  Negative numbers are
- * operands, not options, so "-200" needs no "--".  The algorithm is
+ * metadata key KEY (mswindow --ref Ptime -200 200).  Words that start with
+ * '-' and a digit are operands, not options, so "-200" needs no "--".  The algorithm is
  * msp_window (lib/window.c).
  */
+#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,13 +53,14 @@ static char **operands_last(int argc, char **argv)
 	out[n++] = argv[0];
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
-		double v;
 		if (strcmp(a, "--") == 0) {
 			for (i++; i < argc; i++)
 				ops[k++] = argv[i];
 			break;
 		}
-		if (a[0] == '-' && a[1] && msp_parse_double(a, &v) == MSP_OK) {
+		/* no option is a digit: "-200", "-1e3", "-.5" and "-200s" are
+		 * operands (the last one then refused as a time) */
+		if (a[0] == '-' && (isdigit((unsigned char)a[1]) || (a[1] == '.' && isdigit((unsigned char)a[2])))) {
 			ops[k++] = argv[i];
 			continue;
 		}
