@@ -74,18 +74,25 @@ static int lacc_cover(lacc *a, int lo, int hi)
 	return MSP_OK;
 }
 
-/* Split a nonzero finite double into |M| * 2^e, M < 2^53. */
-static void split(double x, uint64_t *m, int *e, int *neg)
+/* Split a nonzero finite double into |M| * 2^e, M < 2^53, from its IEEE 754
+ * bits (subnormals have exponent -1074 and no hidden bit). */
+static inline void split(double x, uint64_t *m, int *e, int *neg)
 {
-	int ex;
-	double f = frexp(fabs(x), &ex);
-	*m = (uint64_t)ldexp(f, 53);
-	*e = ex - 53;
-	*neg = x < 0;
+	uint64_t b;
+	memcpy(&b, &x, sizeof b);
+	int ex = (int)((b >> 52) & 0x7ff);
+	uint64_t f = b & ((1ULL << 52) - 1);
+	if (ex) {
+		*m = f | (1ULL << 52);
+		*e = ex - 1075;
+	} else {
+		*m = f;
+		*e = -1074;
+	}
+	*neg = (int)(b >> 63);
 }
-
 /* Window needed for x: [k, k+1+GUARD]. */
-static int lacc_need(double x, int *lo, int *hi)
+static inline int lacc_need(double x, int *lo, int *hi)
 {
 	if (x == 0.0)
 		return 0;
@@ -99,7 +106,7 @@ static int lacc_need(double x, int *lo, int *hi)
 }
 
 /* Add x to sample i; the window must already cover it. */
-static void lacc_add1(lacc *a, size_t i, double x)
+static inline void lacc_add1(lacc *a, size_t i, double x)
 {
 	if (x == 0.0)
 		return;
