@@ -11,7 +11,9 @@
  * Semantics follow MongoDB's: numbers compare across int32/int64/double
  * exactly; values of different type classes never match a comparison ($ne
  * and $nin do match them); a field holding an array matches {k: v} when any
- * element (or the whole array) matches; {k: null} matches a missing field;
+ * element (or the whole array) matches; {k: null} matches null and a missing
+ * field (also a dot path through a scalar or an array of non-documents), not
+ * the deprecated undefined (MongoDB 8.0 on), which is refused as a query value;
  * NaN equals NaN and nothing else; strings compare bytewise (no collation).
  * Decimal128 values are a class of their own (never equal to other numbers).
  */

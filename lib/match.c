@@ -523,6 +523,8 @@ static int compile_in(struct cctx *c, const char *path, const char *name, const 
 		struct item *t = &op->items[op->nitems++];
 		t->v = *bson_iter_value(&it);
 		int all, any;
+		if (t->v.value_type == BSON_TYPE_UNDEFINED)
+			return fail(c, MSP_ERR_INVAL, "field \"%s\": %s: undefined is not a query value", path, name);
 		if (is_operator_doc(&t->v, &all, &any) && any)
 			return fail(c, MSP_ERR_INVAL, "field \"%s\": %s cannot hold an operator document", path, name);
 		if (t->v.value_type == BSON_TYPE_REGEX &&
@@ -597,6 +599,8 @@ static int compile_ops(struct cctx *c, const char *path, const bson_value_t *v, 
 			}
 			continue; /* compiled below, once $options is known */
 		}
+		if (val->value_type == BSON_TYPE_UNDEFINED)
+			return fail(c, MSP_ERR_INVAL, "field \"%s\": %s: undefined is not a query value", path, k);
 		struct op *op = &ops[(*nout)++];
 		op->code = code;
 		op->rhs = *val;
@@ -722,6 +726,8 @@ static int compile_field(struct cctx *c, const char *key, const bson_value_t *v,
 	 * refuses plain keys mixed into it, naming them */
 	if (is_operator_doc(v, &all, &any) && any)
 		return compile_ops(c, key, v, &n->ops, &n->nops, depth);
+	if (v->value_type == BSON_TYPE_UNDEFINED)
+		return fail(c, MSP_ERR_INVAL, "field \"%s\": undefined is not a query value", key);
 	n->ops = calloc(1, sizeof *n->ops);
 	if (!n->ops)
 		return fail(c, MSP_ERR_NOMEM, "out of memory");
@@ -924,7 +930,8 @@ static int any_value(const struct vals *vs, pred_fn pred, const void *arg)
 static int pred_null(const bson_value_t *x, const void *arg)
 {
 	(void)arg;
-	return x->value_type == BSON_TYPE_NULL || x->value_type == BSON_TYPE_UNDEFINED;
+	/* MongoDB 8.0 on: null no longer matches the deprecated undefined */
+	return x->value_type == BSON_TYPE_NULL;
 }
 
 static int pred_eq(const bson_value_t *x, const void *arg)
@@ -991,7 +998,7 @@ static int pred_cmp(const bson_value_t *x, const void *arg)
 /* Equality with MongoDB's null rule: {k: null} matches a missing field. */
 static int eq_match(const bson_value_t *rhs, const regex_t *re, const struct vals *vs)
 {
-	if (rhs->value_type == BSON_TYPE_NULL || rhs->value_type == BSON_TYPE_UNDEFINED)
+	if (rhs->value_type == BSON_TYPE_NULL)
 		return vs->missing || vs->n == 0 || any_value(vs, pred_null, NULL);
 	if (re) {
 		struct re_arg r = {re, rhs->value_type == BSON_TYPE_REGEX ? rhs : NULL};

@@ -237,6 +237,91 @@ static const struct tcase cases[] = {
 	{"{\"a\": {\"$regex\": \"^a{1,5}$\"}}", "{\"a\": \"aaaaaa\"}", 0},
 };
 
+/* MongoDB's null and missing semantics, as its own test suite states them
+ * (mongodb/mongo jstests/core/query/null_query_semantics.js, MongoDB 8.0+
+ * where null no longer matches undefined): 19 documents, and for each
+ * query the set of documents it must return, as a bit mask over them. */
+static const char *const null_docs[] = {
+	"{\"a\": {}}",                                   /* 1 a_empty_subobject */
+	"{\"a\": null}",                                 /* 2 a_null */
+	"{\"a\": 4}",                                    /* 3 a_number */
+	"{\"a\": {\"b\": \"hi\"}}",                      /* 4 a_subobject_b_not_null */
+	"{\"a\": {\"b\": null}}",                        /* 5 a_subobject_b_null */
+	"{\"a\": {\"b\": {\"$undefined\": true}}}",        /* 6 a_subobject_b_undefined */
+	"{\"a\": {\"$undefined\": true}}",               /* 7 a_undefined */
+	"{}",                                            /* 8 no_a */
+	"{\"a\": [[]]}",                                 /* 9 a_double_array */
+	"{\"a\": []}",                                   /* 10 a_empty_array */
+	"{\"a\": [{\"b\": null}, {\"b\": {\"$undefined\": true}}, {\"b\": null}, {}]}", /* 11 */
+	"{\"a\": [{\"b\": 1}, {\"b\": 3}, {\"b\": \"string\"}]}",                     /* 12 */
+	"{\"a\": [{\"b\": null}, {\"b\": 3}, {\"b\": null}]}",                        /* 13 */
+	"{\"a\": [{\"b\": {\"$undefined\": true}}, {\"b\": 3}]}",                      /* 14 */
+	"{\"a\": [{\"b\": 3}, {}]}",                                                /* 15 */
+	"{\"a\": [null, null]}",                                                    /* 16 */
+	"{\"a\": [1, \"string\", 4]}",                                              /* 17 */
+	"{\"a\": [1, \"string\", null, 4]}",                                        /* 18 */
+	"{\"a\": [1, \"string\", {\"$undefined\": true}, 4]}",                      /* 19 */
+};
+
+static unsigned set_of(const int *ids)
+{
+	unsigned m = 0;
+	for (; *ids; ids++)
+		m |= 1u << (*ids - 1);
+	return m;
+}
+
+static void null_semantics(void)
+{
+	static const int eq_null[] = {2, 8, 16, 18, 0};
+	static const int ne_null[] = {1, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13, 14, 15, 17, 19, 0};
+	static const int nin_null_empty[] = {1, 3, 4, 5, 6, 7, 11, 12, 13, 14, 15, 17, 19, 0};
+	static const int nin_null_re[] = {1, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13, 14, 15, 0};
+	static const int dot_eq_null[] = {1, 2, 3, 5, 7, 8, 9, 10, 11, 13, 15, 16, 17, 18, 19, 0};
+	static const int dot_ne_null[] = {4, 6, 12, 14, 0};
+	static const int dot_nin_null_re[] = {4, 6, 14, 0};
+	static const int exists_false[] = {8, 0};
+	static const int dot_exists_false[] = {1, 2, 3, 7, 8, 0};
+	static const struct {
+		const char *filter;
+		const int *want;
+		int ndocs; /* the query is stated on the first ndocs documents */
+	} q[] = {
+		{"{\"a\": {\"$eq\": null}}", eq_null, 19},
+		{"{\"a\": null}", eq_null, 19},
+		{"{\"a\": {\"$ne\": null}}", ne_null, 19},
+		{"{\"a\": {\"$not\": {\"$gte\": null}}}", ne_null, 19},
+		{"{\"a\": {\"$in\": [null, 75]}}", eq_null, 19},
+		{"{\"$or\": [{\"a\": null}, {\"a\": 75}]}", eq_null, 19},
+		{"{\"a\": {\"$nin\": [null, 75]}}", ne_null, 19},
+		{"{\"a\": {\"$nin\": [null, []]}}", nin_null_empty, 19},
+		{"{\"a\": {\"$nin\": [null, {\"$regex\": \"^str.*\"}]}}", nin_null_re, 19},
+		{"{\"a\": {\"$exists\": false}}", exists_false, 8},
+		{"{\"a.b\": {\"$eq\": null}}", dot_eq_null, 19},
+		{"{\"a.b\": {\"$ne\": null}}", dot_ne_null, 19},
+		{"{\"a.b\": {\"$in\": [null, 75]}}", dot_eq_null, 19},
+		{"{\"$or\": [{\"a.b\": null}, {\"a.b\": 75}]}", dot_eq_null, 19},
+		{"{\"a.b\": {\"$nin\": [null, 75]}}", dot_ne_null, 19},
+		{"{\"a.b\": {\"$nin\": [null, {\"$regex\": \"^str.*\"}]}}", dot_nin_null_re, 19},
+		{"{\"a.b\": {\"$exists\": false}}", dot_exists_false, 8},
+	};
+	for (size_t i = 0; i < sizeof q / sizeof q[0]; i++) {
+		unsigned got = 0, want = set_of(q[i].want);
+		int bad = 0;
+		for (int d = 0; d < q[i].ndocs; d++) {
+			int r = run(q[i].filter, null_docs[d], NULL, 0);
+			if (r < 0)
+				bad = 1;
+			if (r == 1)
+				got |= 1u << d;
+		}
+		if (!ok(!bad && got == want, "MongoDB null semantics: %s", q[i].filter))
+			printf("#   got mask %#x, want %#x\n", got, want);
+	}
+	ok(run("{\"a\": {\"$undefined\": true}}", "{}", NULL, 0) == -1, "undefined is not a query value");
+	ok(run("{\"a\": {\"$in\": [{\"$undefined\": true}]}}", "{}", NULL, 0) == -1, "... nor in $in");
+}
+
 static void error_messages(void)
 {
 	char err[256];
@@ -354,6 +439,7 @@ int main(void)
 		if (!ok(got == cases[i].want, "%s on %s -> %d", cases[i].filter, cases[i].doc, cases[i].want))
 			printf("#   got %d (%s)\n", got, err);
 	}
+	null_semantics();
 	error_messages();
 	c_built();
 	compiled();
