@@ -112,6 +112,10 @@ typedef struct msp_snr msp_snr;
 int msp_snr_new(msp_snr **out);
 void msp_snr_free(msp_snr *h);
 const char *msp_snr_errmsg(const msp_snr *h);
+/* FFTW planner flags for new plans (default FFTW_ESTIMATE).  With
+ * FFTW_WISDOM_ONLY a size the loaded wisdom does not cover is planned with
+ * FFTW_ESTIMATE.  Wisdom files are the caller's business. */
+void msp_snr_set_fftw_flags(msp_snr *h, unsigned flags);
 
 /* Multitaper power spectral density of x[0..n) (MTPowerSpectrumEngine with
  * nfft = 2n): nf = n + 1 values into spec, df = 1/(2n dt) into *df. */

@@ -323,6 +323,7 @@ struct msp_snr {
 	char err[512];
 	double *work, *work2, *filt;
 	size_t wcap, fcap;
+	unsigned flags;
 };
 
 int msp_snr_new(msp_snr **out)
@@ -330,6 +331,7 @@ int msp_snr_new(msp_snr **out)
 	msp_snr *h = calloc(1, sizeof *h);
 	if (!h)
 		return MSP_ERR_NOMEM;
+	h->flags = FFTW_ESTIMATE;
 	*out = h;
 	return MSP_OK;
 }
@@ -351,6 +353,11 @@ void msp_snr_free(msp_snr *h)
 	free(h->work2);
 	free(h->filt);
 	free(h);
+}
+
+void msp_snr_set_fftw_flags(msp_snr *h, unsigned flags)
+{
+	h->flags = flags;
 }
 
 const char *msp_snr_errmsg(const msp_snr *h)
@@ -410,13 +417,17 @@ static plan_cache *get_plan(msp_snr *h, int kind, size_t n)
 		c->cout = fftw_malloc((n / 2 + 1) * sizeof *c->cout);
 		if (!c->rin || !c->cout)
 			goto fail;
-		c->p = fftw_plan_dft_r2c_1d((int)n, c->rin, c->cout, FFTW_ESTIMATE);
+		c->p = fftw_plan_dft_r2c_1d((int)n, c->rin, c->cout, h->flags);
+		if (!c->p && (h->flags & FFTW_WISDOM_ONLY))
+			c->p = fftw_plan_dft_r2c_1d((int)n, c->rin, c->cout, FFTW_ESTIMATE);
 	} else {
 		c->cin = fftw_malloc(n * sizeof *c->cin);
 		c->cout = fftw_malloc(n * sizeof *c->cout);
 		if (!c->cin || !c->cout)
 			goto fail;
-		c->p = fftw_plan_dft_1d((int)n, c->cin, c->cout, FFTW_BACKWARD, FFTW_ESTIMATE);
+		c->p = fftw_plan_dft_1d((int)n, c->cin, c->cout, FFTW_BACKWARD, h->flags);
+		if (!c->p && (h->flags & FFTW_WISDOM_ONLY))
+			c->p = fftw_plan_dft_1d((int)n, c->cin, c->cout, FFTW_BACKWARD, FFTW_ESTIMATE);
 	}
 	if (!c->p)
 		goto fail;

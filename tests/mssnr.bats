@@ -138,6 +138,29 @@ for r in rows:
 PY
 }
 
+@test "mssnr: --measure saves FFTW wisdom that later runs use; results agree with estimated plans" {
+	synth --count 2 --amp 100 > "$TMP/in"
+	XDG_CACHE_HOME="$TMP/cache" mssnr --ref synth_ptime < "$TMP/in" | msinfo > "$TMP/est"
+	[ ! -e "$TMP/cache/mspipe/fftw-wisdom" ]
+	XDG_CACHE_HOME="$TMP/cache" mssnr --ref synth_ptime --measure < "$TMP/in" > /dev/null
+	[ -s "$TMP/cache/mspipe/fftw-wisdom" ]
+	XDG_CACHE_HOME="$TMP/cache" run mssnr --ref synth_ptime -v < "$TMP/in"
+	[[ "$output" == *"FFT planning: wisdom"* ]]
+	mssnr --ref synth_ptime --wisdom "$TMP/cache/mspipe/fftw-wisdom" < "$TMP/in" | msinfo > "$TMP/wis"
+	$PY - "$TMP/est" "$TMP/wis" <<'PY'
+import json, sys
+for a, b in zip(open(sys.argv[1]), open(sys.argv[2])):
+    pa, pb = json.loads(a)["metadata"]["Parrival"], json.loads(b)["metadata"]["Parrival"]
+    assert pa.keys() == pb.keys()
+    for k in pa:
+        if isinstance(pa[k], float):
+            assert abs(pa[k] - pb[k]) <= 1e-9 * max(1, abs(pa[k])), k
+PY
+	echo "not wisdom" > "$TMP/bad"
+	run mssnr --wisdom "$TMP/bad" < "$TMP/in"
+	[ "$status" -eq 1 ]
+}
+
 @test "mssnr: usage errors exit 2, broken stream exits 1" {
 	for a in "--ntapers 9" "--tbp 2 --ntapers 5" "--metrics bogus" "--noise 5,1" "--signal 1" \
 		"--component 3" "--kill-below median_snr" "--kill-below =3" "--time-domain foo" \

@@ -8,9 +8,14 @@
  *
  *   records -> the same records with the snr subdocument (or killed)
  */
+#include <errno.h>
+#include <fftw3.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "tool.h"
 #include "msp_meta.h"
 #include "msp_snr.h"
@@ -19,7 +24,8 @@
 enum {
 	OPT_REF = 'r', OPT_NOISE = MST_LONG + 1, OPT_SIGNAL, OPT_KEY, OPT_PHASE, OPT_CUTOFF,
 	OPT_MINBW, OPT_FLZ, OPT_TBP, OPT_NTAPERS, OPT_F0, OPT_FMAX, OPT_POLES, OPT_PERC,
-	OPT_METRICS, OPT_COMPONENT, OPT_QC, OPT_KILLBELOW, OPT_KEEPNULL, OPT_TD,
+	OPT_METRICS, OPT_COMPONENT, OPT_QC, OPT_KILLBELOW, OPT_KEEPNULL, OPT_TD, OPT_MEASURE,
+	OPT_WISDOM,
 };
 
 static const mst_opt opts[] = {
@@ -43,6 +49,8 @@ static const mst_opt opts[] = {
 	{"kill-below", OPT_KILLBELOW, "KEY=X", "kill records whose result KEY is below X (repeatable)"},
 	{"keep-null", OPT_KEEPNULL, NULL, "do not kill records with no detectable signal"},
 	{"time-domain", OPT_TD, "S[,N]", "also MsPASS snr() with metrics rms|mad|peak|perc"},
+	{"measure", OPT_MEASURE, NULL, "plan FFTs with FFTW_MEASURE and save the wisdom"},
+	{"wisdom", OPT_WISDOM, "FILE", "FFTW wisdom file (default $XDG_CACHE_HOME/mspipe/fftw-wisdom)"},
 	{0},
 };
 
@@ -59,6 +67,35 @@ static const mst_prog prog = {
 	.records_in = 1,
 	.records_out = 1,
 };
+
+static char *default_wisdom(void)
+{
+	const char *x = getenv("XDG_CACHE_HOME"), *h = getenv("HOME");
+	char *p = NULL;
+	if (x && *x) {
+		if (asprintf(&p, "%s/mspipe/fftw-wisdom", x) < 0)
+			return NULL;
+	} else if (h && *h) {
+		if (asprintf(&p, "%s/.cache/mspipe/fftw-wisdom", h) < 0)
+			return NULL;
+	}
+	return p;
+}
+
+/* mkdir -p of the directory part of path. */
+static void make_parent(const char *path)
+{
+	char *d = strdup(path);
+	if (!d)
+		return;
+	for (char *s = d + 1; *s; s++)
+		if (*s == '/') {
+			*s = 0;
+			mkdir(d, 0777);
+			*s = '/';
+		}
+	free(d);
+}
 
 typedef struct threshold {
 	char key[64];
@@ -92,7 +129,8 @@ static int sub_number(const bson_t *sub, const char *key, double *v)
 
 int main(int argc, char **argv)
 {
-	const char *arg, *ref = "Ptime", *outkey = "Parrival", *phase = "P";
+	const char *arg, *ref = "Ptime", *outkey = "Parrival", *phase = "P", *wisdom_opt = NULL;
+	int measure = 0;
 	double noise[2] = {-130, -5}, signal[2] = {-5, 120};
 	int c, component = 2, qc = 0, keep_null = 0, cutoff_set = 0;
 	int td_s = -1, td_n = -1;
@@ -145,6 +183,8 @@ int main(int argc, char **argv)
 		}
 		case OPT_COMPONENT: component = (int)mst_arg_int("--component", arg, 0, 2); break;
 		case OPT_QC: qc = 1; break;
+		case OPT_MEASURE: measure = 1; break;
+		case OPT_WISDOM: wisdom_opt = arg; break;
 		case OPT_KEEPNULL: keep_null = 1; break;
 		case OPT_KILLBELOW: {
 			const char *eq = strchr(arg, '=');
@@ -181,6 +221,16 @@ int main(int argc, char **argv)
 	msp_snr *h;
 	if (msp_snr_new(&h))
 		mst_fatal("out of memory");
+	/* FFTW_ESTIMATE unless wisdom (as msresample) */
+	char *wisdom = wisdom_opt ? strdup(wisdom_opt) : default_wisdom();
+	int have_wisdom = wisdom && access(wisdom, R_OK) == 0 && fftw_import_wisdom_from_filename(wisdom);
+	if (wisdom_opt && !have_wisdom && access(wisdom, F_OK) == 0)
+		mst_fatal("%s: not an FFTW wisdom file", wisdom);
+	if (measure)
+		msp_snr_set_fftw_flags(h, FFTW_MEASURE);
+	else if (have_wisdom)
+		msp_snr_set_fftw_flags(h, FFTW_MEASURE | FFTW_WISDOM_ONLY);
+	mst_info(1, "FFT planning: %s", measure ? "FFTW_MEASURE" : have_wisdom ? "wisdom" : "FFTW_ESTIMATE");
 	msp_reader *in = mst_open_input();
 	msp_writer *out = mst_open_output();
 	msp_record *rec = mst_record_new();
@@ -330,6 +380,12 @@ int main(int argc, char **argv)
 	mst_finish_output(out);
 	mst_close_input(in);
 	msp_snr_free(h);
+	if (measure && wisdom) {
+		make_parent(wisdom);
+		if (!fftw_export_wisdom_to_filename(wisdom))
+			mst_warn("%s: cannot save FFTW wisdom: %s", wisdom, strerror(errno));
+	}
+	free(wisdom);
 	mst_info(1, "%llu records, %llu killed", (unsigned long long)n, (unsigned long long)nkilled);
 	return 0;
 }
