@@ -63,6 +63,9 @@ load lib/broken
 	# records 3 and 6 (BHE) are dead: they pass; no live BHE is left
 	[ "$(jq -c '[.metadata.chan, .live]' "$TMP/o" | tr '\n' ' ')" = '["BHZ",true] ["BHN",true] ["BHE",false] ["BHZ",true] ["BHN",true] ["BHE",false] ' ]
 	[ "$(msedit --keep-if '{"chan": "XXX"}' < "$TMP/in" | msinfo | wc -l)" = 2 ]
+	# records a filter only looked at pass byte for byte (no history entry)
+	msedit --keep-if '{"chan": {"$exists": true}}' --kill-if '{"chan": "XXX"}' --delete nokey < "$TMP/in" > "$TMP/same"
+	cmp <(mscat < "$TMP/in") "$TMP/same"
 }
 
 @test "msedit: filters see the core attributes, which override stale Metadata mirrors" {

@@ -131,6 +131,16 @@ for a, b in zip(A, B):
     assert a[0] == b[0] == 1801 and a[1] == b[1]
     assert abs(a[2] - b[2]) < 1e-6
 PY
+	# --ref on relative data: the key (UTC) goes through the shift
+	msator --ref synth_ptime < "$TMP/in" | mswindow --ref synth_ptime -30 60 | msrtoa | msinfo --samples | jq -c '[.npts,.data,.t0]' > "$TMP/r"
+	$PY - "$TMP/r" "$TMP/b" <<'PY'
+import json, sys
+A = [json.loads(l) for l in open(sys.argv[1])]
+B = [json.loads(l) for l in open(sys.argv[2])]
+for a, b in zip(A, B):
+    assert a[0] == b[0] == 1801 and a[1] == b[1]
+    assert abs(a[2] - b[2]) < 1e-6
+PY
 	# ISO times on relative data go through the shift
 	msator --ref synth_ptime < "$TMP/in" | mswindow 2011-03-11T06:10:00 2011-03-11T06:11:00 | msrtoa | msinfo | jq -c '[.live,.npts,.t0]' > "$TMP/c"
 	[ "$(head -1 "$TMP/c")" = "[true,1201,1299823800]" ]

@@ -159,12 +159,13 @@ int main(int argc, char **argv)
 			mst_write(out, rec);
 			continue;
 		}
-		int keep = 1, rc = MSP_OK;
+		int keep = 1, changed = 0, rc = MSP_OK;
 		for (size_t i = 0; i < ned && rec->live && keep && !rc; i++) {
 			struct edit *e = &ed[i];
 			switch (e->op) {
 			case OPT_SET:
 				rc = msp_meta_set_value(rec->meta, e->key, &e->value);
+				changed = 1;
 				break;
 			case OPT_RENAME:
 				if (!msp_meta_has(rec->meta, e->key))
@@ -173,9 +174,13 @@ int main(int argc, char **argv)
 					                    e->key2, e->key);
 				else
 					rc = msp_meta_rename(rec->meta, e->key, e->key2);
+				changed = 1; /* renamed, or a Complaint logged */
 				break;
 			case OPT_DELETE:
-				rc = msp_meta_remove(rec->meta, e->key);
+				if (msp_meta_has(rec->meta, e->key)) {
+					rc = msp_meta_remove(rec->meta, e->key);
+					changed = 1;
+				}
 				break;
 			default:
 				if ((rc = msp_record_filter_doc(rec, &view)))
@@ -184,6 +189,7 @@ int main(int argc, char **argv)
 				if (e->op == OPT_KILL_IF && hit) {
 					rc = msp_record_kill(rec, "msedit", "matched --kill-if %s", e->text);
 					killed++;
+					changed = 1;
 				} else if (e->op == OPT_KEEP_IF && !hit) {
 					keep = 0;
 				}
@@ -196,7 +202,8 @@ int main(int argc, char **argv)
 			dropped++;
 			continue;
 		}
-		mst_history(rec);
+		if (changed)
+			mst_history(rec);
 		mst_write(out, rec);
 	}
 	mst_finish_output(out);
