@@ -297,3 +297,37 @@ XML
 	run msindex -v "$TMP/st.xml"
 	[[ "$output" == *"2 site(s) (0 new), 2 channel(s) (0 new)"* ]]
 }
+
+# The ObsPy venv (scripts/pyref.sh makes it; CI can reach PyPI).
+obspy_py() {
+	OBSPY="$(sh "$REPO/scripts/pyref.sh" 2>"$TMP/pip.err")" ||
+		skip_or_fail "cannot set up ObsPy in build/pyvenv: $(tail -1 "$TMP/pip.err")"
+}
+# SQL: a number as %.6f, or "none" when the key is absent
+num() { echo "CASE WHEN json_extract(doc,'\$.$1') IS NULL THEN 'none' ELSE printf('%.6f', json_extract(doc,'\$.$1')) END"; }
+
+@test "msindex: channels, events and segments agree with ObsPy's readers (what MsPASS stores)" {
+	need_data
+	obspy_py
+	msindex "$DATA"
+	"$OBSPY" "$REPO/tests/lib/obspy_index.py" channel "$DATA"/stations/*.xml > "$TMP/ref.chan"
+	q "select json_extract(doc,'\$.net')||'.'||json_extract(doc,'\$.sta')||'.'||json_extract(doc,'\$.loc')||'.'||json_extract(doc,'\$.chan')||' '||$(num lat)||' '||$(num lon)||' '||$(num elev)||' '||$(num edepth)||' '||$(num hang)||' '||$(num vang)||' '||$(num starttime)||' '||$(num endtime) from channel" | sort > "$TMP/got.chan"
+	[ "$(wc -l < "$TMP/ref.chan")" -eq 8 ]
+	run diff "$TMP/ref.chan" "$TMP/got.chan"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	"$OBSPY" "$REPO/tests/lib/obspy_index.py" source "$DATA"/events/*.xml > "$TMP/ref.src"
+	q "select json_extract(doc,'\$.event_id')||' '||$(num time)||' '||$(num lat)||' '||$(num lon)||' '||$(num depth)||' '||$(num magnitude)||' '||json_extract(doc,'\$.magnitude_type') from source" | sort > "$TMP/got.src"
+	[ "$(wc -l < "$TMP/ref.src")" -eq 14 ]
+	run diff "$TMP/ref.src" "$TMP/got.src"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	for f in "$DATA"/waveforms/*.mseed; do
+		"$OBSPY" "$REPO/tests/lib/obspy_index.py" traces "$f"
+	done | sort -u > "$TMP/ref.tr"
+	[ "$(wc -l < "$TMP/ref.tr")" -eq 53 ]
+	q "select json_extract(doc,'\$.net')||'.'||json_extract(doc,'\$.sta')||'.'||coalesce(json_extract(doc,'\$.loc'),'')||'.'||json_extract(doc,'\$.chan')||' '||printf('%.6f', json_extract(doc,'\$.starttime'))||' '||json_extract(doc,'\$.npts') from wf_miniseed" | sort -u > "$TMP/got.tr"
+	run diff "$TMP/ref.tr" "$TMP/got.tr"
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
