@@ -34,6 +34,9 @@ int msp_gridfs_open(msp_gridfs **out, const char *uri, char *err, size_t errlen)
 		return MSP_ERR_UNSUPPORTED;
 	}
 	mongoc_init(); /* idempotent after the first call */
+	/* the library prints nothing: libmongoc's own warnings (such as a server
+	 * without endSessions) are dropped; errors come back as statuses */
+	mongoc_log_set_handler(NULL, NULL);
 	bson_error_t e;
 	mongoc_uri_t *u = mongoc_uri_new_with_error(uri, &e);
 	if (!u) {

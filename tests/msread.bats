@@ -214,3 +214,50 @@ print("ok")' "$TMP/out"
 	[[ "$output" == *'"live":false'* ]]
 	[[ "$output" == *"needs a MongoDB database"* ]]
 }
+
+@test "msread: gridfs samples from a MongoDB-protocol server (FerretDB), TimeSeries and Seismogram" {
+	FDB="${FERRETDB:-$REPO/build/go/bin/ferretdb}"
+	[ -x "$FDB" ] || skip_or_fail "no FerretDB binary (scripts/ferretdb.sh builds it)"
+	$PY -c 'import pymongo, gridfs' 2>/dev/null || skip_or_fail "python3-pymongo not installed"
+	port=$((20000 + RANDOM % 20000))
+	mkdir "$TMP/fdb"
+	"$FDB" --handler=sqlite --sqlite-url="file:$TMP/fdb/" --state-dir="$TMP/fdb" \
+		--listen-addr="127.0.0.1:$port" --debug-addr=- --telemetry=disable --log-level=error \
+		> "$TMP/fdb.log" 2>&1 &
+	fpid=$!
+	$PY - "$port" "$TMP" <<'PY' > "$TMP/d"
+import json, struct, sys, time, pymongo, gridfs
+port, tmp = sys.argv[1], sys.argv[2]
+for _ in range(100):
+    try:
+        c = pymongo.MongoClient("mongodb://127.0.0.1:%s/" % port, serverSelectionTimeoutMS=200)
+        c.admin.command("ping"); break
+    except Exception:
+        time.sleep(0.1)
+fs = gridfs.GridFS(c["iotest"])
+ts = fs.put(struct.pack("<1000d", *[i * 0.25 for i in range(1000)]))
+# MsPASS's GridFS Seismogram: C order, component-blocked
+seis = fs.put(struct.pack("<300d", *[c * 1000.0 + i for c in range(3) for i in range(100)]))
+print(json.dumps({"_id": {"$oid": "0123456789abcdef01234567"}, "npts": 1000, "delta": 1, "starttime": 0,
+                  "time_standard": "UTC", "storage_mode": "gridfs", "gridfs_id": {"$oid": str(ts)}}))
+print(json.dumps({"_id": {"$oid": "0123456789abcdef01234568"}, "npts": 100, "delta": 1, "starttime": 0,
+                  "time_standard": "UTC", "storage_mode": "gridfs", "gridfs_id": {"$oid": str(seis)},
+                  "tmatrix": [1, 0, 0, 0, 1, 0, 0, 0, 1]}))
+print(json.dumps({"_id": {"$oid": "0123456789abcdef01234569"}, "npts": 1000, "delta": 1, "starttime": 0,
+                  "time_standard": "UTC", "storage_mode": "gridfs", "gridfs_id": {"$oid": "0123456789abcdef0123456a"}}))
+PY
+	run bash -c "msread --db 'mongodb://127.0.0.1:$port/iotest?serverSelectionTimeoutMS=3000' '$TMP/d' | msinfo --samples > '$TMP/out'"
+	kill "$fpid"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	run $PY -c '
+import json, sys
+a, b, c = [json.loads(l) for l in open(sys.argv[1])]
+assert a["live"] and a["data"] == [i * 0.25 for i in range(1000)]
+assert b["live"] and b["kind"] == "Seismogram" and b["data"] == [[k * 1000.0 + i for i in range(100)] for k in range(3)]
+assert not c["live"] and "GridFS" in c["elog"][0]["message"]
+print("ok")' "$TMP/out"
+	echo "$output"
+	[ "$output" = ok ]
+}
