@@ -166,9 +166,8 @@ static int load_saved(msp_db *db, const char *coll, const char *tag, idset **out
 	if (!s)
 		return MSP_ERR_NOMEM;
 	int rc = MSP_OK;
+	/* the queried collection too: wf_TimeSeries -> wf_TimeSeries steps */
 	for (int i = 0; i < 3 && !rc; i++) {
-		if (!strcmp(colls[i], coll))
-			continue;
 		mongoc_collection_t *mc = coll_of(db, colls[i]);
 		bson_t filter = BSON_INITIALIZER, opts = BSON_INITIALIZER, proj;
 		BSON_APPEND_UTF8(&filter, "data_tag", tag);

@@ -706,8 +706,10 @@ static void saved_cond(xl *x, const char *tag)
 	static const char *colls[] = {"wf_TimeSeries", "wf_Seismogram", "cemetery"};
 	char key[160];
 	snprintf(key, sizeof key, "%s_id", x->coll);
+	/* the queried collection too: a second step reads wf_TimeSeries and
+	 * saves into wf_TimeSeries (the alias keeps the two apart) */
 	for (int i = 0; i < 3; i++) {
-		if (!table_exists(x->db, colls[i]) || !strcmp(colls[i], x->coll))
+		if (!table_exists(x->db, colls[i]))
 			continue;
 		add(x, " AND NOT EXISTS(SELECT 1 FROM ");
 		add_quoted_ident(&x->sql, colls[i]);
@@ -728,7 +730,7 @@ static void saved_indexes(msp_db *db, const char *coll)
 	char key[160];
 	snprintf(key, sizeof key, "%s_id", coll);
 	for (int i = 0; i < 3; i++) {
-		if (!table_exists(db, colls[i]) || !strcmp(colls[i], coll))
+		if (!table_exists(db, colls[i]))
 			continue;
 		bson_t keys = BSON_INITIALIZER;
 		BSON_APPEND_INT32(&keys, key, 1);

@@ -112,7 +112,7 @@ print("ok")' "$TMP/out"
 	grep -q '"source_id"' "$TMP/docs"
 	# read back: channel_id in the record, so normalization is by id
 	msread "$TMP/docs" | msnormalize channel | msinfo > "$TMP/out"
-	[ "$(grep -c '"channel_lat" : 44.76792' "$TMP/out")" -eq 3 ]
+	[ "$(grep -c '"channel_lat" : 44.7679' "$TMP/out")" -eq 3 ]
 	mssynth --stream -n 2 --kill-every 1 | msnormalize channel | msinfo > "$TMP/dead"
 	! grep -q channel_lat "$TMP/dead"
 }

@@ -27,7 +27,7 @@ saved() {
 	for i in $(seq 20); do
 		todo step | msread | mssave -q --tag step --batch 10 --dir S &
 		pid=$!
-		sleep "0.0$((RANDOM % 4))$((RANDOM % 10))"
+		sleep "0.$((RANDOM % 4))$((RANDOM % 10))"
 		kill -KILL "$pid" 2>/dev/null && killed=$((killed + 1))
 		wait "$pid" 2>/dev/null || true
 	done
