@@ -487,14 +487,19 @@ int msp_snr_mtspec(msp_snr *h, const double *x, size_t n, double dt, double tbp,
 		for (size_t j = 0; j < nf; j++)
 			spec[j] += pc->cout[j][0] * pc->cout[j][0] + pc->cout[j][1] * pc->cout[j][1];
 	}
-	/* MTPowerSpectrumEngine: Parseval scaling, then times dt (psd in 1/Hz) */
+	/* MTPowerSpectrumEngine (MsPASS HEAD): Parseval scaling to the sum of
+	 * squares, divided by the number of samples.  The division makes the
+	 * spectrum a power per sample, so a 135 s noise window and a 25 s signal
+	 * window compare fairly; without it (older MsPASS) the longer window's
+	 * spectrum is larger by the ratio of the lengths and SNRs come out low
+	 * by its square root. */
 	double d = (1.0 / (2.0 * dt)) / (double)(nf - 1);
 	double ssq = 0;
 	for (size_t j = 0; j < nf; j++)
 		ssq += spec[j];
-	double scale = ssq > 0 ? var / (ssq * d) : 0.0;
+	double scale = ssq > 0 && var > 0 ? var / (ssq * d) / (double)n : 1.0;
 	for (size_t j = 0; j < nf; j++)
-		spec[j] *= scale * dt;
+		spec[j] *= scale;
 	*df = d;
 	return MSP_OK;
 }

@@ -140,20 +140,20 @@ static void test_mtspec(msp_snr *h)
 	   "t = dpss(n, 4, 6)\n"
 	   "P = sum(abs(np.fft.rfft(w * x, nfft)) ** 2 for w in t)\n"
 	   "df = (1 / (2 * dt)) / (nfft // 2)\n"
-	   "P *= np.sum(x * x) / (P.sum() * df) * dt\n"
+	   "P *= np.sum(x * x) / (P.sum() * df) / n\n"
 	   "P.astype('<f8').tofile('p.bin')\n");
 	size_t got = rd("p.bin", ref, N + 1);
 	double mr = 0;
 	for (size_t i = 0; i < got; i++)
 		mr = fmax(mr, fabs(spec[i] - ref[i]) / (fabs(ref[i]) + 1e-300 + 1e-12 * ref[0]));
 	ok(got == N + 1 && mr < 1e-9, "multitaper psd = numpy (Parseval-scaled) to %.2g", mr);
-	/* Parseval: sum(P) df = dt * sum x^2 */
+	/* Parseval, per sample (MsPASS HEAD): sum(P) df = mean of x^2 */
 	double s = 0, v = 0;
 	for (int i = 0; i <= N; i++)
 		s += spec[i];
 	for (int i = 0; i < N; i++)
 		v += x[i] * x[i];
-	near(s * df, v * 0.05, 1e-9 * v, "sum(psd) df = dt sum x^2");
+	near(s * df, v / N, 1e-9 * v / N, "sum(psd) df = mean square of x");
 }
 
 /* MsPASS's Python, transcribed: the reference for the band search and stats. */
