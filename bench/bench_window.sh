@@ -2,14 +2,15 @@
 # bench_window.sh - throughput of mswindow, msator, msrtoa and msedit on
 # 1-hour 20 sps traces (72000 samples), next to the pass-through mscat in
 # the same run.  Figures: seconds, input Msamples/s, ratio to the
-# pass-through's rate, peak RSS (/usr/bin/time).  Each tool reads a stream
+# pass-through's rate, peak RSS (/usr/bin/time).  BENCH_TRACES (600: 43.2 M
+# samples, 346 MB) and BENCH_REPEAT (5) set the size.  Each tool reads a stream
 # file and writes to /dev/null; the best of BENCH_REPEAT runs is kept.
 # Figures only; nothing is asserted.
 set -eu
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${MSPIPE_BIN:-$REPO/bin}
-N=${BENCH_TRACES:-300}
-REPEAT=${BENCH_REPEAT:-3}
+N=${BENCH_TRACES:-600}
+REPEAT=${BENCH_REPEAT:-5}
 T=$(mktemp -d "${TMPDIR:-/tmp}/bench_window.XXXXXX")
 trap 'rm -rf "$T"' EXIT INT TERM
 
@@ -21,7 +22,8 @@ echo "bench_window: $N traces x 72000 samples (1 h at 20 sps) = $SAMPLES samples
 printf '%-50s %8s %10s %8s %10s\n' tool seconds Msamples/s vs_cat peak_RSS_kB
 
 base=""
-# run LABEL INPUT CMD...: best elapsed time of REPEAT runs, peak RSS of the last
+# run LABEL INPUT CMD...: best elapsed time of REPEAT runs (date +%s%N:
+# /usr/bin/time's 10 ms steps are too coarse here), peak RSS of the last
 run() {
 	label=$1
 	input=$2
@@ -29,12 +31,15 @@ run() {
 	best=""
 	i=0
 	while [ "$i" -lt "$REPEAT" ]; do
-		/usr/bin/time -f "%e %M" -o "$T/time" "$@" < "$input" > /dev/null 2> "$T/err" || {
+		t0=$(date +%s%N)
+		/usr/bin/time -f "%M" -o "$T/time" "$@" < "$input" > /dev/null 2> "$T/err" || {
 			echo "bench_window: $label failed:"
 			cat "$T/err"
 			return 1
 		}
-		read -r el rss < "$T/time"
+		t1=$(date +%s%N)
+		el=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
+		read -r rss < "$T/time"
 		best=$(awk -v a="$el" -v b="$best" 'BEGIN { print ((b == "" || a < b) ? a : b) }')
 		i=$((i + 1))
 	done
