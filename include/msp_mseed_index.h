@@ -13,7 +13,11 @@
  * the previous record, or by the segment start plus the samples so far, by
  * more than half a sample (in libmseed's integer microseconds).  A record
  * with no samples or no positive rate (log, ASCII, ...) ends the current
- * segment and is not indexed.
+ * segment and is not indexed.  SEED control headers (full SEED volumes: a
+ * sequence number and type V, A, S or T) end a segment and are skipped, as
+ * libmseed's MSF_SKIPNOTDATA does; anything else that is not a valid data
+ * record stops the scan.  The first segment starts at byte 0 (MsPASS keeps
+ * leading headers with it).
  *
  * npts follows MsPASS HEAD: llround((end of last record - segment start) *
  * rate) + 1, where "end of last record" is the time of its last sample
@@ -52,6 +56,7 @@ typedef struct msp_mseed_index {
 	size_t nseg, cap;
 	uint64_t nrecords;        /* records indexed */
 	uint64_t nskipped;        /* records without samples or rate */
+	uint64_t nskipped_bytes;  /* SEED control headers (V/A/S/T) skipped */
 	uint64_t nbytes;          /* bytes covered by accepted records */
 	int status;               /* MSP_OK, or why the scan stopped early */
 	uint64_t err_offset;      /* byte offset of the record that stopped it */

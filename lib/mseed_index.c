@@ -116,6 +116,42 @@ static int continues(const seg_state *st, const MSRecord *msr, double tol)
 	return !(perr > half || serr > half);
 }
 
+/* The head of a SEED control record: a 6-digit sequence number, a type of
+ * V, A, S or T, and a space or '*' (continuation). */
+static int is_control_header(const uint8_t *p, size_t n)
+{
+	if (n < 8)
+		return 0;
+	for (int i = 0; i < 6; i++)
+		if (p[i] < '0' || p[i] > '9')
+			return 0;
+	return (p[6] == 'V' || p[6] == 'A' || p[6] == 'S' || p[6] == 'T') &&
+	       (p[7] == ' ' || p[7] == '*');
+}
+
+/* A block that starts like a data record header: 6 digits (or spaces) and
+ * a quality code. */
+static int looks_like_data(const uint8_t *p, size_t n)
+{
+	if (n < 8)
+		return 0;
+	for (int i = 0; i < 6; i++)
+		if (!((p[i] >= '0' && p[i] <= '9') || p[i] == ' '))
+			return 0;
+	return p[6] == 'D' || p[6] == 'R' || p[6] == 'Q' || p[6] == 'M';
+}
+
+/* From a control header at off, the offset of the next 128-byte block that
+ * is a control header or starts like a data record (or len). */
+static size_t skip_control(const uint8_t *buf, size_t len, size_t off)
+{
+	off += MSP_MSEED_MINRECLEN;
+	while (off < len && !is_control_header(buf + off, len - off) &&
+	       !looks_like_data(buf + off, len - off))
+		off += MSP_MSEED_MINRECLEN;
+	return off < len ? off : len;
+}
+
 int msp_mseed_index_buffer(const uint8_t *buf, size_t len, double rate_tol,
 			   msp_mseed_index *ix)
 {
@@ -134,6 +170,19 @@ int msp_mseed_index_buffer(const uint8_t *buf, size_t len, double rate_tol,
 		int st_chk = msp_mseed_record_check(buf + off, len - off, &rl, ix->err,
 						    sizeof ix->err);
 		if (st_chk != MSP_OK) {
+			if (is_control_header(buf + off, len - off)) {
+				/* A SEED volume/abbreviation/station/time-span header
+				 * (full SEED): not data; libmseed skips it too
+				 * (MSF_SKIPNOTDATA).  Its length is not in it: skip
+				 * 128-byte blocks up to the next block that starts
+				 * like a data record or another control header. */
+				if ((rc = push(ix, &st)) != MSP_OK)
+					break;
+				size_t end = skip_control(buf, len, off);
+				ix->nskipped_bytes += end - off;
+				off = end;
+				continue;
+			}
 			rc = st_chk;
 			ix->err_offset = off;
 			break;
@@ -177,7 +226,9 @@ int msp_mseed_index_buffer(const uint8_t *buf, size_t len, double rate_tol,
 		} else {
 			if ((rc = push(ix, &st)) != MSP_OK)
 				break;
-			start(&st, msr, off, off + rl);
+			/* MsPASS: the first segment always starts at byte 0, so
+			 * that leading control headers stay with it. */
+			start(&st, msr, ix->nseg == 0 && ix->nrecords == 0 ? 0 : off, off + rl);
 		}
 		ix->nrecords++;
 		ix->nbytes += rl;
@@ -237,9 +288,13 @@ int msp_mseed_index_file(const char *path, double rate_tol, msp_mseed_index *ix)
 
 int msp_mseed_detect(const uint8_t *buf, size_t len)
 {
-	if (len < MSP_MSEED_FSDH)
+	/* Full SEED: control headers first; look past them (up to 1 MiB). */
+	size_t off = 0;
+	while (off < len && off < MSP_MSEED_MAXRECLEN && is_control_header(buf + off, len - off))
+		off = skip_control(buf, len, off);
+	if (off >= len || len - off < MSP_MSEED_FSDH)
 		return 0;
-	int st = msp_mseed_record_check(buf, len, NULL, NULL, 0);
+	int st = msp_mseed_record_check(buf + off, len - off, NULL, NULL, 0);
 	return st == MSP_OK || st == MSP_ERR_TRUNCATED;
 }
 

@@ -121,6 +121,43 @@ static void test_rules(void)
 	is(ix.nseg, 1, "cut file: complete records kept");
 	msp_mseed_index_free(&ix);
 
+	/* Full SEED: a volume header first and a station header in between are
+	 * skipped (libmseed's MSF_SKIPNOTDATA); the first segment starts at 0. */
+	flen = 0;
+	memset(file, ' ', 512);
+	memcpy(file, "000001V 0100056 2.4121992,001,00:00:00.0000~", 44);
+	flen = 512;
+	add("AAA", "BHZ", 20, "2011-01-01T00:00:00", 1000);
+	size_t mid = flen;
+	memset(file + flen, ' ', 1024);
+	memcpy(file + flen, "000009S 0500169AAA  ", 20);
+	memcpy(file + flen + 512, "000010S*0520020", 15);
+	flen += 1024;
+	add("AAA", "BHZ", 20, "2011-01-01T00:00:50", 1000);
+	ok(msp_mseed_detect(file, flen), "full SEED volume detected as miniSEED");
+	msp_mseed_index_init(&ix);
+	is(msp_mseed_index_buffer(file, flen, 0, &ix), MSP_OK, "control headers skipped (%s)", ix.err);
+	is(ix.nseg, 2, "control header between records ends the segment");
+	is(ix.nskipped_bytes, 1536, "1536 bytes of control headers skipped");
+	if (ix.nseg == 2) {
+		is(ix.seg[0].foff, 0, "first segment keeps the leading volume header (foff 0)");
+		is(ix.seg[0].nbytes, mid, "first segment ends before the station header");
+		is(ix.seg[1].foff, mid + 1024, "second segment starts after it");
+		is(ix.seg[0].npts + ix.seg[1].npts, 2000, "all samples indexed");
+	}
+	msp_mseed_index_free(&ix);
+	/* A damaged data record right after a control header still stops the scan. */
+	file[mid + 1024 + 6] = '#';
+	file[mid + 1024 + 7] = 0;
+	memcpy(file + mid + 1024, "000011D", 7);
+	file[mid + 1024 + 24] = 77; /* hour 77 */
+	msp_mseed_index_init(&ix);
+	is(msp_mseed_index_buffer(file, flen, 0, &ix), MSP_ERR_FORMAT, "bad data record after a header: %s", ix.err);
+	is(ix.err_offset, mid + 1024, "at its offset");
+	msp_mseed_index_free(&ix);
+	flen = 0;
+	add("AAA", "BHZ", 20, "2011-01-01T00:00:00", 1000);
+
 	msp_mseed_index_init(&ix);
 	is(msp_mseed_index_buffer(file, 0, 0, &ix), MSP_OK, "empty buffer");
 	is(ix.nseg, 0, "no segments in nothing");
