@@ -38,6 +38,8 @@ fuzz_mseed_index)
 		head -c 512 "$f" > "$dir/ascii-overcount"
 		printf '\000' | dd of="$dir/ascii-overcount" bs=1 seek=52 conv=notrunc 2>/dev/null
 		printf '\027\020' | dd of="$dir/ascii-overcount" bs=1 seek=30 conv=notrunc 2>/dev/null
+		# a full SEED volume: a control header before the data records
+		{ printf '000001V 0100056 2.4121992,001~'; head -c 482 /dev/zero | tr '\0' ' '; head -c 2048 "$f"; } > "$dir/full-seed"
 	fi
 	;;
 fuzz_stationxml)
