@@ -31,6 +31,11 @@
 
 typedef double complex cplx;
 
+/* glibc defines CMPLX for GCC only; clang (the fuzz build) has the builtin. */
+#ifndef CMPLX
+#define CMPLX(x, y) __builtin_complex((double)(x), (double)(y))
+#endif
+
 /* ---------------------------------------------------------------- design */
 
 /* numpy's complex division (Smith's method), to match its rounding. */
@@ -599,7 +604,6 @@ void msp_sos_filter_zi(const msp_sos *sos, double *x, size_t n, double (*zi)[2])
 #define BLOCK (LANES * CHUNK)
 
 typedef double v8 __attribute__((vector_size(64)));
-typedef long long v8i __attribute__((vector_size(64)));
 
 /* Per section: zero-input output for unit initial states, and the 2x2
  * state transition over one chunk. */
@@ -633,23 +637,21 @@ static void plan_section(const double *c, sec_plan *pl)
 /* 8x8 transpose in registers: r[k][c] -> r[c][k]. */
 static inline __attribute__((always_inline)) void transpose8(v8 *r)
 {
-	const v8i lo2 = {0, 8, 2, 10, 4, 12, 6, 14}, hi2 = {1, 9, 3, 11, 5, 13, 7, 15};
-	const v8i lo4 = {0, 1, 8, 9, 4, 5, 12, 13}, hi4 = {2, 3, 10, 11, 6, 7, 14, 15};
-	const v8i lo8 = {0, 1, 2, 3, 8, 9, 10, 11}, hi8 = {4, 5, 6, 7, 12, 13, 14, 15};
+	/* __builtin_shufflevector: GCC >= 12 and clang alike. */
 	v8 t[8], u[8];
 	for (int k = 0; k < 8; k += 2) {
-		t[k] = __builtin_shuffle(r[k], r[k + 1], lo2);
-		t[k + 1] = __builtin_shuffle(r[k], r[k + 1], hi2);
+		t[k] = __builtin_shufflevector(r[k], r[k + 1], 0, 8, 2, 10, 4, 12, 6, 14);
+		t[k + 1] = __builtin_shufflevector(r[k], r[k + 1], 1, 9, 3, 11, 5, 13, 7, 15);
 	}
 	for (int k = 0; k < 8; k += 4) {
-		u[k] = __builtin_shuffle(t[k], t[k + 2], lo4);
-		u[k + 2] = __builtin_shuffle(t[k], t[k + 2], hi4);
-		u[k + 1] = __builtin_shuffle(t[k + 1], t[k + 3], lo4);
-		u[k + 3] = __builtin_shuffle(t[k + 1], t[k + 3], hi4);
+		u[k] = __builtin_shufflevector(t[k], t[k + 2], 0, 1, 8, 9, 4, 5, 12, 13);
+		u[k + 2] = __builtin_shufflevector(t[k], t[k + 2], 2, 3, 10, 11, 6, 7, 14, 15);
+		u[k + 1] = __builtin_shufflevector(t[k + 1], t[k + 3], 0, 1, 8, 9, 4, 5, 12, 13);
+		u[k + 3] = __builtin_shufflevector(t[k + 1], t[k + 3], 2, 3, 10, 11, 6, 7, 14, 15);
 	}
 	for (int k = 0; k < 4; k++) {
-		r[k] = __builtin_shuffle(u[k], u[k + 4], lo8);
-		r[k + 4] = __builtin_shuffle(u[k], u[k + 4], hi8);
+		r[k] = __builtin_shufflevector(u[k], u[k + 4], 0, 1, 2, 3, 8, 9, 10, 11);
+		r[k + 4] = __builtin_shufflevector(u[k], u[k + 4], 4, 5, 6, 7, 12, 13, 14, 15);
 	}
 }
 
@@ -740,6 +742,7 @@ block_body(const msp_sos *sos, const sec_plan *pl, double *x, double (*cs)[2], v
 	from_lanes(t, x, &pl[sos->n - 1], in0, in1);
 }
 
+#if defined(__x86_64__) || defined(__i386__)
 __attribute__((target("avx512f,avx2,fma")))
 static void block_avx512(const msp_sos *sos, const sec_plan *pl, double *x, double (*cs)[2], v8 *t)
 {
@@ -751,6 +754,9 @@ static void block_avx2(const msp_sos *sos, const sec_plan *pl, double *x, double
 {
 	block_body(sos, pl, x, cs, t);
 }
+
+#define MSP_HAVE_X86_PATHS 1
+#endif
 
 static void block_plain(const msp_sos *sos, const sec_plan *pl, double *x, double (*cs)[2], v8 *t)
 {
@@ -769,6 +775,7 @@ static void sos_run(const msp_sos *sos, double *x, size_t n, double (*cs)[2])
 	for (int s = 0; s < sos->n; s++)
 		plan_section(sos->s[s], &pl[s]);
 	void (*block)(const msp_sos *, const sec_plan *, double *, double (*)[2], v8 *) = block_plain;
+#ifdef MSP_HAVE_X86_PATHS
 	__builtin_cpu_init();
 #ifdef MSP_FILTER_TEST_ISA
 	/* tests/unit/test_filter_isa.c compiles this file with each path forced. */
@@ -781,6 +788,7 @@ static void sos_run(const msp_sos *sos, double *x, size_t n, double (*cs)[2])
 		block = block_avx512;
 	else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
 		block = block_avx2;
+#endif
 #endif
 	size_t i = 0;
 	for (; i + BLOCK <= n; i += BLOCK)
