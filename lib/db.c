@@ -905,3 +905,106 @@ int msp_db_query_plan(msp_db *db, const char *coll, const bson_t *filter, const 
 		return rc;
 	return msp_sq_explain(db, coll, filter, opts, plan);
 }
+
+/* ------------------------------------------------------------ filter JSON */
+
+/* libbson 1.23's JSON reader turns {"$regex": P, "$options": O} into a BSON
+ * regular expression, and in doing so keeps the options of one $regex for
+ * the next one in the same text ({"a": {"$regex": "x", "$options": "i"},
+ * "b": {"$regex": "y"}} gives b the option i) and refuses {"$regex": P,
+ * "$ne": V}.  So the keys "$regex" and "$options" are renamed in the text
+ * (a \x01 in front) before libbson reads it, and renamed back after. */
+static const char MARK = '\x01';
+
+static void unmark_doc(bson_iter_t *it, bson_t *dst);
+
+static const char *unmarked(const char *s)
+{
+	if (s[0] == MARK && (!strcmp(s + 1, "$regex") || !strcmp(s + 1, "$options")))
+		return s + 1;
+	return s;
+}
+
+static void unmark_doc(bson_iter_t *it, bson_t *dst)
+{
+	while (bson_iter_next(it)) {
+		const char *k = unmarked(bson_iter_key(it));
+		if (BSON_ITER_HOLDS_DOCUMENT(it) || BSON_ITER_HOLDS_ARRAY(it)) {
+			bson_iter_t sub;
+			bson_t child;
+			int arr = BSON_ITER_HOLDS_ARRAY(it);
+			bson_iter_recurse(it, &sub);
+			if (arr)
+				bson_append_array_begin(dst, k, -1, &child);
+			else
+				bson_append_document_begin(dst, k, -1, &child);
+			unmark_doc(&sub, &child);
+			if (arr)
+				bson_append_array_end(dst, &child);
+			else
+				bson_append_document_end(dst, &child);
+		} else if (BSON_ITER_HOLDS_UTF8(it)) {
+			const char *v = bson_iter_utf8(it, NULL);
+			const char *u = unmarked(v);
+			if (u != v)
+				bson_append_utf8(dst, k, -1, u, -1);
+			else
+				bson_append_iter(dst, k, -1, it);
+		} else {
+			bson_append_iter(dst, k, -1, it);
+		}
+	}
+}
+
+bson_t *msp_db_filter_parse(const char *json, char *errbuf, size_t errlen)
+{
+	size_t n = strlen(json);
+	char *t = malloc(2 * n + 64);
+	if (!t) {
+		if (errbuf)
+			snprintf(errbuf, errlen, "out of memory");
+		return NULL;
+	}
+	size_t o = 0;
+	for (size_t i = 0; i < n;) {
+		if (json[i] != '"') {
+			t[o++] = json[i++];
+			continue;
+		}
+		/* a string token: find its end */
+		size_t j = i + 1;
+		while (j < n && json[j] != '"') {
+			if (json[j] == '\\' && j + 1 < n)
+				j++;
+			j++;
+		}
+		size_t len = j - i - 1;
+		if ((len == 6 && !memcmp(json + i + 1, "$regex", 6)) || (len == 8 && !memcmp(json + i + 1, "$options", 8))) {
+			memcpy(t + o, "\"\\u0001", 7);
+			o += 7;
+			memcpy(t + o, json + i + 1, len);
+			o += len;
+			t[o++] = '"';
+		} else {
+			size_t end = j < n ? j + 1 : n;
+			memcpy(t + o, json + i, end - i);
+			o += end - i;
+		}
+		i = j < n ? j + 1 : n;
+	}
+	t[o] = 0;
+	bson_error_t e;
+	bson_t *raw = bson_new_from_json((const uint8_t *)t, (ssize_t)o, &e);
+	free(t);
+	if (!raw) {
+		if (errbuf)
+			snprintf(errbuf, errlen, "%s", e.message);
+		return NULL;
+	}
+	bson_t *out = bson_new();
+	bson_iter_t it;
+	if (bson_iter_init(&it, raw))
+		unmark_doc(&it, out);
+	bson_destroy(raw);
+	return out;
+}

@@ -28,10 +28,22 @@ static int mg_err(msp_db *db, const char *what, const bson_error_t *e)
 	return msp_db_fail(db, code, "mongodb: %s: %s", what, e->message);
 }
 
+/* libmongoc logs to stderr by default (e.g. "Couldn't send endSessions" to a
+ * server without sessions support, at the end of every run); the library
+ * never prints, errors come back through the calls. */
+static void quiet_log(mongoc_log_level_t level, const char *domain, const char *message, void *user)
+{
+	(void)level;
+	(void)domain;
+	(void)message;
+	(void)user;
+}
+
 int msp_mg_open(msp_db *db, const char *name, char *errbuf, size_t errlen)
 {
 	bson_error_t e;
 	mongoc_init();
+	mongoc_log_set_handler(quiet_log, NULL);
 	mongoc_uri_t *uri = mongoc_uri_new_with_error(name, &e);
 	if (!uri) {
 		/* the message of libmongoc does not repeat the URI, so no password leaks */
@@ -218,8 +230,10 @@ int msp_mg_find(msp_db *db, const char *coll, const bson_t *filter, const msp_fi
 			BSON_APPEND_INT32(&s, "_id", 1);
 		bson_append_document_end(&opts, &s);
 	}
-	if (o && o->projection)
+	if (o && o->projection && !client_side)
 		BSON_APPEND_DOCUMENT(&opts, "projection", o->projection);
+	if (o && o->projection && client_side)
+		c->proj = bson_copy(o->projection); /* the _id is needed to filter: project here */
 	if (o && !client_side && o->limit > 0)
 		BSON_APPEND_INT64(&opts, "limit", o->limit);
 	if (o && !client_side && o->skip > 0)
@@ -299,7 +313,7 @@ int msp_mg_next(msp_cursor *c)
 		}
 		break;
 	}
-	c->cur = bson_copy(d);
+	c->cur = c->proj ? msp_db_project(d, c->proj) : bson_copy(d);
 	return c->cur ? MSP_OK : MSP_ERR_NOMEM;
 }
 
@@ -512,30 +526,51 @@ int msp_mg_create_index(msp_db *db, const char *coll, const bson_t *keys, const 
 	return ok ? MSP_OK : mg_err(db, "create index", &e);
 }
 
+typedef struct ixent {
+	char *name;
+	bson_t *keys;
+} ixent;
+
+static int cmp_ix(const void *a, const void *b)
+{
+	const ixent *x = a, *y = b;
+	/* _id_ first, then by name: the order of the SQLite backend */
+	int xi = !strcmp(x->name, "_id_"), yi = !strcmp(y->name, "_id_");
+	if (xi != yi)
+		return yi - xi;
+	return strcmp(x->name, y->name);
+}
+
 int msp_mg_list_indexes(msp_db *db, const char *coll, bson_t **out)
 {
 	mongoc_collection_t *mc = coll_of(db, coll);
 	mongoc_cursor_t *cur = mongoc_collection_find_indexes_with_opts(mc, NULL);
-	bson_t *o = bson_new();
+	ixent *ix = NULL;
+	size_t n = 0, cap = 0;
 	const bson_t *d;
 	while (mongoc_cursor_next(cur, &d)) {
-		bson_iter_t n, k;
-		if (bson_iter_init_find(&n, d, "name") && BSON_ITER_HOLDS_UTF8(&n) && bson_iter_init_find(&k, d, "key") &&
+		bson_iter_t nm, k;
+		if (bson_iter_init_find(&nm, d, "name") && BSON_ITER_HOLDS_UTF8(&nm) && bson_iter_init_find(&k, d, "key") &&
 		    BSON_ITER_HOLDS_DOCUMENT(&k)) {
 			uint32_t len;
 			const uint8_t *data;
 			bson_t kd;
 			bson_iter_document(&k, &len, &data);
-			if (bson_init_static(&kd, data, len)) {
-				/* key values as int32 1/-1 whatever numeric type the server used */
-				bson_t norm = BSON_INITIALIZER;
-				bson_iter_t ki;
-				bson_iter_init(&ki, &kd);
-				while (bson_iter_next(&ki))
-					BSON_APPEND_INT32(&norm, bson_iter_key(&ki), bson_iter_as_int64(&ki) < 0 ? -1 : 1);
-				BSON_APPEND_DOCUMENT(o, bson_iter_utf8(&n, NULL), &norm);
-				bson_destroy(&norm);
+			if (!bson_init_static(&kd, data, len))
+				continue;
+			/* key values as int32 1/-1 whatever numeric type the server used */
+			bson_t *norm = bson_new();
+			bson_iter_t ki;
+			bson_iter_init(&ki, &kd);
+			while (bson_iter_next(&ki))
+				BSON_APPEND_INT32(norm, bson_iter_key(&ki), bson_iter_as_int64(&ki) < 0 ? -1 : 1);
+			if (n == cap) {
+				cap = cap ? 2 * cap : 8;
+				ix = realloc(ix, cap * sizeof *ix);
 			}
+			ix[n].name = strdup(bson_iter_utf8(&nm, NULL));
+			ix[n].keys = norm;
+			n++;
 		}
 	}
 	bson_error_t e;
@@ -544,6 +579,15 @@ int msp_mg_list_indexes(msp_db *db, const char *coll, bson_t **out)
 		rc = mg_err(db, "list indexes", &e);
 	mongoc_cursor_destroy(cur);
 	mongoc_collection_destroy(mc);
+	if (n)
+		qsort(ix, n, sizeof *ix, cmp_ix);
+	bson_t *o = bson_new();
+	for (size_t i = 0; i < n; i++) {
+		BSON_APPEND_DOCUMENT(o, ix[i].name, ix[i].keys);
+		free(ix[i].name);
+		bson_destroy(ix[i].keys);
+	}
+	free(ix);
 	if (rc) {
 		bson_destroy(o);
 		return rc;

@@ -453,7 +453,7 @@ static void regex_cond(xl *x, const char *path, int shape, const char *re, const
 		bind_text(x, re);
 		add(x, ", ");
 		bind_text(x, opts ? opts : "");
-		add(x, "))))");
+		add(x, ")))");
 	}
 	add(x, ")");
 }

@@ -129,10 +129,13 @@ static void cmd_import(const char *coll, const char *file, int64_t batch)
 
 static void cmd_export(const char *coll, const char *filter_s)
 {
-	bson_error_t e;
-	bson_t *filter = bson_new_from_json((const uint8_t *)(filter_s ? filter_s : "{}"), -1, &e);
+	char e[256];
+	if (!filter_s)
+		filter_s = "{}";
+	const char *fs = filter_s + strspn(filter_s, " \t\r\n");
+	bson_t *filter = *fs == '{' ? msp_db_filter_parse(filter_s, e, sizeof e) : NULL;
 	if (!filter)
-		mst_usage("FILTER is not a JSON document: %s", e.message);
+		mst_usage("FILTER is not a JSON document: %s", *fs == '{' ? e : "not an object");
 	msp_cursor *c;
 	int rc = msp_db_find(db, coll, filter, NULL, &c);
 	if (rc)

@@ -326,10 +326,11 @@ int main(int argc, char **argv)
 		K = mst_arg_int("--partition", kbuf, 1, N);
 	}
 
-	bson_error_t jerr;
-	bson_t *filter = bson_new_from_json((const uint8_t *)filter_s, -1, &jerr);
+	char jerr[256];
+	const char *fs = filter_s + strspn(filter_s, " \t\r\n");
+	bson_t *filter = *fs == '{' ? msp_db_filter_parse(filter_s, jerr, sizeof jerr) : NULL;
 	if (!filter)
-		mst_usage("FILTER is not a JSON document: %s", jerr.message);
+		mst_usage("FILTER is not a JSON document: %s", *fs == '{' ? jerr : "not an object");
 	char ferr[512];
 	if (msp_db_filter_check(filter, ferr, sizeof ferr))
 		mst_usage("FILTER: %s", ferr);
