@@ -124,5 +124,10 @@ int main(int argc, char **argv)
 	mst_close_input(in);
 	mst_info(1, "%llu records in, %llu Seismograms out (%llu dead)", (unsigned long long)n,
 	         (unsigned long long)nseis, (unsigned long long)ndead);
+	for (size_t i = 0; i < capgrp; i++)
+		msp_record_free(grp[i]);
+	free(grp);
+	msp_record_free(seis);
+	msp_record_free(rec);
 	return 0;
 }

@@ -169,5 +169,6 @@ int main(int argc, char **argv)
 	mst_progress_done(n);
 	mst_finish_output(out);
 	mst_close_input(in);
+	msp_record_free(rec);
 	return 0;
 }

@@ -386,6 +386,7 @@ int main(int argc, char **argv)
 			mst_warn("%s: cannot save FFTW wisdom: %s", wisdom, strerror(errno));
 	}
 	free(wisdom);
+	msp_record_free(rec);
 	mst_info(1, "%llu records, %llu killed", (unsigned long long)n, (unsigned long long)nkilled);
 	return 0;
 }

@@ -328,5 +328,18 @@ int main(int argc, char **argv)
 	mst_close_input(in);
 	mst_info(1, "%llu records in, %llu stacks out", (unsigned long long)n,
 	         (unsigned long long)nout);
+	for (group *g = groups.first, *next; g; g = next) {
+		next = g->next_order;
+		msp_stack_free(g->st);
+		free(g->key);
+		free(g);
+	}
+	free(groups.slot);
+	msp_stack_free(st);
+	msp_buf_free(&key);
+	msp_buf_free(&cur);
+	msp_record_free(rec);
+	msp_record_free(res);
+	free(keyarg);
 	return 0;
 }
