@@ -7,6 +7,12 @@
 # the run goes on; usage errors.
 load lib/common
 
+# A FerretDB server started by a test is stopped (by its pid) whatever happens.
+teardown() {
+	if [ -n "${FERRET_DIR:-}" ]; then ferret_stop; fi
+	rm -rf "$TMP"
+}
+
 q() { sqlite3 "$MSPIPE_DB" "$@"; }
 count() { q "select count(*) from $1"; }
 W() { echo "$DATA/waveforms/$1"; }
@@ -330,4 +336,21 @@ num() { echo "CASE WHEN json_extract(doc,'\$.$1') IS NULL THEN 'none' ELSE print
 	run diff "$TMP/ref.tr" "$TMP/got.tr"
 	echo "$output"
 	[ "$status" -eq 0 ]
+}
+
+@test "msindex: the MongoDB backend (FerretDB): same documents, no duplicates on a second run" {
+	need_data
+	[ -f "$REPO/tests/lib/ferretdb.bash" ] || skip "no tests/lib/ferretdb.bash"
+	source "$REPO/tests/lib/ferretdb.bash"
+	ferret_start
+	U="$(ferret_uri)" || return 0
+	run msindex -v --db "$U" "$DATA"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"80 new document(s), 26 already there"* ]]
+	run msindex -v --db "$U" "$DATA"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"0 new document(s), 106 already there"* ]]
+	run msdb --db "$U" list
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"channel"*"8"* && "$output" == *"site"*"4"* && "$output" == *"source"*"14"* && "$output" == *"wf_miniseed"*"54"* ]]
 }
