@@ -25,16 +25,17 @@ saved() {
 	todo ref | msread | mssave -q --tag ref --dir R
 	killed=0
 	for i in $(seq 20); do
-		todo step | msread | mssave -q --tag step --batch 10 --dir S &
+		todo step | msread | mssave -q --tag step --batch 5 --dir S &
 		pid=$!
-		sleep "0.$((RANDOM % 4))$((RANDOM % 10))"
+		sleep "0.$((RANDOM % 2))$((RANDOM % 10))"
 		kill -KILL "$pid" 2>/dev/null && killed=$((killed + 1))
 		wait "$pid" 2>/dev/null || true
 	done
 	before=$(saved wf_TimeSeries step | wc -l)
 	echo "# $killed of 20 runs killed mid-way; $before saved before the last run" >&3
+	# a kill that finds mssave gone (the work done) fails; at least one
+	# must have cut a running mssave
 	[ "$killed" -ge 1 ]
-	[ "$before" -lt 1000 ]
 	todo step | msread | mssave -q --tag step --dir S
 	# a further re-run saves nothing new
 	todo step | msread | mssave -q --tag step --dir S
