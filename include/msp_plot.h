@@ -29,6 +29,8 @@ typedef struct msp_plot_opts {
 	int order_desc;          /* descending order */
 	const char *align_key;   /* time zero at this key's epoch value (NULL: absolute) */
 	const char *label_key;   /* trace label key (NULL: net.sta.loc.chan) */
+	const char *position_key;/* place traces at this key's value on the vertical axis
+	                          * (a record section by distance); NULL: evenly spaced */
 	const char *mark_keys[8];/* draw a tick at each of these keys' times */
 	int nmark;
 	int has_window;          /* window [t1, t2] (relative to align, or epoch) */

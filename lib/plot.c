@@ -24,6 +24,7 @@
 
 typedef struct trace {
 	double order;       /* order key value (NAN: missing, sorts last) */
+	double pos;         /* position key value (NAN: missing or not asked) */
 	size_t seq;         /* input order, for a stable sort */
 	char label[96];
 	int live;
@@ -103,15 +104,36 @@ void msp_plot_close(msp_plot *p)
 
 static void make_label(const msp_record *rec, const char *key, int comp, char *buf, size_t len)
 {
-	const char *s;
-	double v;
 	if (key) {
-		if (msp_meta_get_string(rec->meta, key, &s) == MSP_OK)
-			snprintf(buf, len, "%s", s);
-		else if (msp_meta_get_double(rec->meta, key, &v) == MSP_OK)
-			snprintf(buf, len, "%.6g", v);
-		else
+		/* any value: strings as they are, epoch times (keys ending in "time")
+		 * as UTC, other numbers short, ObjectIds by their last 6 hex digits */
+		bson_iter_t it, top;
+		if (!bson_iter_init(&top, rec->meta) ||
+		    !(strchr(key, '.') ? bson_iter_find_descendant(&top, key, &it)
+		                       : (bson_iter_find(&top, key) && (it = top, 1)))) {
 			snprintf(buf, len, "(no %s)", key);
+			return;
+		}
+		size_t kl = strlen(key);
+		int is_time = kl >= 4 && strcmp(key + kl - 4, "time") == 0;
+		if (BSON_ITER_HOLDS_UTF8(&it)) {
+			snprintf(buf, len, "%s", bson_iter_utf8(&it, NULL));
+		} else if (BSON_ITER_HOLDS_NUMBER(&it)) {
+			double v = bson_iter_as_double(&it);
+			if (is_time && v > 1e8) {
+				char t[40];
+				msp_format_time(v, t, sizeof t);
+				snprintf(buf, len, "%.19s", t);
+			} else {
+				snprintf(buf, len, "%.6g", v);
+			}
+		} else if (BSON_ITER_HOLDS_OID(&it)) {
+			char hex[25];
+			bson_oid_to_string(bson_iter_oid(&it), hex);
+			snprintf(buf, len, "..%s", hex + 18);
+		} else {
+			snprintf(buf, len, "(%s)", key);
+		}
 		return;
 	}
 	const char *net = "", *sta = "", *loc = "", *chan = "";
@@ -141,8 +163,11 @@ static int add_one(msp_plot *p, const msp_record *rec, int comp, size_t seq)
 	t.live = rec->live;
 	t.dt = rec->dt;
 	t.order = NAN;
+	t.pos = NAN;
 	if (p->o.order_key)
 		msp_meta_get_double(rec->meta, p->o.order_key, &t.order);
+	if (p->o.position_key)
+		msp_meta_get_double(rec->meta, p->o.position_key, &t.pos);
 	make_label(rec, p->o.label_key, rec->kind == MSP_SEISMOGRAM ? comp : -1, t.label, sizeof t.label);
 	double zero = 0.0;
 	t.aligned = 1;
@@ -347,6 +372,32 @@ static const double mark_rgb[8][3] = {
 	{0.00, 0.55, 0.65}, {0.60, 0.40, 0.20}, {0.90, 0.20, 0.60}, {0.30, 0.30, 0.30},
 };
 
+/* The vertical axis of a record section by a key: ticks, values, its name. */
+static void draw_position_axis(cairo_t *cr, const frame *f, double vmin, double vmax, const char *key)
+{
+	double step = nice_step(vmax - vmin, 10);
+	cairo_set_line_width(cr, 1.0);
+	for (double v = ceil(vmin / step) * step; v <= vmax; v += step) {
+		double y = floor(f->y0 + (v - vmin) / (vmax - vmin) * (f->y1 - f->y0)) + 0.5;
+		cairo_set_source_rgb(cr, 0.93, 0.93, 0.93);
+		cairo_move_to(cr, f->x0, y);
+		cairo_line_to(cr, f->x1, y);
+		cairo_stroke(cr);
+		cairo_set_source_rgb(cr, 0.15, 0.15, 0.15);
+		cairo_move_to(cr, f->x0 - 6, y);
+		cairo_line_to(cr, f->x0, y);
+		cairo_stroke(cr);
+		char lab[32];
+		snprintf(lab, sizeof lab, "%g", fabs(v) < 1e-9 * step ? 0.0 : v);
+		text(cr, f->x0 - 10, y + 4, lab, 13, 1);
+	}
+	cairo_save(cr);
+	cairo_translate(cr, f->x0 - 70, (f->y0 + f->y1) / 2);
+	cairo_rotate(cr, -M_PI / 2);
+	text(cr, 0, 0, key, 14, 0);
+	cairo_restore(cr);
+}
+
 static int draw_page(cairo_t *cr, msp_plot *p, size_t first, size_t count, int page, int npages,
                      double gscale)
 {
@@ -426,6 +477,25 @@ static int draw_page(cairo_t *cr, msp_plot *p, size_t first, size_t count, int p
 	text(cr, f.x1, 32, info, 13, 1);
 
 	double spacing = (f.y1 - f.y0) / ((double)count + 1);
+	/* record section by a key: the vertical axis is the key's value */
+	double vmin = INFINITY, vmax = -INFINITY;
+	if (o->position_key) {
+		for (size_t k = 0; k < count; k++) {
+			double v = p->tr[first + k].pos;
+			if (!isnan(v) && v < vmin)
+				vmin = v;
+			if (!isnan(v) && v > vmax)
+				vmax = v;
+		}
+		if (!(vmax > vmin)) {
+			vmin = isfinite(vmin) ? vmin - 1 : 0;
+			vmax = vmin + 2;
+		}
+		double pad = (vmax - vmin) / ((double)count + 1);
+		vmin -= pad;
+		vmax += pad;
+		draw_position_axis(cr, &f, vmin, vmax, o->position_key);
+	}
 	cairo_save(cr);
 	cairo_rectangle(cr, f.x0, f.y0, f.x1 - f.x0, f.y1 - f.y0);
 	cairo_clip(cr);
@@ -434,6 +504,11 @@ static int draw_page(cairo_t *cr, msp_plot *p, size_t first, size_t count, int p
 		if (!o->align_key && p->have_tref)
 			t.t0 -= p->tref;
 		double ybase = f.y0 + spacing * ((double)k + 1);
+		if (o->position_key) {
+			if (isnan(t.pos))
+				continue; /* no place on this axis */
+			ybase = f.y0 + (t.pos - vmin) / (vmax - vmin) * (f.y1 - f.y0);
+		}
 		double scale = gscale;
 		if (o->norm == MSP_NORM_TRACE) {
 			double m = 0;
@@ -475,7 +550,7 @@ static int draw_page(cairo_t *cr, msp_plot *p, size_t first, size_t count, int p
 	}
 
 	/* labels at the left, with the order key's value */
-	double fs = spacing < 14 ? (spacing < 7 ? 0 : spacing * 0.8) : 12;
+	double fs = o->position_key ? 0 : spacing < 14 ? (spacing < 7 ? 0 : spacing * 0.8) : 12;
 	for (size_t k = 0; k < count && fs > 0; k++) {
 		const trace *t = &p->tr[first + k];
 		double ybase = f.y0 + spacing * ((double)k + 1);
@@ -492,8 +567,13 @@ static int draw_page(cairo_t *cr, msp_plot *p, size_t first, size_t count, int p
 		if (!t->live || !t->aligned)
 			text(cr, f.x1 - 4, ybase - 3, !t->live ? "dead" : "no align key", fs, 1);
 	}
-	/* legend of marks */
-	double lx = f.x0 + 300;
+	/* legend of marks, after the title */
+	cairo_text_extents_t te;
+	cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
+	cairo_set_font_size(cr, 18);
+	cairo_text_extents(cr, o->title ? o->title : "record section", &te);
+	cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+	double lx = f.x0 + te.x_advance + 30;
 	for (int m = 0; m < o->nmark; m++) {
 		cairo_set_source_rgb(cr, mark_rgb[m][0], mark_rgb[m][1], mark_rgb[m][2]);
 		cairo_rectangle(cr, lx, 22, 14, 4);

@@ -98,3 +98,23 @@ PY
 	run msplot -o "$TMP/x.png" --max-samples 100 < "$TMP/in.msp"
 	[ "$status" -eq 1 ] && [[ "$output" == *"window"* ]]
 }
+
+@test "msplot --position: traces placed by a key; traces without it are left out" {
+	mssynth --stream -n 6 --npts 400 > "$TMP/in.msp"
+	run msplot -v --position synth_index -o "$TMP/pos.svg" < "$TMP/in.msp"
+	[ "$status" -eq 0 ] && [[ "$output" == *"6 traces"* ]]
+	grep -q "<svg" "$TMP/pos.svg"
+	# a key nobody has: nothing placed, the picture still written (axes only)
+	run msplot --position nokey -o "$TMP/none.svg" < "$TMP/in.msp"
+	[ "$status" -eq 0 ]
+	! grep -q "rgb(10%,20%,45%)" "$TMP/none.svg"
+	grep -q "rgb(10%,20%,45%)" "$TMP/pos.svg"
+}
+
+@test "msplot --label renders times as UTC and ObjectIds short" {
+	mssynth --stream -n 2 --npts 400 > "$TMP/in.msp"
+	msedit --set 'pick_time=1299822383.2' --set 'oid={"$oid":"6b012dd3bb1e8fb4cc024801"}' < "$TMP/in.msp" > "$TMP/e.msp"
+	msplot --label pick_time -o "$TMP/t.png" < "$TMP/e.msp"
+	msplot --label oid -o "$TMP/o.png" < "$TMP/e.msp"
+	[ -s "$TMP/t.png" ] && [ -s "$TMP/o.png" ]
+}

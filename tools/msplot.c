@@ -29,12 +29,14 @@ enum {
 	OPT_LABEL,
 	OPT_MARK,
 	OPT_MAXS,
+	OPT_POS,
 };
 
 static const mst_opt opts[] = {
 	{"output", OPT_OUT, "FILE", "write FILE (.png, .svg or .pdf); required"},
 	{"order", OPT_ORDER, "KEY", "order traces by a numeric key (e.g. dist), ascending"},
 	{"descending", OPT_DESC, NULL, "order in descending order"},
+	{"position", OPT_POS, "KEY", "place traces at KEY's value on the vertical axis (e.g. distance)"},
 	{"align", OPT_ALIGN, "KEY", "put time zero at each trace's KEY (epoch, e.g. Ptime)"},
 	{"window", OPT_WINDOW, "T1,T2", "time range in s (relative to --align, else to the earliest start)"},
 	{"mode", OPT_MODE, "MODE", "wiggle, va (variable area) or both (default both)"},
@@ -74,6 +76,7 @@ int main(int argc, char **argv)
 		case OPT_OUT: out = arg; break;
 		case OPT_ORDER: o.order_key = arg; break;
 		case OPT_DESC: o.order_desc = 1; break;
+		case OPT_POS: o.position_key = arg; break;
 		case OPT_ALIGN: o.align_key = arg; break;
 		case OPT_WINDOW: {
 			double w[2];
