@@ -101,6 +101,9 @@ int msp_db_query_plan(msp_db *db, const char *coll, const bson_t *filter,
 /* Is this a valid filter of the supported language?  MSP_ERR_INVAL with a
  * message naming the offending part in errbuf. */
 int msp_db_filter_check(const bson_t *filter, char *errbuf, size_t errlen);
+/* Is this a valid collection name (letters, digits, _ . -; not reserved)?
+ * MSP_ERR_INVAL with a message in errbuf. */
+int msp_db_coll_check(const char *coll, char *errbuf, size_t errlen);
 /* Parse a filter (or any query document) from JSON.  Use this rather than
  * bson_new_from_json: libbson 1.23 turns {"$regex": P, "$options": O} into a
  * BSON regex and carries one regex's options over to the next one.  NULL

@@ -334,6 +334,16 @@ int msp_db_check_filter(msp_db *db, const bson_t *filter)
 	return check_filter_doc(db, filter, 0);
 }
 
+int msp_db_coll_check(const char *coll, char *errbuf, size_t errlen)
+{
+	msp_db tmp;
+	memset(&tmp, 0, sizeof tmp);
+	int rc = msp_db_check_coll(&tmp, coll);
+	if (rc && errbuf)
+		snprintf(errbuf, errlen, "%s", tmp.err);
+	return rc;
+}
+
 int msp_db_filter_check(const bson_t *filter, char *errbuf, size_t errlen)
 {
 	msp_db tmp;

@@ -69,10 +69,9 @@ static void cmd_import(const char *coll, const char *file, int64_t batch)
 		if (!f)
 			mst_fatal("%s: cannot open", file);
 	}
-	int64_t dummy;
-	int rc0 = msp_db_count(db, coll, NULL, &dummy); /* checks the collection name before any work */
-	if (rc0)
-		db_fatal(rc0, "import");
+	char cerr[256];
+	if (msp_db_coll_check(coll, cerr, sizeof cerr))
+		mst_usage("%s", cerr);
 	bson_t **docs = calloc((size_t)batch, sizeof *docs);
 	if (!docs)
 		mst_fatal("out of memory");
