@@ -39,14 +39,19 @@ run "$W/hour" "mssnr (all metrics)" $NS "$BIN/mssnr" --ref synth_ptime
 all=$last
 run "$W/hour" "mssnr --metrics snr_stats (no filtering)" $NS "$BIN/mssnr" --ref synth_ptime --metrics snr_stats
 stats=$last
+XDG_CACHE_HOME="$W/cache" "$BIN/mssnr" --ref synth_ptime --metrics snr_stats --measure < "$W/hour" > /dev/null
+XDG_CACHE_HOME="$W/cache" run "$W/hour" "mssnr --metrics snr_stats, measured wisdom" $NS \
+	"$BIN/mssnr" --ref synth_ptime --metrics snr_stats
+wis=$last
 B=build/bench
 mkdir -p "$B"
 cc -O2 bench/fftw_qc.c -lfftw3 -lm -o "$B/fftw_qc"
 fftw=$("$B/fftw_qc" 300 | sed -n 's/^per_record //p')
-echo "$N $all $stats $fftw" | awk '{
-	printf "mssnr: %.1f records/s (all metrics), %.1f records/s (snr_stats only)\n", $1/$2, $1/$3;
-	printf "FFTW alone, same transforms (12 r2c of 5002, 2 r2c + 2 c2c of 2501): %.3f ms/record = %.0f records/s\n", $4*1000, 1/$4;
-	printf "mssnr time per record / FFTW time per record: %.1f (all metrics), %.1f (snr_stats)\n", ($2/$1)/$4, ($3/$1)/$4 }'
+fftwm=$("$B/fftw_qc" 300 measure | sed -n 's/^per_record //p')
+echo "$N $all $stats $fftw $wis $fftwm" | awk '{
+	printf "mssnr: %.1f records/s (all metrics), %.1f records/s (snr_stats only), %.1f (snr_stats, wisdom)\n", $1/$2, $1/$3, $1/$5;
+	printf "FFTW alone, same transforms (12 r2c of 5002, 2 r2c + 2 c2c of 2501): %.3f ms/record = %.0f records/s (estimate); %.3f ms = %.0f records/s (measure)\n", $4*1000, 1/$4, $6*1000, 1/$6;
+	printf "mssnr time per record / FFTW time per record: %.1f (all metrics), %.1f (snr_stats), %.1f (snr_stats, wisdom vs measured)\n", ($2/$1)/$4, ($3/$1)/$4, ($5/$1)/$6 }'
 
 echo "== msstack and msbundle"
 M=$((N * 4))

@@ -194,6 +194,8 @@ int msp_bundle(msp_record *const *ts, int n, msp_record *out, char *err, size_t 
 		return rc;
 	if (msp_meta_has(out->meta, "starttime"))
 		msp_meta_set_double(out->meta, "starttime", out->t0);
+	if (msp_meta_has(out->meta, "endtime"))
+		msp_meta_set_double(out->meta, "endtime", msp_record_endtime(out));
 	(void)nd;
 	return MSP_OK;
 }

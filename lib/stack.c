@@ -709,6 +709,19 @@ static void sum_samples(msp_stack *s, msp_record *out, int mean)
 	}
 }
 
+/* Keep the metadata mirrors of t0 and npts (MsPASS's set_t0 / set_npts) true. */
+static int sync_mirrors(msp_record *out)
+{
+	int rc = MSP_OK;
+	if (msp_meta_has(out->meta, "starttime"))
+		rc = msp_meta_set_double(out->meta, "starttime", out->t0);
+	if (!rc && msp_meta_has(out->meta, "endtime"))
+		rc = msp_meta_set_double(out->meta, "endtime", msp_record_endtime(out));
+	if (!rc && msp_meta_has(out->meta, "npts"))
+		rc = msp_meta_set_int64(out->meta, "npts", (int64_t)out->npts);
+	return rc;
+}
+
 int msp_stack_result(msp_stack *s, msp_record *out)
 {
 	if (!s->have || s->nrec == 0)
@@ -720,9 +733,10 @@ int msp_stack_result(msp_stack *s, msp_record *out)
 		if ((rc = msp_record_resize(out, s->kind, s->npts)))
 			return rc;
 		sum_samples(s, out, s->o.method == MSP_STACK_MEAN);
-		return MSP_OK;
+	} else if ((rc = median_robust(s, out))) {
+		return rc;
 	}
-	return median_robust(s, out);
+	return sync_mirrors(out);
 }
 
 int msp_stack_is_partial(const msp_record *rec)
@@ -742,6 +756,8 @@ int msp_stack_partial(msp_stack *s, msp_record *out)
 	if ((rc = msp_record_resize(out, s->kind, s->npts)))
 		return rc;
 	sum_samples(s, out, 0);
+	if ((rc = sync_mirrors(out)))
+		return rc;
 	size_t ns = (size_t)s->kind * s->npts;
 	bson_t sub;
 	bson_init(&sub);
