@@ -302,6 +302,11 @@ XML
 	[ "${lines[1]}" = "1262304000 2556144000" ]
 	run msindex -v "$TMP/st.xml"
 	[[ "$output" == *"2 site(s) (0 new), 2 channel(s) (0 new)"* ]]
+	# epochs that share only their boundary instant are two sites
+	sed -e 's/2009-12-31T23:59:59/2010-01-01T00:00:00/g' -e 's/code="A"/code="B"/' "$TMP/st.xml" > "$TMP/st2.xml"
+	run msindex -v "$TMP/st2.xml"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"2 site(s) (2 new), 2 channel(s) (2 new)"* ]]
 }
 
 # The ObsPy venv (scripts/pyref.sh makes it; CI can reach PyPI).

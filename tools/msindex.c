@@ -145,13 +145,15 @@ static bson_t *identity(const char *coll, const bson_t *d)
 			range(f, "starttime", t - 1e-3, t + 1e-3);
 		} else {
 			/* A site epoch that overlaps: StationXML gives the station's
-			 * epoch, FDSN text only the span of its channels. */
+			 * epoch, FDSN text only the span of its channels.  Strictly:
+			 * epochs that only share their boundary instant (one ends
+			 * when the next starts) are two sites. */
 			bson_t r;
 			BSON_APPEND_DOCUMENT_BEGIN(f, "starttime", &r);
-			BSON_APPEND_DOUBLE(&r, "$lte", dget(d, "endtime"));
+			BSON_APPEND_DOUBLE(&r, "$lt", dget(d, "endtime"));
 			bson_append_document_end(f, &r);
 			BSON_APPEND_DOCUMENT_BEGIN(f, "endtime", &r);
-			BSON_APPEND_DOUBLE(&r, "$gte", dget(d, "starttime"));
+			BSON_APPEND_DOUBLE(&r, "$gt", dget(d, "starttime"));
 			bson_append_document_end(f, &r);
 		}
 	} else if (!strcmp(coll, "source")) {
