@@ -66,3 +66,25 @@ for a,b in zip(open(sys.argv[1]),open(sys.argv[2])):
 	run msdetrend < "$TMP/cut"
 	[ "$status" -eq 1 ]
 }
+
+@test "msdetrend: equals ObsPy Trace.detrend (simple, linear, demean)" {
+	OBSPY="$(sh "$REPO/scripts/pyref.sh" 2>"$TMP/pip.err")" ||
+		skip_or_fail "cannot set up ObsPy in build/pyvenv: $(tail -1 "$TMP/pip.err")"
+	mssynth --stream --count 1 --npts 5000 --seed 12 > "$TMP/in"
+	msinfo --samples < "$TMP/in" > "$TMP/in.j"
+	for t in simple linear demean; do
+		msdetrend --type $t < "$TMP/in" | msinfo --samples > "$TMP/out.j"
+		"$OBSPY" - "$TMP/in.j" "$TMP/out.j" $t <<'PY'
+import json, sys
+import numpy as np
+from obspy import Trace
+a = json.loads(open(sys.argv[1]).read()); b = json.loads(open(sys.argv[2]).read())
+tr = Trace(np.array(a["data"])); tr.stats.delta = a["dt"]
+got = np.array(b["data"])
+tr.detrend(sys.argv[3])
+x = np.array(a["data"])
+err = np.max(np.abs(got - tr.data))
+assert err <= 1e-9 * np.max(np.abs(x)), (sys.argv[3], err)
+PY
+	done
+}

@@ -53,3 +53,27 @@ for a,b in zip(open(sys.argv[1]),open(sys.argv[2])):
 	run mstaper --fraction 0.1 < "$TMP/cut"
 	[ "$status" -eq 1 ]
 }
+
+@test "mstaper: equals ObsPy Trace.taper (hann; bartlett for linear; sides; max_length)" {
+	OBSPY="$(sh "$REPO/scripts/pyref.sh" 2>"$TMP/pip.err")" ||
+		skip_or_fail "cannot set up ObsPy in build/pyvenv: $(tail -1 "$TMP/pip.err")"
+	mssynth --stream --count 1 --npts 2001 --dt 0.05 --seed 13 > "$TMP/in"
+	msinfo --samples < "$TMP/in" > "$TMP/in.j"
+	for args in "hann both 0.1 -" "linear left 0.2 -" "hann right 0.5 3.0" "linear both 0.05 1.0"; do
+		set -- $args
+		sec=""; [ "$4" != - ] && sec="--seconds $4"
+		mstaper --type $1 --side $2 --fraction $3 $sec < "$TMP/in" | msinfo --samples > "$TMP/out.j"
+		"$OBSPY" - "$TMP/in.j" "$TMP/out.j" $args <<'PY'
+import json, sys
+import numpy as np
+from obspy import Trace
+a = json.loads(open(sys.argv[1]).read()); b = json.loads(open(sys.argv[2]).read())
+typ, side, frac, sec = sys.argv[3:7]
+tr = Trace(np.array(a["data"])); tr.stats.delta = a["dt"]
+tr.taper(float(frac), type="hann" if typ == "hann" else "bartlett",
+         max_length=None if sec == "-" else float(sec), side=side)
+err = np.max(np.abs(np.array(b["data"]) - tr.data))
+assert err <= 1e-12 * np.max(np.abs(tr.data)), (sys.argv[3:], err)
+PY
+	done
+}
