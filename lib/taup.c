@@ -23,7 +23,8 @@
  * the exact sums, and local extrema between grid points are searched so
  * that no branch of a triplication is missed.  The earliest root is the
  * first arrival.  Diffracted phases (Pdiff, Sdiff) continue the grazing ray
- * along the core-mantle boundary at its slowness.
+ * along the core-mantle boundary at its slowness, for up to 60 degrees (as
+ * TauP).
  */
 #include <math.h>
 #include <stdio.h>
@@ -35,6 +36,8 @@
 
 #define DEG (M_PI / 180.0)
 #define NCACHE 16
+#define NPHASES_MAX 24
+#define MAX_DIFFRACTION (60.0 * DEG) /* TauP's limit for Pdiff, Sdiff */
 
 enum { WP = 0, WS = 1 };
 
@@ -54,8 +57,16 @@ typedef struct depth_ctx {
 	double eta_below[2]; /* slowness at the source, in the medium below / above */
 	double eta_above[2];
 	double pup_max[2];   /* upgoing rays need p < this (all slowness above the source) */
+	double lnr_src;      /* ln(r_top(k) / rs) */
+	int Uready[2];       /* U of wave w tabulated (built on first use) */
 	double *Ud[2], *Ut[2];
 	unsigned char *Uok[2];
+	/* per phase: the samples (p, delta, T) of its branch, built on first use */
+	int nsamp[NPHASES_MAX];
+	double *samp[NPHASES_MAX]; /* p[n], delta[n], T[n] in one block; NULL = not built */
+	double tlow[NPHASES_MAX];  /* no ray of the branch arrives earlier than this */
+	int graze_ok[2];           /* the grazing ray of P / S (Pdiff, Sdiff): */
+	double graze_d[2], graze_t[2]; /* computed (1), none (0), not yet (-1) */
 } depth_ctx;
 
 struct msp_earth {
@@ -73,6 +84,7 @@ struct msp_earth {
 	signed char *Fcs;    /* FC_* */
 	double *Fod, *Fot;   /* CMB to ICB through the outer core (PKiKP) */
 	unsigned char *Fos;
+	int Fready[2];       /* tables of wave w built (P includes the core) */
 	depth_ctx cache[NCACHE];
 	int ncache;
 	unsigned long tick;
@@ -114,10 +126,10 @@ static double seg_v(const msp_vmodel *vm, const seg *s, int w, double r)
 static double shell_step(double depth)
 {
 	if (depth < 1000.0)
-		return 5.0;
+		return 20;
 	if (depth < 2900.0)
-		return 10.0;
-	return 20.0;
+		return 40;
+	return 80;
 }
 
 static void set_layer(layer *l, double rt, double rb, const double vt[2], const double vb[2])
@@ -230,8 +242,30 @@ static inline void fg(double p, double eta, double *f, double *g)
 	*g = s - p * *f;
 }
 
+/* The last f, g computed along a ray: the bottom of one shell is the top of
+ * the next wherever the model is continuous, which halves the atan2 calls. */
+typedef struct fgc {
+	double eta, f, g;
+} fgc;
+
+static inline void fg_c(double p, double eta, fgc *c, double *f, double *g)
+{
+	if (c && eta == c->eta) {
+		*f = c->f;
+		*g = c->g;
+		return;
+	}
+	fg(p, eta, f, g);
+	if (c) {
+		c->eta = eta;
+		c->f = *f;
+		c->g = *g;
+	}
+}
+
 /* Distance and tau through a whole shell (p below both ends). */
-static inline void shell_full(double p, double et, double eb, double B, double lnr, double *d, double *t)
+static inline void shell_full(double p, double et, double eb, double B, double lnr, double *d, double *t,
+                              fgc *c)
 {
 	if (fabs(B) < 1e-9) { /* eta constant: the limit of the Bullen law */
 		double s = sqrt((et - p) * (et + p));
@@ -240,17 +274,17 @@ static inline void shell_full(double p, double et, double eb, double B, double l
 		return;
 	}
 	double ft, gt, fb, gb;
-	fg(p, et, &ft, &gt);
-	fg(p, eb, &fb, &gb);
+	fg_c(p, et, c, &ft, &gt);
+	fg_c(p, eb, c, &fb, &gb);
 	*d += (ft - fb) / B;
 	*t += (gt - gb) / B;
 }
 
 /* From the top of a shell to the turning point inside it (eta = p). */
-static inline void shell_turn(double p, double et, double B, double *d, double *t)
+static inline void shell_turn(double p, double et, double B, double *d, double *t, fgc *c)
 {
 	double ft, gt;
-	fg(p, et, &ft, &gt);
+	fg_c(p, et, c, &ft, &gt);
 	*d += ft / B;
 	*t += gt / B;
 }
@@ -259,15 +293,16 @@ static inline void shell_turn(double p, double et, double B, double *d, double *
  * from the top of a shell), FM_PASS (reached the CMB), FM_BAD (p too big). */
 static int leg_mantle(const msp_earth *m, int w, double p, double *d, double *t)
 {
+	fgc c = {-1, 0, 0};
 	*d = *t = 0;
 	for (int i = 0; i < m->nm; i++) {
 		const layer *l = &m->L[i];
 		if (p >= l->et[w])
 			return i == 0 ? FM_BAD : FM_TURN;
 		if (p < l->eb[w]) {
-			shell_full(p, l->et[w], l->eb[w], l->B[w], l->lnr, d, t);
+			shell_full(p, l->et[w], l->eb[w], l->B[w], l->lnr, d, t, &c);
 		} else {
-			shell_turn(p, l->et[w], l->B[w], d, t);
+			shell_turn(p, l->et[w], l->B[w], d, t, &c);
 			return FM_TURN;
 		}
 	}
@@ -277,6 +312,7 @@ static int leg_mantle(const msp_earth *m, int w, double p, double *d, double *t)
 /* CMB down through the core for P. */
 static int leg_core(const msp_earth *m, double p, double *d, double *t)
 {
+	fgc c = {-1, 0, 0};
 	*d = *t = 0;
 	for (int i = m->nm; i < m->nl; i++) {
 		const layer *l = &m->L[i];
@@ -286,9 +322,9 @@ static int leg_core(const msp_earth *m, double p, double *d, double *t)
 			return i == m->ni ? FC_ICB : (i > m->ni ? FC_INNER : FC_OUTER);
 		}
 		if (l->rb > 0 && p < l->eb[WP]) {
-			shell_full(p, l->et[WP], l->eb[WP], l->B[WP], l->lnr, d, t);
+			shell_full(p, l->et[WP], l->eb[WP], l->B[WP], l->lnr, d, t, &c);
 		} else {
-			shell_turn(p, l->et[WP], l->B[WP], d, t);
+			shell_turn(p, l->et[WP], l->B[WP], d, t, &c);
 			return i >= m->ni ? FC_INNER : FC_OUTER;
 		}
 	}
@@ -299,12 +335,13 @@ static int leg_core(const msp_earth *m, double p, double *d, double *t)
  * there (it is then partly reflected: PKiKP). */
 static int leg_outer(const msp_earth *m, double p, double *d, double *t)
 {
+	fgc c = {-1, 0, 0};
 	*d = *t = 0;
 	for (int i = m->nm; i < m->ni; i++) {
 		const layer *l = &m->L[i];
 		if (!(p < l->et[WP] && p < l->eb[WP]))
 			return 0;
-		shell_full(p, l->et[WP], l->eb[WP], l->B[WP], l->lnr, d, t);
+		shell_full(p, l->et[WP], l->eb[WP], l->B[WP], l->lnr, d, t, &c);
 	}
 	return 1;
 }
@@ -321,19 +358,17 @@ static double layer_eta(const layer *l, int w, double r)
  * slowness on the way), else 0. */
 static int leg_up(const msp_earth *m, const depth_ctx *c, int w, double p, double *d, double *t)
 {
+	fgc fc = {-1, 0, 0};
 	*d = *t = 0;
 	if (!(p < c->pup_max[w]))
 		return 0;
 	for (int i = 0; i < c->k; i++) {
 		const layer *l = &m->L[i];
-		shell_full(p, l->et[w], l->eb[w], l->B[w], l->lnr, d, t);
+		shell_full(p, l->et[w], l->eb[w], l->B[w], l->lnr, d, t, &fc);
 	}
 	const layer *l = &m->L[c->k];
-	if (c->rs < l->rt) {
-		double es = c->eta_below[w];
-		double lnr = log(l->rt / c->rs);
-		shell_full(p, l->et[w], es, l->B[w], lnr, d, t);
-	}
+	if (c->rs < l->rt)
+		shell_full(p, l->et[w], c->eta_below[w], l->B[w], c->lnr_src, d, t, &fc);
 	return 1;
 }
 
@@ -373,6 +408,7 @@ static const phase_def phases[] = {
 	{"Sdiff", K_DIFF, WS, WS, 2, -1, 0},
 };
 #define NPHASES ((int)(sizeof phases / sizeof phases[0]))
+_Static_assert(sizeof phases / sizeof phases[0] <= NPHASES_MAX, "NPHASES_MAX too small");
 
 static const phase_def *phase_find(const char *name, size_t len)
 {
@@ -482,8 +518,23 @@ static int phase_grid(const msp_earth *m, const depth_ctx *c, const phase_def *p
                       double pmax, double *d, double *t)
 {
 	int w = ph->wd;
-	legs g = {m->Fms[w][j], m->Fmd[w][j], m->Fmt[w][j], m->Fcs[j], m->Fcd[j], m->Fct[j],
-	          m->Fos[j], m->Fod[j], m->Fot[j], c->Uok[ph->wu][j], c->Ud[ph->wu][j], c->Ut[ph->wu][j]};
+	legs g = {0};
+	if (ph->kind != K_UP) {
+		g.fms = m->Fms[w][j];
+		g.fmd = m->Fmd[w][j];
+		g.fmt = m->Fmt[w][j];
+	}
+	if (ph->kind == K_CORE) { /* the P tables, with the core legs, exist */
+		g.fcs = m->Fcs[j];
+		g.fcd = m->Fcd[j];
+		g.fct = m->Fct[j];
+		g.fos = m->Fos[j];
+		g.fod = m->Fod[j];
+		g.fot = m->Fot[j];
+	}
+	g.uok = c->Uok[ph->wu][j];
+	g.ud = c->Ud[ph->wu][j];
+	g.ut = c->Ut[ph->wu][j];
 	return combine(ph, m->p[j], pmax, c->depth == 0, &g, d, t);
 }
 
@@ -532,40 +583,65 @@ static int build_grid(msp_earth *m)
 			m->p[j++] = s == 0 ? e[i] : e[i] + (e[i + 1] - e[i]) * s / GRID_SUB;
 	m->p[j++] = e[u - 1];
 	free(e);
+	return MSP_OK;
+}
+
+/* The source-independent legs of wave w on the grid (P: with the core),
+ * built on first use so that a P-only run never integrates S. */
+static int ensure_F(msp_earth *m, int w)
+{
+	if (m->Fready[w])
+		return MSP_OK;
 	size_t np = (size_t)m->np;
-	for (int w = 0; w < 2; w++) {
-		m->Fmd[w] = malloc(np * sizeof(double));
-		m->Fmt[w] = malloc(np * sizeof(double));
-		m->Fms[w] = malloc(np);
-		if (!m->Fmd[w] || !m->Fmt[w] || !m->Fms[w])
+	m->Fmd[w] = malloc(np * sizeof(double));
+	m->Fmt[w] = malloc(np * sizeof(double));
+	m->Fms[w] = malloc(np);
+	if (!m->Fmd[w] || !m->Fmt[w] || !m->Fms[w])
+		return MSP_ERR_NOMEM;
+	if (w == WP) {
+		m->Fcd = malloc(np * sizeof(double));
+		m->Fct = malloc(np * sizeof(double));
+		m->Fcs = malloc(np);
+		m->Fod = malloc(np * sizeof(double));
+		m->Fot = malloc(np * sizeof(double));
+		m->Fos = malloc(np);
+		if (!m->Fcd || !m->Fct || !m->Fcs || !m->Fod || !m->Fot || !m->Fos)
 			return MSP_ERR_NOMEM;
 	}
-	m->Fcd = malloc(np * sizeof(double));
-	m->Fct = malloc(np * sizeof(double));
-	m->Fcs = malloc(np);
-	m->Fod = malloc(np * sizeof(double));
-	m->Fot = malloc(np * sizeof(double));
-	m->Fos = malloc(np);
-	if (!m->Fcd || !m->Fct || !m->Fcs || !m->Fod || !m->Fot || !m->Fos)
-		return MSP_ERR_NOMEM;
-	for (j = 0; j < m->np; j++) {
+	for (int j = 0; j < m->np; j++) {
 		double p = m->p[j];
-		for (int w = 0; w < 2; w++)
-			m->Fms[w][j] = (signed char)leg_mantle(m, w, p, &m->Fmd[w][j], &m->Fmt[w][j]);
+		m->Fms[w][j] = (signed char)leg_mantle(m, w, p, &m->Fmd[w][j], &m->Fmt[w][j]);
+		if (w != WP)
+			continue;
 		m->Fcd[j] = m->Fct[j] = 0;
 		m->Fcs[j] = FC_BAD;
 		m->Fod[j] = m->Fot[j] = 0;
 		m->Fos[j] = 0;
-		if (m->Fms[WP][j] == FM_PASS || m->Fms[WS][j] == FM_PASS) {
+		/* the core legs are wanted wherever any wave reaches the CMB:
+		 * p below the core-top P slowness covers P and S */
+		if (p < m->L[m->nm].et[WP]) {
 			m->Fcs[j] = (signed char)leg_core(m, p, &m->Fcd[j], &m->Fct[j]);
 			m->Fos[j] = (unsigned char)leg_outer(m, p, &m->Fod[j], &m->Fot[j]);
 		}
 	}
+	m->Fready[w] = 1;
 	return MSP_OK;
+}
+
+static void ctx_reset(depth_ctx *c)
+{
+	for (int i = 0; i < NPHASES_MAX; i++) {
+		free(c->samp[i]);
+		c->samp[i] = NULL;
+		c->nsamp[i] = 0;
+	}
+	c->Uready[0] = c->Uready[1] = 0;
+	c->graze_ok[0] = c->graze_ok[1] = -1;
 }
 
 static void ctx_free(depth_ctx *c)
 {
+	ctx_reset(c);
 	for (int w = 0; w < 2; w++) {
 		free(c->Ud[w]);
 		free(c->Ut[w]);
@@ -575,8 +651,10 @@ static void ctx_free(depth_ctx *c)
 	}
 }
 
-static int ctx_fill(msp_earth *m, depth_ctx *c, double depth)
+/* The geometry of a source depth; the tables come later, on first use. */
+static void ctx_fill(msp_earth *m, depth_ctx *c, double depth)
 {
+	ctx_reset(c);
 	c->depth = depth;
 	c->rs = m->R - depth;
 	int k = 0;
@@ -584,6 +662,7 @@ static int ctx_fill(msp_earth *m, depth_ctx *c, double depth)
 		k++;
 	c->k = k;
 	const layer *l = &m->L[k];
+	c->lnr_src = c->rs < l->rt ? log(l->rt / c->rs) : 0;
 	for (int w = 0; w < 2; w++) {
 		double pm = INFINITY;
 		for (int i = 0; i < k; i++) {
@@ -603,18 +682,25 @@ static int ctx_fill(msp_earth *m, depth_ctx *c, double depth)
 			c->eta_above[w] = k > 0 ? m->L[k - 1].eb[w] : l->et[w];
 		}
 		c->pup_max[w] = depth > 0 ? pm : INFINITY;
-		size_t np = (size_t)m->np;
-		if (!c->Ud[w]) {
-			c->Ud[w] = malloc(np * sizeof(double));
-			c->Ut[w] = malloc(np * sizeof(double));
-			c->Uok[w] = malloc(np);
-			if (!c->Ud[w] || !c->Ut[w] || !c->Uok[w])
-				return MSP_ERR_NOMEM;
-		}
 	}
-	for (int w = 0; w < 2; w++)
-		for (int j = 0; j < m->np; j++)
-			c->Uok[w][j] = (unsigned char)leg_up(m, c, w, m->p[j], &c->Ud[w][j], &c->Ut[w][j]);
+}
+
+/* The source leg U of wave w on the grid. */
+static int ensure_U(const msp_earth *m, depth_ctx *c, int w)
+{
+	if (c->Uready[w])
+		return MSP_OK;
+	size_t np = (size_t)m->np;
+	if (!c->Ud[w]) {
+		c->Ud[w] = malloc(np * sizeof(double));
+		c->Ut[w] = malloc(np * sizeof(double));
+		c->Uok[w] = malloc(np);
+		if (!c->Ud[w] || !c->Ut[w] || !c->Uok[w])
+			return MSP_ERR_NOMEM;
+	}
+	for (int j = 0; j < m->np; j++)
+		c->Uok[w][j] = (unsigned char)leg_up(m, c, w, m->p[j], &c->Ud[w][j], &c->Ut[w][j]);
+	c->Uready[w] = 1;
 	return MSP_OK;
 }
 
@@ -637,11 +723,7 @@ static int get_ctx(msp_earth *m, double depth, depth_ctx **out)
 				c = &m->cache[i];
 	}
 	c->used = m->tick;
-	int st = ctx_fill(m, c, depth);
-	if (st) {
-		c->depth = NAN;
-		return st;
-	}
+	ctx_fill(m, c, depth);
 	*out = c;
 	return MSP_OK;
 }
@@ -767,9 +849,9 @@ static int solve(const msp_earth *m, const depth_ctx *c, const phase_def *ph, do
 			a = b; b = cc; cc = a;
 			fa = fb; fb = fc; fc = fa;
 		}
-		double tol = 1e-13 * fabs(b) + 1e-12;
+		double tol = 1e-11 * fabs(b) + 1e-12;
 		double xm = 0.5 * (cc - b);
-		if (fabs(xm) <= tol || fabs(fb) < 1e-12)
+		if (fabs(xm) <= tol || fabs(fb) < 1e-6)
 			break;
 		if (fabs(e) >= tol && fabs(fa) > fabs(fb)) {
 			double s = fb / fa, pp, q;
@@ -821,7 +903,8 @@ static int extremum(const msp_earth *m, const depth_ctx *c, const phase_def *ph,
 	double x1 = b - g * (b - a), x2 = a + g * (b - a), d1, d2, t;
 	if (!phase_eval(m, c, ph, x1, &d1, &t) || !phase_eval(m, c, ph, x2, &d2, &t))
 		return 0;
-	for (int it = 0; it < 60 && b - a > 1e-10 * (1 + fabs(b)); it++) {
+	/* 30 steps shrink the bracket 1e6 times: delta is flat at its extremum */
+	for (int it = 0; it < 30; it++) {
 		if (sign * d1 > sign * d2) {
 			b = x2; x2 = x1; d2 = d1;
 			x1 = b - g * (b - a);
@@ -839,26 +922,23 @@ static int extremum(const msp_earth *m, const depth_ctx *c, const phase_def *ph,
 	return 1;
 }
 
-/* All rays of one phase at a distance (radians), reached either way round
- * (target or 2 pi - target). */
-static void phase_arrivals(const msp_earth *m, const depth_ctx *c, const phase_def *ph,
-                           double dist, arr_list *al)
+/* The samples of a phase's branch for a source: the grid points in its
+ * domain, then the end at pmax (a ray leaving the source horizontally);
+ * built once per depth and phase. */
+static int ensure_samples(msp_earth *m, depth_ctx *c, int iph)
 {
+	const phase_def *ph = &phases[iph];
+	if (c->samp[iph])
+		return MSP_OK;
+	int st;
+	if ((ph->kind != K_UP && (st = ensure_F(m, ph->wd))) ||
+	    (ph->kind == K_CORE && (st = ensure_F(m, WP))) || (st = ensure_U(m, c, ph->wu)))
+		return st;
 	double pmax = phase_pmax(m, c, ph);
-	if (ph->kind == K_DIFF) {
-		const phase_def *base = ph->wd == WP ? &phases[0] : &phases[1];
-		double pd = m->L[m->nm - 1].eb[ph->wd], d, t;
-		if (!(pd < pmax) || !phase_eval(m, c, base, pd, &d, &t))
-			return;
-		if (dist > d)
-			fill_arrival(m, c, ph, pd, t + pd * dist, al);
-		return;
-	}
-	/* The samples of the branch: grid points in the domain, then pmax. */
 	int cap = m->np + 1, n = 0;
 	double *P = malloc((size_t)cap * 3 * sizeof(double));
 	if (!P)
-		return;
+		return MSP_ERR_NOMEM;
 	double *D = P + cap, *T = D + cap;
 	for (int j = 0; j < m->np; j++) {
 		if (!(m->p[j] < pmax))
@@ -873,7 +953,6 @@ static void phase_arrivals(const msp_earth *m, const depth_ctx *c, const phase_d
 			n++;
 		}
 	}
-	/* The end of the branch at pmax (a ray leaving the source horizontally). */
 	if (isfinite(pmax) && (n == 0 || P[n - 1] < pmax)) {
 		double pe = pmax * (1 - 1e-12), d, t;
 		if (phase_eval(m, c, ph, pe, &d, &t)) {
@@ -883,49 +962,126 @@ static void phase_arrivals(const msp_earth *m, const depth_ctx *c, const phase_d
 			n++;
 		}
 	}
-	double dmax = -1;
-	for (int i = 0; i < n; i++)
-		if (D[i] > dmax)
-			dmax = D[i];
-	for (int way = 0; way < 2; way++) {
-	double target = way == 0 ? dist : 2 * M_PI - dist;
-	if (way == 1 && (dist <= 0 || dist >= M_PI || dmax < target))
-		break;
+	/* keep the three arrays contiguous at their final length */
+	if (n < cap) {
+		memmove(P + n, D, (size_t)n * sizeof(double));
+		memmove(P + 2 * n, T, (size_t)n * sizeof(double));
+	}
+	c->samp[iph] = P;
+	c->nsamp[iph] = n;
+	/* T between two samples lies within their step of the smaller */
+	double lo = INFINITY;
+	for (int i = 0; i < n; i++) {
+		double t = P[2 * n + i];
+		if (i + 1 < n) {
+			double t1 = P[2 * n + i + 1];
+			t = (t < t1 ? t : t1) - fabs(t1 - t);
+		}
+		if (t < lo)
+			lo = t;
+	}
+	c->tlow[iph] = lo;
+	return MSP_OK;
+}
+
+/* Every ray of a branch (samples P, D) at one target distance. */
+static void branch_roots(const msp_earth *m, const depth_ctx *c, const phase_def *ph, const double *P,
+                         const double *D, int n, double target, arr_list *al)
+{
+	double pr, tr;
 	for (int i = 0; i + 1 < n; i++) {
-		double f0 = D[i] - target, f1 = D[i + 1] - target, pr, tr;
+		double f0 = D[i] - target, f1 = D[i + 1] - target;
 		if (i == 0 && f0 == 0 && solve(m, c, ph, target, P[i], 0, P[i], 0, &pr, &tr))
 			fill_arrival(m, c, ph, pr, tr, al);
 		if ((f0 < 0 && f1 > 0) || (f0 > 0 && f1 < 0) || f1 == 0) {
 			if (solve(m, c, ph, target, P[i], f0, P[i + 1], f1, &pr, &tr))
 				fill_arrival(m, c, ph, pr, tr, al);
 		}
-		/* A turn of delta(p) near sample i+1 that the samples straddle. */
-		if (i + 2 < n) {
-			double s1 = D[i + 1] - D[i], s2 = D[i + 2] - D[i + 1];
-			if ((s1 > 0 && s2 < 0) || (s1 < 0 && s2 > 0)) {
-				int sign = s1 > 0 ? 1 : -1;
-				double pe, de;
-				/* between samples the curve can pass the middle one by
-				 * no more than about the steps beside it */
-				double reach = 2 * (fabs(s1) > fabs(s2) ? fabs(s1) : fabs(s2));
-				if (sign * (target - D[i + 1]) > 0 && sign * (target - D[i + 1]) < reach &&
-				    extremum(m, c, ph, P[i], P[i + 2], sign, &pe, &de) &&
-				    sign * (de - target) >= 0) {
-					double lo = pe < P[i + 1] ? P[i] : P[i + 1];
-					double hi = pe < P[i + 1] ? P[i + 1] : P[i + 2];
-					double flo = (pe < P[i + 1] ? D[i] : D[i + 1]) - target;
-					double fhi = (pe < P[i + 1] ? D[i + 1] : D[i + 2]) - target;
-					double fe = de - target;
-					if (solve(m, c, ph, target, lo, flo, pe, fe, &pr, &tr))
-						fill_arrival(m, c, ph, pr, tr, al);
-					if (fe != 0 && solve(m, c, ph, target, pe, fe, hi, fhi, &pr, &tr))
-						fill_arrival(m, c, ph, pr, tr, al);
-				}
-			}
+		if (i + 2 >= n)
+			continue;
+		/* A turn of delta(p) near sample i+1 that the samples straddle:
+		 * between samples the curve passes the middle one by no more
+		 * than about the steps beside it. */
+		double s1 = D[i + 1] - D[i], s2 = D[i + 2] - D[i + 1];
+		if (!((s1 > 0 && s2 < 0) || (s1 < 0 && s2 > 0)))
+			continue;
+		int sign = s1 > 0 ? 1 : -1;
+		double reach = 2 * (fabs(s1) > fabs(s2) ? fabs(s1) : fabs(s2)), pe, de;
+		double beyond = sign * (target - D[i + 1]);
+		if (!(beyond > 0 && beyond < reach))
+			continue;
+		/* the parabola through the three samples estimates how far the
+		 * curve passes the middle one; search only if the target lies
+		 * within three times that (a generous margin: the golden-section
+		 * search below costs some 30 evaluations) */
+		double x0 = P[i], x1 = P[i + 1], x2 = P[i + 2], y0 = D[i], y1 = D[i + 1], y2 = D[i + 2];
+		double num = (x1 - x0) * (x1 - x0) * (y1 - y2) - (x1 - x2) * (x1 - x2) * (y1 - y0);
+		double den = (x1 - x0) * (y1 - y2) - (x1 - x2) * (y1 - y0);
+		if (den != 0) {
+			double xv = x1 - 0.5 * num / den;
+			double yv = y0 * (xv - x1) * (xv - x2) / ((x0 - x1) * (x0 - x2)) +
+			            y1 * (xv - x0) * (xv - x2) / ((x1 - x0) * (x1 - x2)) +
+			            y2 * (xv - x0) * (xv - x1) / ((x2 - x0) * (x2 - x1));
+			double over = sign * (yv - y1);
+			if (beyond > 3 * (over > 0 ? over : 0) + 1e-12)
+				continue;
 		}
+		if (!extremum(m, c, ph, P[i], P[i + 2], sign, &pe, &de) || sign * (de - target) < 0) {
+			continue;
+		}
+		int left = pe < P[i + 1];
+		double lo = left ? P[i] : P[i + 1], hi = left ? P[i + 1] : P[i + 2];
+		double flo = (left ? D[i] : D[i + 1]) - target, fhi = (left ? D[i + 1] : D[i + 2]) - target;
+		double fe = de - target;
+		if (solve(m, c, ph, target, lo, flo, pe, fe, &pr, &tr))
+			fill_arrival(m, c, ph, pr, tr, al);
+		if (fe != 0 && solve(m, c, ph, target, pe, fe, hi, fhi, &pr, &tr))
+			fill_arrival(m, c, ph, pr, tr, al);
 	}
+}
+
+/* All rays of one phase at a distance (radians), reached either way round
+ * (dist or 2 pi - dist). */
+static int phase_arrivals(msp_earth *m, depth_ctx *c, int iph, double dist, arr_list *al)
+{
+	const phase_def *ph = &phases[iph];
+	if (ph->kind == K_DIFF) {
+		int w = ph->wd, ib = w == WP ? 0 : 1; /* the grazing P or S */
+		const phase_def *base = &phases[ib];
+		double pd = m->L[m->nm - 1].eb[w];
+		if (c->graze_ok[w] < 0) {
+			int st;
+			if ((st = ensure_F(m, w)) || (st = ensure_U(m, c, w)))
+				return st;
+			c->graze_ok[w] = pd < phase_pmax(m, c, ph) &&
+			                 phase_eval(m, c, base, pd, &c->graze_d[w], &c->graze_t[w]);
+		}
+		/* as TauP: diffraction along the CMB for at most 60 degrees */
+		if (c->graze_ok[w] && dist > c->graze_d[w] && dist <= c->graze_d[w] + MAX_DIFFRACTION)
+			fill_arrival(m, c, ph, pd, c->graze_t[w] + pd * dist, al);
+		return MSP_OK;
 	}
-	free(P);
+	int st = ensure_samples(m, c, iph);
+	if (st)
+		return st;
+	if (al->n >= al->max) { /* the list is full: skip a branch that cannot beat it */
+		double worst = -INFINITY;
+		for (int i = 0; i < al->n; i++)
+			if (al->a[i].time > worst)
+				worst = al->a[i].time;
+		if (c->tlow[iph] >= worst)
+			return MSP_OK;
+	}
+	int n = c->nsamp[iph];
+	const double *P = c->samp[iph], *D = P + n;
+	double dmax = -1;
+	for (int i = 0; i < n; i++)
+		if (D[i] > dmax)
+			dmax = D[i];
+	branch_roots(m, c, ph, P, D, n, dist, al);
+	if (dist > 0 && dist < M_PI && dmax >= 2 * M_PI - dist)
+		branch_roots(m, c, ph, P, D, n, 2 * M_PI - dist, al);
+	return MSP_OK;
 }
 
 static int check_args(const msp_earth *m, double depth_km, double dist_deg)
@@ -973,7 +1129,8 @@ static int arrivals(msp_earth *m, double depth_km, double dist_deg, const char *
 			return MSP_ERR_NOTFOUND;
 		for (int i = 0; fam ? fam[i] != NULL : i < 1; i++) {
 			const phase_def *ph = fam ? phase_find(fam[i], strlen(fam[i])) : one;
-			phase_arrivals(m, c, ph, dist_deg * DEG, &al);
+			if ((st = phase_arrivals(m, c, (int)(ph - phases), dist_deg * DEG, &al)))
+				return st;
 		}
 		s += len;
 		if (*s == ',')

@@ -1,8 +1,10 @@
 /*
  * test_taup.c - travel times (lib/taup.c) against independent references:
  *   - ObsPy's TauPyModel (TauP) for iasp91 and ak135: first P and S on the grid
- *     10..95 deg x depths 0, 10, 35, 100, 300, 600 km, and named phases at a
- *     few points (tests/unit/data/taup_ref.txt, made by scripts/gen-taup-ref.py);
+ *     10..95 deg x depths 0, 10, 35, 100, 300, 600 km, the first P and S
+ *     families at random points over 0..700 km x 0.2..179.5 deg, and named
+ *     phases at a few points (tests/unit/data/taup_ref.txt, made by
+ *     scripts/gen-taup-ref.py);
  *   - the published IASPEI 1991 tables (Kennett 1991, the iasp91 booklet):
  *     surface-focus P at 23..28 deg, inside the 410/660 km triplication;
  *   - closed-form limits (vertical ray: the integral of 1/v over depth).
@@ -74,13 +76,37 @@ int main(int argc, char **argv)
 	if (f) {
 		char line[256], model[16], phase[16];
 		double h, d, t, rp;
-		double maxdt[2][2] = {{0}}, maxdp[2][2] = {{0}}, maxnamed = 0;
-		int nfam[2][2] = {{0}}, bad_fam = 0, nnamed = 0, bad_named = 0;
+		double maxdt[2][2] = {{0}}, maxdp[2][2] = {{0}}, maxnamed = 0, maxx[2] = {0};
+		int nfam[2][2] = {{0}}, nnamed = 0, bad_named = 0, nx[2] = {0}, badx[2] = {0};
 		while (fgets(line, sizeof line, f)) {
-			if (line[0] == '#' || sscanf(line, "%15s %lf %lf %15s %lf %lf", model, &h, &d, phase, &t, &rp) != 6)
+			char ts[32], rs[32];
+			if (line[0] == '#' || sscanf(line, "%15s %lf %lf %15s %31s %31s", model, &h, &d, phase, ts, rs) != 6)
 				continue;
 			int im = !strcmp(model, "ak135");
 			msp_earth *m = im ? ma : mi;
+			if (!strcmp(phase, "P1x") || !strcmp(phase, "S1x")) {
+				/* the whole range: the family must exist exactly when TauP's does */
+				msp_arrival a;
+				int st = msp_earth_first(m, h, d, phase[0] == 'S' ? "S" : "P", &a);
+				nx[im]++;
+				if (!strcmp(ts, "none")) {
+					if (st != MSP_ERR_NOTFOUND) {
+						badx[im]++;
+						printf("# %s h=%g d=%g %s: TauP has none, mspipe %s %.4f\n", model, h, d, phase, a.phase, a.time);
+					}
+					continue;
+				}
+				double dt = st ? INFINITY : fabs(a.time - atof(ts));
+				if (dt > maxx[im]) maxx[im] = dt;
+				if (!(dt <= 0.1)) {
+					badx[im]++;
+					printf("# %s h=%g d=%g %s: got %.4f (%s), TauP %s\n", model, h, d, phase, st ? NAN : a.time,
+					       st ? "none" : a.phase, ts);
+				}
+				continue;
+			}
+			t = atof(ts);
+			rp = atof(rs);
 			if (!strcmp(phase, "P1") || !strcmp(phase, "S1")) {
 				int is = phase[0] == 'S';
 				msp_arrival a;
@@ -89,11 +115,9 @@ int main(int argc, char **argv)
 				nfam[im][is]++;
 				if (dt > maxdt[im][is]) maxdt[im][is] = dt;
 				if (dp > maxdp[im][is]) maxdp[im][is] = dp;
-				if (!(dt <= 0.1)) {
-					bad_fam++;
+				if (!(dt <= 0.1))
 					printf("# %s h=%g d=%g %s: got %.4f (%s) rayp %.4f, TauP %.4f rayp %.4f\n", model, h, d,
 					       phase, st ? NAN : a.time, st ? "none" : a.phase, st ? NAN : a.rayp, t, rp);
-				}
 			} else {
 				msp_arrival a[64];
 				int n = 0;
@@ -123,7 +147,10 @@ int main(int argc, char **argv)
 			}
 		printf("# named phases: %d TauP arrivals, max |dT| to the nearest mspipe arrival %.4f s\n", nnamed, maxnamed);
 		ok(nnamed > 50 && bad_named == 0, "every named TauP arrival matched within 0.1 s");
-		(void)bad_fam;
+		for (int im = 0; im < 2; im++) {
+			printf("# %s whole range (0..700 km, 0.2..179.5 deg): %d families, max |dT| = %.4f s\n", mn[im], nx[im], maxx[im]);
+			ok(nx[im] >= 400 && badx[im] == 0, "%s: first P and S families as TauP over the whole range", mn[im]);
+		}
 	}
 
 	/* --- the IASPEI 1991 tables (Kennett 1991): surface focus P, min:s */
@@ -158,8 +185,10 @@ int main(int argc, char **argv)
 		ok(msp_earth_first(mi, 19.7, 86.8, "P", &a) == MSP_OK && !strcmp(a.phase, "P"), "first P at 86.8 deg is P");
 		ok(a.takeoff > 0 && a.takeoff < 90 && a.incident > 0 && a.incident < 90, "P angles in (0, 90)");
 		ok(msp_earth_first(mi, 10, 120, "P", &a) == MSP_OK && !strcmp(a.phase, "Pdiff"), "first P at 120 deg is Pdiff (%s)", a.phase);
-		/* as TauP: Pdiff continues to any distance, so it stays first */
-		ok(msp_earth_first(mi, 10, 160, "P", &a) == MSP_OK && !strcmp(a.phase, "Pdiff"), "first P at 160 deg is Pdiff as in TauP");
+		/* as TauP: Pdiff is followed for 60 deg past grazing (~98 deg) */
+		ok(msp_earth_first(mi, 10, 150, "P", &a) == MSP_OK && !strcmp(a.phase, "Pdiff"), "first P at 150 deg is Pdiff as in TauP");
+		ok(msp_earth_first(mi, 10, 160, "P", &a) == MSP_OK && !strcmp(a.phase, "PKIKP"), "first P at 160 deg is PKIKP as in TauP (%s)", a.phase);
+		ok(msp_earth_first(mi, 10, 170, "S", &a) == MSP_ERR_NOTFOUND, "no S family arrival at 170 deg (Sdiff ends 60 deg past grazing)");
 		ok(msp_earth_first(mi, 10, 160, "PKIKP", &a) == MSP_OK && a.time > 1100 && a.time < 1300, "PKIKP at 160 deg");
 		ok(msp_earth_first(mi, 600, 3, "P", &a) == MSP_OK && !strcmp(a.phase, "p"), "first P at 3 deg from 600 km is upgoing p");
 		ok(msp_earth_first(mi, 10, 100, "PcP", &a) == MSP_ERR_NOTFOUND, "no PcP beyond its range");
