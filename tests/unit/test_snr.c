@@ -349,6 +349,39 @@ static void test_fd(msp_snr *h)
 	   "ntapers > round(2 tbp) refused");
 }
 
+static void test_known_ratio(msp_snr *h)
+{
+	/* white noise of rms 1 before -5 s and of rms 4 after: the amplitude snr
+	 * is 4 at every frequency.  With 15 tapers (tbp 8) the spectral ratio
+	 * varies little enough that the walk from f0 never meets the 1.5 cutoff:
+	 * the band is 0 to 0.8 Nyquist, and the band statistics and the filtered
+	 * rms ratio are 4.  (With 6 tapers and cutoff 2, MsPASS's walk stops at
+	 * random places where the ratio of two chi-square(12) spectra dips.) */
+	enum { N = 6001 };
+	double x[N], dt = 0.05, t0 = -150;
+	double med = 0, mean = 0, rms = 0;
+	int runs = 10, bands = 0;
+	for (int k = 0; k < runs; k++) {
+		for (int i = 0; i < N; i++)
+			x[i] = gauss() * (t0 + i * dt >= -5 ? 4.0 : 1.0);
+		msp_snr_opts o;
+		msp_snr_opts_default(&o);
+		o.tbp = 8;
+		o.ntapers = 15;
+		o.band_cutoff_snr = 1.5;
+		msp_snr_result r;
+		msp_snr_fd(h, x, N, t0, dt, -130, -5, -5, 120, &o, &r);
+		bands += r.have_band && r.low_f_band_edge == 0 && fabs(r.high_f_band_edge - 8.0) < 0.01;
+		med += r.median_snr / runs;
+		mean += r.mean_snr / runs;
+		rms += r.snr_filtered_rms / runs;
+	}
+	ok(bands == runs, "flat snr 4: band 0 to 0.8 Nyquist every time (%d/%d)", bands, runs);
+	near(med, 4.0, 0.12, "median_snr %.3f = 4 within 3%%", med);
+	near(mean, 4.0, 0.12, "mean_snr %.3f = 4 within 3%%", mean);
+	near(rms, 4.0, 0.12, "snr_filtered_rms %.3f = 4 within 3%%", rms);
+}
+
 int main(void)
 {
 	snprintf(dir, sizeof dir, "/tmp/test_snr.XXXXXX");
@@ -365,6 +398,7 @@ int main(void)
 	test_mtspec(h);
 	test_bandwidth();
 	test_fd(h);
+	test_known_ratio(h);
 	msp_snr_free(h);
 	char cmd[128];
 	snprintf(cmd, sizeof cmd, getenv("KEEP") ? "true %s" : "rm -rf %s", dir);
