@@ -12,7 +12,7 @@
 # record-section plots.  Everything goes to DEMO_OUT (default ./demo-out).
 set -eu
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
-PATH="$REPO/bin:$PATH"
+PATH="${MSPIPE_BIN:-$REPO/bin}:$PATH"
 OUT=${DEMO_OUT:-$REPO/demo-out}
 NSTA=${DEMO_STATIONS:-300}
 N=${DEMO_PARTITIONS:-8}
