@@ -146,6 +146,22 @@ PY
 	[ "$(head -1 "$TMP/c")" = "[true,1201,1299823800]" ]
 }
 
+@test "mswindow: UTC windows on relative data without a valid shift kill the record, numbers do not" {
+	$PY - "$REPO/tests/lib" "$TMP/rel" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[1])
+import mspstream as m
+open(sys.argv[2], "wb").write(m.record(1, -5.0, 0.5, [float(i) for i in range(40)], utc=False,
+                                       meta=[("Ptime", 1299822383.0)]) + m.endmark(1))
+PY
+	mswindow 2011-03-11T05:46:20 2011-03-11T05:46:30 < "$TMP/rel" | msinfo > "$TMP/o"
+	[ "$(jq -r '[.live, .elog[-1].message] | @tsv' "$TMP/o")" = \
+	  "$(printf 'false\twindow given in UTC but the record is in relative time with no valid shift to UTC')" ]
+	mswindow --ref Ptime -1 1 < "$TMP/rel" | msinfo | jq -r '.elog[-1].message' | grep -q 'no valid shift to UTC; cannot place Ptime'
+	mswindow -- -1 1 < "$TMP/rel" | msinfo --samples | jq -c '[.live, .t0, .data]' > "$TMP/n"
+	[ "$(cat "$TMP/n")" = "[true,-1,[8,9,10,11,12]]" ]
+}
+
 @test "mswindow: Seismograms are cut on all three components" {
 	mssynth --stream --kind seis --npts 1000 --noise 1 > "$TMP/in"
 	t0=$(msinfo < "$TMP/in" | jq .t0)
