@@ -28,29 +28,42 @@ cat $(cat "$T/files") > /dev/null # page cache warm for every run
 MB=$(du -cb $(cat "$T/files") | tail -1 | awk '{printf "%.1f", $1 / 1e6}')
 NREC=$("$T/mseedscan" $(cat "$T/files") | awk '{print $1}')
 
-# run NAME CMD...: elapsed seconds and peak RSS from /usr/bin/time
+# run NAME CMD...: median elapsed seconds of BENCH_RUNS runs (default 3; the
+# machine is shared and noisy), median CPU seconds (user + system, steadier
+# than elapsed on a loaded machine) and the largest peak RSS, from /usr/bin/time.
+# A "new db" run starts from no database each time (NEWDB set).
+RUNS=${BENCH_RUNS:-3}
 run() {
 	name=$1
 	shift
-	/usr/bin/time -f "%e %M" -o "$T/time" "$@" > /dev/null 2> "$T/err" || {
-		echo "bench_msindex: $name failed:"
-		cat "$T/err"
-		return 1
-	}
-	read -r el rss < "$T/time"
-	awk -v n="$name" -v e="$el" -v r="$NREC" -v mb="$MB" -v k="$rss" 'BEGIN {
+	: > "$T/times"
+	k=0
+	while [ "$k" -lt "$RUNS" ]; do
+		[ -z "${NEWDB:-}" ] || rm -f "$NEWDB" "$NEWDB-wal" "$NEWDB-shm"
+		/usr/bin/time -f "%e %M %U %S" -o "$T/time" "$@" > /dev/null 2> "$T/err" || {
+			echo "bench_msindex: $name failed:"
+			cat "$T/err"
+			return 1
+		}
+		cat "$T/time" >> "$T/times"
+		k=$((k + 1))
+	done
+	el=$(sort -n "$T/times" | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}')
+	rss=$(sort -k2 -n "$T/times" | tail -1 | awk '{print $2}')
+	cpu=$(awk '{print $3 + $4}' "$T/times" | sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}')
+	awk -v n="$name" -v e="$el" -v r="$NREC" -v mb="$MB" -v k="$rss" -v c="$cpu" 'BEGIN {
 		if (e <= 0) e = 0.005
-		printf "%-42s %7.2f s %10.0f records/s %8.1f MB/s %7.1f MB peak RSS\n", n, e, r / e, mb / e, k / 1024 }'
+		printf "%-44s %6.2f s %9.0f records/s %7.1f MB/s  cpu %5.2f s %6.1f MB peak RSS\n", n, e, r / e, mb / e, c, k / 1024 }'
 	echo "$el" > "$T/last"
 }
 
-echo "msindex benchmark: $COPIES copies, $(wc -l < "$T/files") files, $NREC records, $MB MB"
+echo "msindex benchmark ($RUNS runs each, median): $COPIES copies, $(wc -l < "$T/files") files, $NREC records, $MB MB"
 run "libmseed scan, headers (baseline)" "$T/mseedscan" $(cat "$T/files")
 base=$(cat "$T/last")
 run "libmseed scan, samples decoded" "$T/mseedscan" -d $(cat "$T/files")
 run "msindex --dry-run (scan + documents)" "$BIN/msindex" --dry-run "$T/data"
 dry=$(cat "$T/last")
-run "msindex into a new SQLite db" "$BIN/msindex" --db "$T/bench.db" "$T/data"
+NEWDB="$T/bench.db" run "msindex into a new SQLite db" "$BIN/msindex" --db "$T/bench.db" "$T/data"
 new=$(cat "$T/last")
 run "msindex again (every segment already there)" "$BIN/msindex" --db "$T/bench.db" "$T/data"
 again=$(cat "$T/last")
