@@ -48,6 +48,13 @@ typedef struct layer {
 	double lnr;          /* ln(rt/rb) */
 } layer;
 
+/* An extremum of delta(p) found between samples i and i+2 of a branch. */
+typedef struct ext_cache {
+	int i;
+	double pe, de;
+} ext_cache;
+#define MAX_EXT 16
+
 /* The per-depth tables: the source leg U on the model's p grid. */
 typedef struct depth_ctx {
 	double depth;
@@ -65,6 +72,8 @@ typedef struct depth_ctx {
 	int nsamp[NPHASES_MAX];
 	double *samp[NPHASES_MAX]; /* p[n], delta[n], T[n] in one block; NULL = not built */
 	double tlow[NPHASES_MAX];  /* no ray of the branch arrives earlier than this */
+	int next[NPHASES_MAX];     /* extrema of delta(p) found near samples */
+	ext_cache ext[NPHASES_MAX][MAX_EXT];
 	int graze_ok[2];           /* the grazing ray of P / S (Pdiff, Sdiff): */
 	double graze_d[2], graze_t[2]; /* computed (1), none (0), not yet (-1) */
 } depth_ctx;
@@ -85,6 +94,7 @@ struct msp_earth {
 	double *Fod, *Fot;   /* CMB to ICB through the outer core (PKiKP) */
 	unsigned char *Fos;
 	int Fready[2];       /* tables of wave w built (P includes the core) */
+	double *Cd[2], *Ct[2]; /* [i * np + j]: the sums over shells 0..i-1 at p[j] (while the ray passes) */
 	depth_ctx cache[NCACHE];
 	int ncache;
 	unsigned long tick;
@@ -291,12 +301,17 @@ static inline void shell_turn(double p, double et, double B, double *d, double *
 
 /* Surface down through the mantle for wave w: FM_TURN (turned or reflected
  * from the top of a shell), FM_PASS (reached the CMB), FM_BAD (p too big). */
-static int leg_mantle(const msp_earth *m, int w, double p, double *d, double *t)
+static int leg_mantle_sums(const msp_earth *m, int w, double p, double *d, double *t, double *cd,
+                           double *ct, size_t stride)
 {
 	fgc c = {-1, 0, 0};
 	*d = *t = 0;
 	for (int i = 0; i < m->nm; i++) {
 		const layer *l = &m->L[i];
+		if (cd) { /* the sums down to the top of shell i */
+			cd[i * stride] = *d;
+			ct[i * stride] = *t;
+		}
 		if (p >= l->et[w])
 			return i == 0 ? FM_BAD : FM_TURN;
 		if (p < l->eb[w]) {
@@ -306,7 +321,16 @@ static int leg_mantle(const msp_earth *m, int w, double p, double *d, double *t)
 			return FM_TURN;
 		}
 	}
+	if (cd) {
+		cd[m->nm * stride] = *d;
+		ct[m->nm * stride] = *t;
+	}
 	return FM_PASS;
+}
+
+static int leg_mantle(const msp_earth *m, int w, double p, double *d, double *t)
+{
+	return leg_mantle_sums(m, w, p, d, t, NULL, NULL, 0);
 }
 
 /* CMB down through the core for P. */
@@ -596,7 +620,9 @@ static int ensure_F(msp_earth *m, int w)
 	m->Fmd[w] = malloc(np * sizeof(double));
 	m->Fmt[w] = malloc(np * sizeof(double));
 	m->Fms[w] = malloc(np);
-	if (!m->Fmd[w] || !m->Fmt[w] || !m->Fms[w])
+	m->Cd[w] = malloc((size_t)(m->nm + 1) * np * sizeof(double));
+	m->Ct[w] = malloc((size_t)(m->nm + 1) * np * sizeof(double));
+	if (!m->Fmd[w] || !m->Fmt[w] || !m->Fms[w] || !m->Cd[w] || !m->Ct[w])
 		return MSP_ERR_NOMEM;
 	if (w == WP) {
 		m->Fcd = malloc(np * sizeof(double));
@@ -610,7 +636,8 @@ static int ensure_F(msp_earth *m, int w)
 	}
 	for (int j = 0; j < m->np; j++) {
 		double p = m->p[j];
-		m->Fms[w][j] = (signed char)leg_mantle(m, w, p, &m->Fmd[w][j], &m->Fmt[w][j]);
+		m->Fms[w][j] = (signed char)leg_mantle_sums(m, w, p, &m->Fmd[w][j], &m->Fmt[w][j], m->Cd[w] + j,
+		                                            m->Ct[w] + j, np);
 		if (w != WP)
 			continue;
 		m->Fcd[j] = m->Fct[j] = 0;
@@ -634,6 +661,7 @@ static void ctx_reset(depth_ctx *c)
 		free(c->samp[i]);
 		c->samp[i] = NULL;
 		c->nsamp[i] = 0;
+		c->next[i] = 0;
 	}
 	c->Uready[0] = c->Uready[1] = 0;
 	c->graze_ok[0] = c->graze_ok[1] = -1;
@@ -686,6 +714,7 @@ static void ctx_fill(msp_earth *m, depth_ctx *c, double depth)
 }
 
 /* The source leg U of wave w on the grid. */
+static int ensure_F(msp_earth *m, int w);
 static int ensure_U(const msp_earth *m, depth_ctx *c, int w)
 {
 	if (c->Uready[w])
@@ -698,8 +727,25 @@ static int ensure_U(const msp_earth *m, depth_ctx *c, int w)
 		if (!c->Ud[w] || !c->Ut[w] || !c->Uok[w])
 			return MSP_ERR_NOMEM;
 	}
-	for (int j = 0; j < m->np; j++)
-		c->Uok[w][j] = (unsigned char)leg_up(m, c, w, m->p[j], &c->Ud[w][j], &c->Ut[w][j]);
+	/* from the prefix sums of the model tables: only the shell holding
+	 * the source is integrated here */
+	int st = ensure_F((msp_earth *)m, w);
+	if (st)
+		return st;
+	const layer *l = &m->L[c->k];
+	const double *cd = m->Cd[w] + (size_t)c->k * np, *ct = m->Ct[w] + (size_t)c->k * np;
+	for (int j = 0; j < m->np; j++) {
+		double p = m->p[j];
+		c->Uok[w][j] = p < c->pup_max[w];
+		if (!c->Uok[w][j]) {
+			c->Ud[w][j] = c->Ut[w][j] = 0;
+			continue;
+		}
+		c->Ud[w][j] = cd[j];
+		c->Ut[w][j] = ct[j];
+		if (c->rs < l->rt)
+			shell_full(p, l->et[w], c->eta_below[w], l->B[w], c->lnr_src, &c->Ud[w][j], &c->Ut[w][j], NULL);
+	}
 	c->Uready[w] = 1;
 	return MSP_OK;
 }
@@ -768,6 +814,8 @@ void msp_earth_close(msp_earth *m)
 		free(m->Fmd[w]);
 		free(m->Fmt[w]);
 		free(m->Fms[w]);
+		free(m->Cd[w]);
+		free(m->Ct[w]);
 	}
 	free(m->Fcd);
 	free(m->Fct);
@@ -884,6 +932,15 @@ static int solve(const msp_earth *m, const depth_ctx *c, const phase_def *ph, do
 		if (!phase_eval(m, c, ph, b, &d, &t))
 			return 0;
 		fb = d - target;
+		/* Done when the second-order term of T(target) = T(p) +
+		 * p (target - delta(p)) is below a microsecond and p is good to
+		 * 1e-4 s/deg: the slope dp/ddelta is taken from the bracket. */
+		double slope = fa != fb ? fabs((b - a) / (fb - fa)) : INFINITY;
+		if (0.5 * slope * fb * fb < 1e-6 && slope * fabs(fb) * DEG < 1e-4) {
+			*pr = b;
+			*tr = t + b * d + b * (target - d);
+			return 1;
+		}
 	}
 	if (!phase_eval(m, c, ph, b, &d, &t))
 		return 0;
@@ -985,9 +1042,10 @@ static int ensure_samples(msp_earth *m, depth_ctx *c, int iph)
 }
 
 /* Every ray of a branch (samples P, D) at one target distance. */
-static void branch_roots(const msp_earth *m, const depth_ctx *c, const phase_def *ph, const double *P,
-                         const double *D, int n, double target, arr_list *al)
+static void branch_roots(const msp_earth *m, depth_ctx *c, int iph, const double *P, const double *D,
+                         int n, double target, arr_list *al)
 {
+	const phase_def *ph = &phases[iph];
 	double pr, tr;
 	for (int i = 0; i + 1 < n; i++) {
 		double f0 = D[i] - target, f1 = D[i + 1] - target;
@@ -1026,9 +1084,24 @@ static void branch_roots(const msp_earth *m, const depth_ctx *c, const phase_def
 			if (beyond > 3 * (over > 0 ? over : 0) + 1e-12)
 				continue;
 		}
-		if (!extremum(m, c, ph, P[i], P[i + 2], sign, &pe, &de) || sign * (de - target) < 0) {
-			continue;
+		/* the extremum near a sample is searched once per depth */
+		int k;
+		for (k = 0; k < c->next[iph]; k++)
+			if (c->ext[iph][k].i == i)
+				break;
+		if (k == c->next[iph]) {
+			if (!extremum(m, c, ph, P[i], P[i + 2], sign, &pe, &de))
+				continue;
+			if (k < MAX_EXT) {
+				c->ext[iph][k] = (ext_cache){i, pe, de};
+				c->next[iph]++;
+			}
+		} else {
+			pe = c->ext[iph][k].pe;
+			de = c->ext[iph][k].de;
 		}
+		if (sign * (de - target) < 0)
+			continue;
 		int left = pe < P[i + 1];
 		double lo = left ? P[i] : P[i + 1], hi = left ? P[i + 1] : P[i + 2];
 		double flo = (left ? D[i] : D[i + 1]) - target, fhi = (left ? D[i + 1] : D[i + 2]) - target;
@@ -1078,9 +1151,9 @@ static int phase_arrivals(msp_earth *m, depth_ctx *c, int iph, double dist, arr_
 	for (int i = 0; i < n; i++)
 		if (D[i] > dmax)
 			dmax = D[i];
-	branch_roots(m, c, ph, P, D, n, dist, al);
+	branch_roots(m, c, iph, P, D, n, dist, al);
 	if (dist > 0 && dist < M_PI && dmax >= 2 * M_PI - dist)
-		branch_roots(m, c, ph, P, D, n, 2 * M_PI - dist, al);
+		branch_roots(m, c, iph, P, D, n, 2 * M_PI - dist, al);
 	return MSP_OK;
 }
 
