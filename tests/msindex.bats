@@ -222,6 +222,15 @@ print("ok")' "$TMP/docs"
 	[[ "$output" == *"nonexistent.mseed: No such file or directory"* ]]
 	[[ "$output" == *"notes.txt: not miniSEED, StationXML, QuakeML or FDSN text"* ]]
 	[ "$(count wf_miniseed)" -eq 2 ]
+	# elog: the cut file's segment links its entry; the missing and the
+	# unknown file are named by dir and dfile; a second run adds none
+	[ "$(count elog)" -eq 3 ]
+	[ "$(q "select count(*) from elog where json_extract(doc,'\$.wf_miniseed_id') is not null")" -eq 1 ]
+	[ "$(q "select json_extract(doc,'\$.dir')||'/'||json_extract(doc,'\$.dfile') from elog where json_extract(doc,'\$.dfile')='nonexistent.mseed'")" = "$(cd "$TMP" && pwd -P)/nonexistent.mseed" ]
+	[[ "$(q "select json_extract(doc,'\$.logdata[0].error_message') from elog where json_extract(doc,'\$.dfile')='notes.txt'")" == *"notes.txt: not miniSEED"* ]]
+	run msindex "$TMP/cut.mseed" "$TMP/nonexistent.mseed" "$TMP/notes.txt"
+	[ "$status" -eq 1 ]
+	[ "$(count elog)" -eq 3 ]
 	# a directory: unknown files are skipped quietly; the corrupt one (detected
 	# as unknown, since its first record is not miniSEED) too
 	rm -f "$MSPIPE_DB"

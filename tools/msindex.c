@@ -25,6 +25,7 @@
 #include <libmseed.h>
 #include <libxml/parser.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -309,6 +310,62 @@ static bson_t *elog_doc(const char *msg, const bson_oid_t *wfid, const char *dir
 	return d;
 }
 
+/* The absolute dir and dfile of path (its parent resolved when the file
+ * itself cannot be), for elog entries. */
+static void abs_parts(const char *path, char *dir, size_t dirlen, char *dfile, size_t flen)
+{
+	char rp[PATH_MAX], tmp[PATH_MAX];
+	snprintf(tmp, sizeof tmp, "%s", path);
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	if (realpath(path, rp)) {
+		snprintf(tmp, sizeof tmp, "%s", rp);
+		snprintf(dfile, flen, "%s", strrchr(rp, '/') ? strrchr(rp, '/') + 1 : rp);
+		snprintf(dir, dirlen, "%s", dirname(tmp));
+		return;
+	}
+	snprintf(dfile, flen, "%s", base);
+	if (realpath(dirname(tmp), rp))
+		snprintf(dir, dirlen, "%s", rp);
+	else
+		snprintf(dir, dirlen, "%s", dirname(tmp));
+}
+
+/*
+ * A file that could not be indexed at all: the message on stderr, exit
+ * status 1, and one elog entry {logdata: [...], dir, dfile} (the MsPASS
+ * shape, with the file instead of a wf_miniseed_id since there is no
+ * segment), unless the file already has one from an earlier run.
+ */
+static void file_failed(const char *path, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void file_failed(const char *path, const char *fmt, ...)
+{
+	char msg[PATH_MAX + 512], dir[PATH_MAX], dfile[PATH_MAX];
+	int n = snprintf(msg, sizeof msg, "%s: ", path);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg + n, sizeof msg - (size_t)n, fmt, ap);
+	va_end(ap);
+	mst_warn("%s", msg);
+	failed = 1;
+	abs_parts(path, dir, sizeof dir, dfile, sizeof dfile);
+	bson_t *el = elog_doc(msg, NULL, dir, dfile);
+	if (dry_run) {
+		print_doc("elog", el);
+	} else if (begin(path) == 0) {
+		bson_t *f = bson_new();
+		BSON_APPEND_UTF8(f, "dir", dir);
+		BSON_APPEND_UTF8(f, "dfile", dfile);
+		int e = exists("elog", f);
+		bson_destroy(f);
+		int ok = e == 0 ? msp_db_insert_many(db, "elog", (const bson_t *const *)&el, 1, NULL) == MSP_OK
+				: e > 0;
+		if (!ok)
+			db_fail(path, "elog insert failed");
+		finish(path, ok);
+	}
+	bson_destroy(el);
+}
+
 /* Which segments of this file are indexed already: one query per file for
  * the offsets under its dir and dfile (inside the file's transaction), rather
  * than one per segment.  0, or -1 on a db error. */
@@ -357,8 +414,7 @@ static void do_mseed(const char *path, const uint8_t *buf, size_t len)
 {
 	char rp[PATH_MAX], tmp[PATH_MAX];
 	if (!realpath(path, rp)) {
-		mst_warn("%s: %s", path, strerror(errno));
-		failed = 1;
+		file_failed(path, "%s", strerror(errno));
 		return;
 	}
 	snprintf(tmp, sizeof tmp, "%s", rp);
@@ -471,8 +527,7 @@ static void do_meta(const char *path, int kind, const uint8_t *buf, size_t len)
 		mst_fatal("out of memory");
 	if (st != MSP_OK) {
 		/* All or nothing for metadata: half a station file is worse than none. */
-		mst_warn("%s: %s (nothing loaded from it)", path, err);
-		failed = 1;
+		file_failed(path, "%s (nothing loaded from it)", err);
 	} else if (begin(path) == 0) {
 		uint64_t ns = 0, nc = 0, ne = 0;
 		size_t dummy = 0;
@@ -503,15 +558,14 @@ static void do_file(const char *path, int explicit_arg)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		mst_warn("%s: %s", path, strerror(errno));
-		failed = 1;
+		file_failed(path, "%s", strerror(errno));
 		return;
 	}
 	struct stat sb;
 	if (fstat(fd, &sb) != 0) {
-		mst_warn("%s: %s", path, strerror(errno));
+		int e = errno;
 		close(fd);
-		failed = 1;
+		file_failed(path, "%s", strerror(e));
 		return;
 	}
 	size_t len = (size_t)sb.st_size;
@@ -519,9 +573,9 @@ static void do_file(const char *path, int explicit_arg)
 	if (len > 0) {
 		buf = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
 		if (buf == MAP_FAILED) {
-			mst_warn("%s: cannot map: %s", path, strerror(errno));
+			int e = errno;
 			close(fd);
-			failed = 1;
+			file_failed(path, "cannot map: %s", strerror(e));
 			return;
 		}
 		madvise(buf, len, MADV_SEQUENTIAL);
@@ -531,9 +585,8 @@ static void do_file(const char *path, int explicit_arg)
 	int kind = msp_detect_kind(buf, len);
 	if (kind == MSP_KIND_UNKNOWN) {
 		if (explicit_arg) {
-			mst_warn("%s: %s", path, len ? "not miniSEED, StationXML, QuakeML or FDSN text"
-						     : "empty file");
-			failed = 1;
+			file_failed(path, "%s", len ? "not miniSEED, StationXML, QuakeML or FDSN text"
+						    : "empty file");
 		} else {
 			mst_info(1, "%s: unknown kind, skipped", path);
 		}
@@ -556,8 +609,7 @@ static void do_path(const char *path, int explicit_arg)
 {
 	struct stat sb;
 	if (stat(path, &sb) != 0) {
-		mst_warn("%s: %s", path, strerror(errno));
-		failed = 1;
+		file_failed(path, "%s", strerror(errno));
 		return;
 	}
 	if (!S_ISDIR(sb.st_mode)) {
@@ -567,8 +619,7 @@ static void do_path(const char *path, int explicit_arg)
 	}
 	DIR *d = opendir(path);
 	if (!d) {
-		mst_warn("%s: %s", path, strerror(errno));
-		failed = 1;
+		file_failed(path, "%s", strerror(errno));
 		return;
 	}
 	/* Sorted, so that runs are repeatable. */
