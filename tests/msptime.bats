@@ -126,6 +126,60 @@ PY
 	sort "$TMP/got" | join - "$TMP/orig" | awk '{ if ($3 < $10 + 300 || $3 > $10 + 840) bad = 1 } END { exit bad }'
 }
 
+# onsets: picks the P onset of each live record of msinfo --samples output
+# near its Ptime (5 s running mean removed, RMS in 2 s bins from t0, first
+# bin within Ptime -20..+20 s above 4 times the median RMS of Ptime -120..-20 s)
+# and prints "sta event onset-Ptime" (or "none").
+onsets() {
+	$PY -c '
+import json, sys
+import numpy as np
+for l in sys.stdin:
+    r = json.loads(l); m = r["metadata"]
+    if not r["live"]:
+        continue
+    x = np.array(r["data"], float); dt = r["dt"]; t0 = r["t0"]
+    k = int(round(5 / dt)); y = x - np.convolve(x, np.ones(k) / k, mode="same")
+    nb = int(round(2 / dt)); nbin = len(y) // nb
+    rms = np.sqrt((y[:nbin * nb].reshape(nbin, nb) ** 2).mean(axis=1))
+    ip = int((m["Ptime"] - t0) / 2)
+    bg = np.median(rms[max(0, ip - 60):max(1, ip - 10)])
+    on = next((t0 + 2 * i for i in range(max(0, ip - 10), min(nbin, ip + 10)) if rms[i] > 4 * bg), None)
+    ev = str(m.get("source_time"))
+    print(m["sta"], ev, "none" if on is None else "%.1f" % (on - m["Ptime"]))
+'
+}
+
+@test "msptime: end to end on the real records (msindex, msread, msnormalize): P onsets at Ptime" {
+	need_data
+	for t in msindex msquery msread msnormalize; do command -v $t >/dev/null || skip "no $t"; done
+	msindex "$DATA/waveforms/IV.BOB..BH_.2011-03-11_Tohoku.steim2.mseed" \
+		"$DATA/waveforms/II.PFO.BHZ.2011-03-11_Tohoku.steim1.mseed" \
+		"$DATA/stations/IV.BOB.stationxml.xml" "$DATA/stations/II.PFO.stationxml.xml" \
+		"$DATA/events/tohoku_2011-03-11.quakeml.xml"
+	msquery wf_miniseed '{"chan":"BHZ"}' | msread | msnormalize channel source --source-tolerance 120 |
+		msptime | msinfo --samples | onsets > "$TMP/tohoku"
+	cat "$TMP/tohoku"
+	# IV.BOB and both II.PFO sensors: the onset within 5 s of Ptime
+	[ "$(wc -l < "$TMP/tohoku")" = 3 ]
+	awk '$3 == "none" || $3 < -5 || $3 > 5 { bad = 1 } END { exit bad }' "$TMP/tohoku"
+	# CX.PB01: 13 windows from origin + 300 s; the four clear events
+	export MSPIPE_DB="$TMP/cx.db"
+	msindex "$DATA/waveforms/CX.PB01..BH_.2011_13events_5sps.steim2.mseed" \
+		"$DATA/stations/CX.PB01.stationxml.xml" "$DATA/events/CX.PB01_13events_2011.quakeml.xml"
+	msquery wf_miniseed '{"chan":"BHZ"}' | msread | msnormalize channel source --source-offset 300 |
+		msptime | msinfo --samples | onsets > "$TMP/cx"
+	cat "$TMP/cx"
+	[ "$(wc -l < "$TMP/cx")" = 13 ]
+	# source_time of 3279149, 3282641, 3284483, 3287620 (South Sandwich,
+	# Chiapas, Kermadec, Costa Rica: P clear in PROVENANCE.md)
+	for ev in 1299421956.94 1302181883.43 1303131784.36 1305326875.34; do
+		line=$(awk -v e="$ev" '$2 + 0 > e - 0.01 && $2 + 0 < e + 0.01' "$TMP/cx")
+		[ -n "$line" ] || { echo "no record for $ev"; return 1; }
+		echo "$line" | awk '$3 == "none" || $3 < -4 || $3 > 4 { exit 1 }' || { echo "onset: $line"; return 1; }
+	done
+}
+
 @test "msptime: beyond the core shadow the first P is Pdiff (3281051 at 99.9 deg), as TauP" {
 	ref_records | msptime --phase P,Pdiff,PKiKP | msinfo > "$TMP/out"
 	line=$(grep '"ev" : "3281051"' "$TMP/out")
