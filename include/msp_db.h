@@ -101,6 +101,12 @@ int msp_db_query_plan(msp_db *db, const char *coll, const bson_t *filter,
 /* Is this a valid filter of the supported language?  MSP_ERR_INVAL with a
  * message naming the offending part in errbuf. */
 int msp_db_filter_check(const bson_t *filter, char *errbuf, size_t errlen);
+/* Append a document (or with as_array, an array document) as MongoDB
+ * relaxed extended JSON in libbson's layout, doubles in their shortest
+ * round-trip form (1.0 keeps its ".0").  What the database layer stores and
+ * prints; faster than libbson's writer.  MSP_ERR_NOMEM if b failed. */
+struct msp_buf;
+int msp_db_json_append(struct msp_buf *b, const bson_t *doc, int as_array);
 /* Is this a valid collection name (letters, digits, _ . -; not reserved)?
  * MSP_ERR_INVAL with a message in errbuf. */
 int msp_db_coll_check(const char *coll, char *errbuf, size_t errlen);

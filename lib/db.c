@@ -9,8 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <regex.h>
+#include <math.h>
 #include "db_impl.h"
 #include "msp_status.h"
+#include "msp_json.h"
 
 const char *msp_db_resolve(const char *arg)
 {
@@ -676,8 +678,16 @@ int msp_cursor_json(msp_cursor *c, const char **json, size_t *len)
 	if (!c->json) {
 		if (!c->cur)
 			return MSP_ERR_INVAL;
-		size_t n;
-		c->json = bson_as_relaxed_extended_json(c->cur, &n);
+		msp_buf b;
+		msp_buf_init(&b);
+		msp_db_json_append(&b, c->cur, 0);
+		msp_buf_add(&b, "", 1);
+		if (b.failed) {
+			msp_buf_free(&b);
+			return MSP_ERR_NOMEM;
+		}
+		c->json = bson_strdup(b.p);
+		msp_buf_free(&b);
 		if (!c->json)
 			return MSP_ERR_NOMEM;
 	}
@@ -1017,4 +1027,206 @@ bson_t *msp_db_filter_parse(const char *json, char *errbuf, size_t errlen)
 		unmark_doc(&it, out);
 	bson_destroy(raw);
 	return out;
+}
+
+/* ------------------------------------------------------------ JSON out */
+
+#define LIT(b, s) msp_buf_add((b), (s), sizeof(s) - 1)
+
+/* Documents as MongoDB relaxed extended JSON, in libbson's layout
+ * ({ "k" : v, ... }), written here because libbson's writer takes ~19 us a
+ * document (doubles through "%.20g", byte-wise string building), which
+ * would cap inserts at ~50k documents/s.  Doubles are written in the
+ * shortest form that reads back to the same value, with ".0" when that form
+ * looks like an integer (so 1.0 stays a double); rare types (dates, binary,
+ * decimal128, ...) go through libbson. */
+static void json_str(msp_buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	LIT(b, "\"");
+	size_t run = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		msp_buf_add(b, s + run, i - run);
+		run = i + 1;
+		char e[8];
+		switch (c) {
+		case '"': LIT(b, "\\\""); break;
+		case '\\': LIT(b, "\\\\"); break;
+		case '\b': LIT(b, "\\b"); break;
+		case '\f': LIT(b, "\\f"); break;
+		case '\n': LIT(b, "\\n"); break;
+		case '\r': LIT(b, "\\r"); break;
+		case '\t': LIT(b, "\\t"); break;
+		default:
+			e[0] = '\\'; e[1] = 'u'; e[2] = '0'; e[3] = '0'; e[4] = hex[c >> 4]; e[5] = hex[c & 15];
+			msp_buf_add(b, e, 6);
+		}
+	}
+	msp_buf_add(b, s + run, n - run);
+	LIT(b, "\"");
+}
+
+static void json_double(msp_buf *b, double v)
+{
+	if (v != v) {
+		LIT(b, "{ \"$numberDouble\" : \"NaN\" }");
+		return;
+	}
+	if (v - v != 0) {
+		if (v > 0)
+			LIT(b, "{ \"$numberDouble\" : \"Infinity\" }");
+		else
+			LIT(b, "{ \"$numberDouble\" : \"-Infinity\" }");
+		return;
+	}
+	char t[40];
+	int n = 0;
+	if (v == 0) {
+		if (signbit(v))
+			LIT(b, "-0.0");
+		else
+			LIT(b, "0.0");
+		return;
+	}
+	/* Fast path: the fewest decimals k such that v*10^k is an integer m below
+	 * 2^53 and m/10^k reads back as v (both operations correctly rounded, so
+	 * the decimal text m*10^-k converts to v). */
+	if (fabs(v) < 9007199254740992.0) {
+		double p = 1;
+		for (int k = 0; k <= 17; k++, p *= 10) {
+			double x = v * p;
+			if (fabs(x) >= 9007199254740992.0)
+				break;
+			int64_t m = (int64_t)x;
+			if ((double)m != x || (double)m / p != v)
+				continue;
+			uint64_t u = m < 0 ? (uint64_t)(-m) : (uint64_t)m;
+			char d[40];
+			int nd = 0;
+			do {
+				d[nd++] = (char)('0' + u % 10);
+				u /= 10;
+			} while (u);
+			while (nd <= k)
+				d[nd++] = '0';
+			if (m < 0)
+				t[n++] = '-';
+			for (int i = nd - 1; i >= k; i--)
+				t[n++] = d[i];
+			t[n++] = '.';
+			if (k == 0)
+				t[n++] = '0';
+			for (int i = k - 1; i >= 0; i--)
+				t[n++] = d[i];
+			msp_buf_add(b, t, (size_t)n);
+			return;
+		}
+	}
+	for (int prec = 15; prec <= 17; prec++) {
+		n = snprintf(t, sizeof t, "%.*g", prec, v);
+		if (prec == 17 || strtod(t, NULL) == v)
+			break;
+	}
+	msp_buf_add(b, t, (size_t)n);
+	if (strspn(t, "0123456789-") == (size_t)n)
+		LIT(b, ".0");
+}
+
+static void json_doc(msp_buf *b, const bson_t *doc, int as_array, int depth);
+
+static void json_value(msp_buf *b, const bson_iter_t *it, int depth)
+{
+	char t[32];
+	int n;
+	switch (bson_iter_type(it)) {
+	case BSON_TYPE_UTF8: {
+		uint32_t len;
+		const char *s = bson_iter_utf8(it, &len);
+		json_str(b, s, len);
+		return;
+	}
+	case BSON_TYPE_DOUBLE: json_double(b, bson_iter_double(it)); return;
+	case BSON_TYPE_INT32:
+		n = snprintf(t, sizeof t, "%d", bson_iter_int32(it));
+		msp_buf_add(b, t, (size_t)n);
+		return;
+	case BSON_TYPE_INT64:
+		n = snprintf(t, sizeof t, "%lld", (long long)bson_iter_int64(it));
+		msp_buf_add(b, t, (size_t)n);
+		return;
+	case BSON_TYPE_BOOL:
+		if (bson_iter_bool(it))
+			LIT(b, "true");
+		else
+			LIT(b, "false");
+		return;
+	case BSON_TYPE_NULL: LIT(b, "null"); return;
+	case BSON_TYPE_OID: {
+		char hex[25];
+		bson_oid_to_string(bson_iter_oid(it), hex);
+		LIT(b, "{ \"$oid\" : \"");
+		msp_buf_add(b, hex, 24);
+		LIT(b, "\" }");
+		return;
+	}
+	case BSON_TYPE_DOCUMENT:
+	case BSON_TYPE_ARRAY:
+		if (depth < 100) {
+			uint32_t len;
+			const uint8_t *data;
+			bson_t sub;
+			if (BSON_ITER_HOLDS_ARRAY(it))
+				bson_iter_array(it, &len, &data);
+			else
+				bson_iter_document(it, &len, &data);
+			if (bson_init_static(&sub, data, len)) {
+				json_doc(b, &sub, BSON_ITER_HOLDS_ARRAY(it), depth + 1);
+				return;
+			}
+		}
+		/* too deep or malformed: let libbson say it */
+		__attribute__((fallthrough));
+	default: {
+		bson_t one = BSON_INITIALIZER;
+		bson_append_iter(&one, "v", 1, it);
+		size_t len;
+		char *s = bson_as_relaxed_extended_json(&one, &len);
+		bson_destroy(&one);
+		/* s is '{ "v" : VALUE }' */
+		if (s && len > 10)
+			msp_buf_add(b, s + 8, len - 10);
+		else
+			b->failed = 1;
+		bson_free(s);
+	}
+	}
+}
+
+static void json_doc(msp_buf *b, const bson_t *doc, int as_array, int depth)
+{
+	bson_iter_t it;
+	int first = 1;
+	msp_buf_add(b, as_array ? "[ " : "{ ", 2);
+	if (bson_iter_init(&it, doc)) {
+		while (bson_iter_next(&it)) {
+			if (!first)
+				LIT(b, ", ");
+			first = 0;
+			if (!as_array) {
+				json_str(b, bson_iter_key(&it), bson_iter_key_len(&it));
+				LIT(b, " : ");
+			}
+			json_value(b, &it, depth);
+		}
+	}
+	msp_buf_add(b, as_array ? " ]" : " }", 2);
+}
+
+int msp_db_json_append(msp_buf *b, const bson_t *doc, int as_array)
+{
+	json_doc(b, doc, as_array, 0);
+	return b->failed ? MSP_ERR_NOMEM : MSP_OK;
 }

@@ -1087,6 +1087,8 @@ int msp_sq_explain(msp_db *db, const char *coll, const bson_t *filter, const msp
 /* Per batch: the JSON types seen at each key path. */
 typedef struct shape_ent {
 	char *path;
+	size_t len;
+	uint64_t h;
 	int types;
 } shape_ent;
 
@@ -1113,7 +1115,7 @@ static int shape_add(shape_map *m, const char *path, size_t n, int types)
 		for (size_t i = 0; i < m->cap; i++) {
 			if (!m->e[i].path)
 				continue;
-			size_t j = hash_str(m->e[i].path, strlen(m->e[i].path)) & (nc - 1);
+			size_t j = m->e[i].h & (nc - 1);
 			while (ne[j].path)
 				j = (j + 1) & (nc - 1);
 			ne[j] = m->e[i];
@@ -1122,9 +1124,10 @@ static int shape_add(shape_map *m, const char *path, size_t n, int types)
 		m->e = ne;
 		m->cap = nc;
 	}
-	size_t j = hash_str(path, n) & (m->cap - 1);
+	uint64_t h = hash_str(path, n);
+	size_t j = h & (m->cap - 1);
 	while (m->e[j].path) {
-		if (strlen(m->e[j].path) == n && !memcmp(m->e[j].path, path, n)) {
+		if (m->e[j].h == h && m->e[j].len == n && !memcmp(m->e[j].path, path, n)) {
 			m->e[j].types |= types;
 			return MSP_OK;
 		}
@@ -1133,6 +1136,8 @@ static int shape_add(shape_map *m, const char *path, size_t n, int types)
 	m->e[j].path = strndup(path, n);
 	if (!m->e[j].path)
 		return MSP_ERR_NOMEM;
+	m->e[j].len = n;
+	m->e[j].h = h;
 	m->e[j].types = types;
 	m->n++;
 	return MSP_OK;
@@ -1281,6 +1286,8 @@ int msp_sq_insert_many(msp_db *db, const char *coll, const bson_t *const *docs, 
 	}
 	shape_map m = {0};
 	char path[1100];
+	msp_buf jb;
+	msp_buf_init(&jb);
 	for (size_t i = 0; i < n && !rc; i++) {
 		const bson_t *d = docs[i];
 		bson_iter_t it;
@@ -1301,14 +1308,15 @@ int msp_sq_insert_many(msp_db *db, const char *coll, const bson_t *const *docs, 
 		}
 		if (ids)
 			bson_oid_copy(&oid, &ids[i]);
-		size_t jl;
-		char *json = bson_as_relaxed_extended_json(d, &jl);
-		if (!json) {
-			rc = msp_db_fail(db, MSP_ERR_FORMAT, "document %zu of the batch cannot be written as JSON", i);
+		msp_buf_reset(&jb);
+		if (msp_db_json_append(&jb, d, 0)) {
+			rc = msp_db_fail(db, MSP_ERR_NOMEM, "document %zu of the batch cannot be written as JSON", i);
 			if (own)
 				bson_destroy(own);
 			break;
 		}
+		const char *json = jb.p;
+		size_t jl = jb.len;
 		char hex[25];
 		bson_oid_to_string(&oid, hex);
 		sqlite3_bind_text(db->ins_stmt, 1, hex, 24, SQLITE_STATIC);
@@ -1323,10 +1331,10 @@ int msp_sq_insert_many(msp_db *db, const char *coll, const bson_t *const *docs, 
 		}
 		if (!rc && bson_iter_init(&it, d))
 			rc = shape_walk(&m, &it, path, 0, 0);
-		bson_free(json);
 		if (own)
 			bson_destroy(own);
 	}
+	msp_buf_free(&jb);
 	sqlite3_clear_bindings(db->ins_stmt);
 	if (!rc)
 		rc = shape_store(db, coll, &m);
@@ -1397,8 +1405,13 @@ int msp_sq_update(msp_db *db, const char *coll, const bson_t *filter, const bson
 			break;
 		}
 		rc = apply_update(doc, update);
-		size_t jl;
-		char *json = rc ? NULL : bson_as_relaxed_extended_json(doc, &jl);
+		msp_buf jb;
+		msp_buf_init(&jb);
+		if (!rc)
+			rc = msp_db_json_append(&jb, doc, 0);
+		msp_buf_add(&jb, "", 1);
+		char *json = rc ? NULL : jb.p;
+		size_t jl = jb.len ? jb.len - 1 : 0;
 		if (json && strcmp(json, rows[i + 1])) {
 			sqlite3_bind_text(up, 1, json, (int)jl, SQLITE_STATIC);
 			sqlite3_bind_text(up, 2, rows[i], -1, SQLITE_STATIC);
@@ -1410,7 +1423,7 @@ int msp_sq_update(msp_db *db, const char *coll, const bson_t *filter, const bson
 			if (!rc && bson_iter_init(&it, doc))
 				rc = shape_walk(&m, &it, path, 0, 0);
 		}
-		bson_free(json);
+		msp_buf_free(&jb);
 		bson_destroy(doc);
 	}
 	for (size_t i = 0; i < n; i++)
