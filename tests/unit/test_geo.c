@@ -2,12 +2,14 @@
  * test_geo.c - geodesy (lib/geo.c) against independent references:
  * ObsPy 1.4 gps2dist_azimuth / calc_vincenty_inverse and locations2degrees
  * (values pasted below, computed with the ObsPy venv), GeographicLib
- * (Karney's algorithm, geographiclib 2.x Geodesic.WGS84.Inverse) for nearly
- * antipodal points where Vincenty's iteration fails, and closed forms
- * (equatorial arc a*dlon, quarter meridian).
+ * (Karney's algorithm, geographiclib 2.x Geodesic.WGS84.Inverse) at 340
+ * pairs (tests/unit/data/geo_ref.txt, 40 of them within a degree of
+ * antipodal where Vincenty's iteration fails) and at a few pasted cases, and
+ * closed forms (equatorial arc a*dlon, quarter meridian).
  */
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 #include "msp_status.h"
 #include "msp_taup.h"
 #include "tap.h"
@@ -41,9 +43,51 @@ static double angdiff(double a, double b)
 	return d > 180 ? 360 - d : d;
 }
 
-int main(void)
+static FILE *open_ref(const char *argv0)
 {
+	FILE *f = fopen("tests/unit/data/geo_ref.txt", "r");
+	if (!f) { /* run from elsewhere: build/tests/test_geo -> ../../tests/unit/data */
+		char path[4096];
+		snprintf(path, sizeof path, "%s", argv0);
+		char *p = strrchr(path, '/');
+		if (p) {
+			snprintf(p, sizeof path - (size_t)(p - path), "/../../tests/unit/data/geo_ref.txt");
+			f = fopen(path, "r");
+		}
+	}
+	return f;
+}
+
+int main(int argc, char **argv)
+{
+	(void)argc;
 	double s, az, baz;
+	/* 300 random pairs and 40 within a degree of antipodal, against
+	 * GeographicLib (tests/unit/data/geo_ref.txt, scripts/gen-geo-ref.py) */
+	FILE *f = open_ref(argv[0]);
+	ok(f != NULL, "tests/unit/data/geo_ref.txt found");
+	if (f) {
+		char line[512];
+		double ws = 0, wa = 0, wd = 0;
+		int n = 0;
+		while (fgets(line, sizeof line, f)) {
+			double r[8];
+			if (line[0] == '#' || sscanf(line, "%lf %lf %lf %lf %lf %lf %lf %lf", &r[0], &r[1], &r[2], &r[3],
+			                             &r[4], &r[5], &r[6], &r[7]) != 8)
+				continue;
+			msp_geo_inverse(r[0], r[1], r[2], r[3], &s, &az, &baz);
+			n++;
+			if (fabs(s - r[4]) > ws) ws = fabs(s - r[4]);
+			if (angdiff(az, r[5]) > wa) wa = angdiff(az, r[5]);
+			if (angdiff(baz, r[6]) > wa) wa = angdiff(baz, r[6]);
+			double dd = fabs(msp_geo_delta_deg(r[0], r[1], r[2], r[3]) - r[7]);
+			if (dd > wd) wd = dd;
+		}
+		fclose(f);
+		printf("# %d pairs: max |ds| %.3g m, max |dazimuth| %.3g deg, max |ddegrees| %.3g\n", n, ws, wa, wd);
+		ok(n == 340 && ws < 1e-3 && wa < 1e-6, "340 pairs within 1 mm and 1e-6 deg of GeographicLib");
+		ok(wd < 1e-10, "degrees as ObsPy locations2degrees (1e-10)");
+	}
 	for (size_t i = 0; i < sizeof obspy / sizeof obspy[0]; i++) {
 		const struct ref *r = &obspy[i];
 		int st = msp_geo_inverse(r->lat1, r->lon1, r->lat2, r->lon2, &s, &az, &baz);
