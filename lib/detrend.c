@@ -2,7 +2,7 @@
  * detrend.c - ObsPy Trace.detrend as MsPASS calls it: 'simple' removes the
  * line through the first and last samples (ObsPy's arithmetic order),
  * 'linear' the least-squares line in closed form (centred abscissa, so the
- * normal equations decouple), 'demean' the mean.  Means are two-pass.
+ * normal equations decouple), 'demean' the mean (two-pass).
  */
 #include "msp_dsp.h"
 #include "msp_status.h"
@@ -37,12 +37,18 @@ int msp_detrend(double *x, size_t n, int type)
 		for (size_t i = 0; i < n; i++)
 			x[i] -= m;
 	} else {
-		/* y = a + b (i - c), c = (n-1)/2: a = mean, b = sum((i-c)(x-a)) / sum((i-c)^2). */
-		double a = mean(x, n), c = ((double)n - 1) / 2, sxy = 0;
-		for (size_t i = 0; i < n; i++)
-			sxy += ((double)i - c) * (x[i] - a);
+		/* y = a + b (i - c), c = (n-1)/2: the centred abscissa decouples the
+		 * normal equations, a = mean(x), b = sum((i-c) x) / sum((i-c)^2),
+		 * and sum((i-c)^2) = n (n^2-1) / 12.  One pass for both sums, on
+		 * x - x[0] so that an offset does not cost digits. */
+		double x0 = x[0], c = ((double)n - 1) / 2, s1 = 0, s2 = 0;
+		for (size_t i = 0; i < n; i++) {
+			double v = x[i] - x0;
+			s1 += v;
+			s2 += ((double)i - c) * v;
+		}
 		double nn = (double)n, sxx = nn * (nn * nn - 1) / 12;
-		double b = sxy / sxx;
+		double a = x0 + s1 / nn, b = s2 / sxx;
 		for (size_t i = 0; i < n; i++)
 			x[i] -= a + b * ((double)i - c);
 	}
