@@ -3,7 +3,7 @@
  * integration (Buland & Chapman 1983; the method of TauP, Crotwell et al.
  * 1999), for msptime and the synthetic-data generator.
  *
- * The velocity model (lib/iasp91.c) is cut into thin shells; in each shell
+ * The velocity model (lib/iasp91.c, lib/ak135.c) is cut into shells; in each shell
  * the slowness eta = r / v(r) follows the Bullen law eta = A r^B fitted to
  * the model at the shell's top and bottom.  That law integrates in closed
  * form, so the epicentral distance and the delay time tau of a ray of
@@ -16,13 +16,15 @@
  *     U(p)   source up to the surface,
  * e.g. P = 2 Fm - U, pP = 2 Fm + U, PP = 4 Fm - U, PKP = 2 (Fm + Fc) - U,
  * and T = tau + p delta.  Fm and Fc do not depend on the source and are
- * tabulated once per model on a grid of p that holds the slowness at every
- * shell boundary (so every cusp of delta(p) is a grid point); U is tabulated
- * per source depth (cached, most recent depths kept).  For a distance every
+ * tabulated (on first use) per model on a grid of p that holds the slowness
+ * at every shell boundary (so every cusp of delta(p) is a grid point), with
+ * the sums down to every shell boundary, from which U is tabulated per
+ * source depth (the most recent depths are kept).  For a distance every
  * bracket of delta(p) = target on the grid is refined by Brent's method on
- * the exact sums, and local extrema between grid points are searched so
- * that no branch of a triplication is missed.  The earliest root is the
- * first arrival.  Diffracted phases (Pdiff, Sdiff) continue the grazing ray
+ * the exact sums until the second-order term of T(target) = T(p) +
+ * p (target - delta(p)) is below a microsecond, and local extrema between
+ * grid points are searched (once per depth) so that no branch of a
+ * triplication is missed.  The earliest root is the first arrival.  Diffracted phases (Pdiff, Sdiff) continue the grazing ray
  * along the core-mantle boundary at its slowness, for up to 60 degrees (as
  * TauP).
  */
@@ -55,6 +57,19 @@ typedef struct ext_cache {
 } ext_cache;
 #define MAX_EXT 16
 
+/* The samples (p, delta, T) of a phase's branch for one source depth, with
+ * what makes a query quick: delta's range per block of BLOCK intervals, the
+ * samples where delta(p) turns, and the extrema found near them. */
+#define BLOCK 16
+typedef struct branch {
+	int built, n, nb, nturn, next;
+	double *P, *D, *T;     /* n samples, p ascending (one allocation) */
+	double *bmin, *bmax;   /* nb blocks: delta over samples BLOCK*b .. BLOCK*b+BLOCK */
+	int *turn;             /* i: delta(p) turns at sample i+1 */
+	double dmax, tlow;     /* largest delta; no ray arrives earlier than tlow */
+	ext_cache ext[MAX_EXT];
+} branch;
+
 /* The per-depth tables: the source leg U on the model's p grid. */
 typedef struct depth_ctx {
 	double depth;
@@ -68,12 +83,7 @@ typedef struct depth_ctx {
 	int Uready[2];       /* U of wave w tabulated (built on first use) */
 	double *Ud[2], *Ut[2];
 	unsigned char *Uok[2];
-	/* per phase: the samples (p, delta, T) of its branch, built on first use */
-	int nsamp[NPHASES_MAX];
-	double *samp[NPHASES_MAX]; /* p[n], delta[n], T[n] in one block; NULL = not built */
-	double tlow[NPHASES_MAX];  /* no ray of the branch arrives earlier than this */
-	int next[NPHASES_MAX];     /* extrema of delta(p) found near samples */
-	ext_cache ext[NPHASES_MAX][MAX_EXT];
+	branch br[NPHASES_MAX];    /* per phase, built on first use */
 	int graze_ok[2];           /* the grazing ray of P / S (Pdiff, Sdiff): */
 	double graze_d[2], graze_t[2]; /* computed (1), none (0), not yet (-1) */
 } depth_ctx;
@@ -658,10 +668,9 @@ static int ensure_F(msp_earth *m, int w)
 static void ctx_reset(depth_ctx *c)
 {
 	for (int i = 0; i < NPHASES_MAX; i++) {
-		free(c->samp[i]);
-		c->samp[i] = NULL;
-		c->nsamp[i] = 0;
-		c->next[i] = 0;
+		free(c->br[i].P);
+		free(c->br[i].turn);
+		memset(&c->br[i], 0, sizeof c->br[i]);
 	}
 	c->Uready[0] = c->Uready[1] = 0;
 	c->graze_ok[0] = c->graze_ok[1] = -1;
@@ -830,14 +839,13 @@ void msp_earth_close(msp_earth *m)
 
 typedef struct arr_list {
 	msp_arrival *a;
-	int n, max, total;
+	int n, max;
 } arr_list;
 
 static void fill_arrival(const msp_earth *m, const depth_ctx *c, const phase_def *ph, double p,
                          double time, arr_list *al)
 {
 	const char *name = ph->name;
-	al->total++;
 	if (al->n >= al->max) {
 		/* keep the earliest: replace the latest if this one is earlier */
 		int worst = 0;
@@ -985,7 +993,7 @@ static int extremum(const msp_earth *m, const depth_ctx *c, const phase_def *ph,
 static int ensure_samples(msp_earth *m, depth_ctx *c, int iph)
 {
 	const phase_def *ph = &phases[iph];
-	if (c->samp[iph])
+	if (c->br[iph].built)
 		return MSP_OK;
 	int st;
 	if ((ph->kind != K_UP && (st = ensure_F(m, ph->wd))) ||
@@ -1019,50 +1027,93 @@ static int ensure_samples(msp_earth *m, depth_ctx *c, int iph)
 			n++;
 		}
 	}
-	/* keep the three arrays contiguous at their final length */
-	if (n < cap) {
-		memmove(P + n, D, (size_t)n * sizeof(double));
-		memmove(P + 2 * n, T, (size_t)n * sizeof(double));
+	branch *br = &c->br[iph];
+	int nb = n > 1 ? (n - 2) / BLOCK + 1 : 0;
+	/* P, D, T at their final length (D and T move down, in that order,
+	 * so neither overwrites the other), then the block ranges */
+	memmove(P + n, P + cap, (size_t)n * sizeof(double));
+	memmove(P + 2 * n, P + 2 * cap, (size_t)n * sizeof(double));
+	double *blk = realloc(P, (size_t)(3 * n + 2 * nb + 1) * sizeof(double));
+	if (!blk) {
+		free(P);
+		return MSP_ERR_NOMEM;
 	}
-	c->samp[iph] = P;
-	c->nsamp[iph] = n;
-	/* T between two samples lies within their step of the smaller */
-	double lo = INFINITY;
-	for (int i = 0; i < n; i++) {
-		double t = P[2 * n + i];
-		if (i + 1 < n) {
-			double t1 = P[2 * n + i + 1];
-			t = (t < t1 ? t : t1) - fabs(t1 - t);
+	P = blk;
+	br->P = P;
+	br->D = P + n;
+	br->T = P + 2 * n;
+	br->bmin = P + 3 * n;
+	br->bmax = br->bmin + nb;
+	br->n = n;
+	br->nb = nb;
+	D = br->D;
+	T = br->T;
+	for (int b = 0; b < nb; b++) {
+		int i0 = b * BLOCK, i1 = i0 + BLOCK < n - 1 ? i0 + BLOCK : n - 1;
+		double lo = D[i0], hi = D[i0];
+		for (int i = i0 + 1; i <= i1; i++) {
+			if (D[i] < lo) lo = D[i];
+			if (D[i] > hi) hi = D[i];
 		}
-		if (t < lo)
-			lo = t;
+		br->bmin[b] = lo;
+		br->bmax[b] = hi;
 	}
-	c->tlow[iph] = lo;
+	br->turn = malloc((size_t)(n > 0 ? n : 1) * sizeof(int));
+	if (!br->turn)
+		return MSP_ERR_NOMEM;
+	br->nturn = 0;
+	for (int i = 0; i + 2 < n; i++) {
+		double s1 = D[i + 1] - D[i], s2 = D[i + 2] - D[i + 1];
+		if ((s1 > 0 && s2 < 0) || (s1 < 0 && s2 > 0))
+			br->turn[br->nturn++] = i;
+	}
+	/* T between two samples lies within their step of the smaller */
+	double tl = INFINITY, dm = -1;
+	for (int i = 0; i < n; i++) {
+		double t = T[i];
+		if (i + 1 < n)
+			t = (t < T[i + 1] ? t : T[i + 1]) - fabs(T[i + 1] - t);
+		if (t < tl)
+			tl = t;
+		if (D[i] > dm)
+			dm = D[i];
+	}
+	br->tlow = tl;
+	br->dmax = dm;
+	br->built = 1;
 	return MSP_OK;
 }
 
-/* Every ray of a branch (samples P, D) at one target distance. */
-static void branch_roots(const msp_earth *m, depth_ctx *c, int iph, const double *P, const double *D,
-                         int n, double target, arr_list *al)
+/* Every ray of a branch at one target distance. */
+static void branch_roots(const msp_earth *m, depth_ctx *c, int iph, double target, arr_list *al)
 {
 	const phase_def *ph = &phases[iph];
+	branch *br = &c->br[iph];
+	const double *P = br->P, *D = br->D;
+	int n = br->n;
 	double pr, tr;
-	for (int i = 0; i + 1 < n; i++) {
-		double f0 = D[i] - target, f1 = D[i + 1] - target;
-		if (i == 0 && f0 == 0 && solve(m, c, ph, target, P[i], 0, P[i], 0, &pr, &tr))
-			fill_arrival(m, c, ph, pr, tr, al);
-		if ((f0 < 0 && f1 > 0) || (f0 > 0 && f1 < 0) || f1 == 0) {
-			if (solve(m, c, ph, target, P[i], f0, P[i + 1], f1, &pr, &tr))
-				fill_arrival(m, c, ph, pr, tr, al);
+	if (n > 0 && D[0] == target && solve(m, c, ph, target, P[0], 0, P[0], 0, &pr, &tr))
+		fill_arrival(m, c, ph, pr, tr, al);
+	/* the brackets of the target between samples, in the blocks whose
+	 * range holds it */
+	for (int b = 0; b < br->nb; b++) {
+		if (target < br->bmin[b] || target > br->bmax[b])
+			continue;
+		int i0 = b * BLOCK, i1 = i0 + BLOCK < n - 1 ? i0 + BLOCK : n - 1;
+		for (int i = i0; i < i1; i++) {
+			double f0 = D[i] - target, f1 = D[i + 1] - target;
+			if ((f0 < 0 && f1 > 0) || (f0 > 0 && f1 < 0) || f1 == 0) {
+				if (solve(m, c, ph, target, P[i], f0, P[i + 1], f1, &pr, &tr))
+					fill_arrival(m, c, ph, pr, tr, al);
+			}
 		}
-		if (i + 2 >= n)
-			continue;
-		/* A turn of delta(p) near sample i+1 that the samples straddle:
-		 * between samples the curve passes the middle one by no more
-		 * than about the steps beside it. */
+	}
+	/* A turn of delta(p) near sample i+1 that the samples straddle:
+	 * between samples the curve passes the middle one by no more than
+	 * about the steps beside it. */
+	for (int t = 0; t < br->nturn; t++) {
+		int i = br->turn[t];
 		double s1 = D[i + 1] - D[i], s2 = D[i + 2] - D[i + 1];
-		if (!((s1 > 0 && s2 < 0) || (s1 < 0 && s2 > 0)))
-			continue;
 		int sign = s1 > 0 ? 1 : -1;
 		double reach = 2 * (fabs(s1) > fabs(s2) ? fabs(s1) : fabs(s2)), pe, de;
 		double beyond = sign * (target - D[i + 1]);
@@ -1071,7 +1122,7 @@ static void branch_roots(const msp_earth *m, depth_ctx *c, int iph, const double
 		/* the parabola through the three samples estimates how far the
 		 * curve passes the middle one; search only if the target lies
 		 * within three times that (a generous margin: the golden-section
-		 * search below costs some 30 evaluations) */
+		 * search below costs some 30 evaluations, once per depth) */
 		double x0 = P[i], x1 = P[i + 1], x2 = P[i + 2], y0 = D[i], y1 = D[i + 1], y2 = D[i + 2];
 		double num = (x1 - x0) * (x1 - x0) * (y1 - y2) - (x1 - x2) * (x1 - x2) * (y1 - y0);
 		double den = (x1 - x0) * (y1 - y2) - (x1 - x2) * (y1 - y0);
@@ -1084,21 +1135,18 @@ static void branch_roots(const msp_earth *m, depth_ctx *c, int iph, const double
 			if (beyond > 3 * (over > 0 ? over : 0) + 1e-12)
 				continue;
 		}
-		/* the extremum near a sample is searched once per depth */
 		int k;
-		for (k = 0; k < c->next[iph]; k++)
-			if (c->ext[iph][k].i == i)
+		for (k = 0; k < br->next; k++)
+			if (br->ext[k].i == i)
 				break;
-		if (k == c->next[iph]) {
+		if (k == br->next) {
 			if (!extremum(m, c, ph, P[i], P[i + 2], sign, &pe, &de))
 				continue;
-			if (k < MAX_EXT) {
-				c->ext[iph][k] = (ext_cache){i, pe, de};
-				c->next[iph]++;
-			}
+			if (k < MAX_EXT)
+				br->ext[br->next++] = (ext_cache){i, pe, de};
 		} else {
-			pe = c->ext[iph][k].pe;
-			de = c->ext[iph][k].de;
+			pe = br->ext[k].pe;
+			de = br->ext[k].de;
 		}
 		if (sign * (de - target) < 0)
 			continue;
@@ -1142,18 +1190,12 @@ static int phase_arrivals(msp_earth *m, depth_ctx *c, int iph, double dist, arr_
 		for (int i = 0; i < al->n; i++)
 			if (al->a[i].time > worst)
 				worst = al->a[i].time;
-		if (c->tlow[iph] >= worst)
+		if (c->br[iph].tlow >= worst)
 			return MSP_OK;
 	}
-	int n = c->nsamp[iph];
-	const double *P = c->samp[iph], *D = P + n;
-	double dmax = -1;
-	for (int i = 0; i < n; i++)
-		if (D[i] > dmax)
-			dmax = D[i];
-	branch_roots(m, c, iph, P, D, n, dist, al);
-	if (dist > 0 && dist < M_PI && dmax >= 2 * M_PI - dist)
-		branch_roots(m, c, iph, P, D, n, 2 * M_PI - dist, al);
+	branch_roots(m, c, iph, dist, al);
+	if (dist > 0 && dist < M_PI && c->br[iph].dmax >= 2 * M_PI - dist)
+		branch_roots(m, c, iph, 2 * M_PI - dist, al);
 	return MSP_OK;
 }
 
@@ -1184,7 +1226,7 @@ static int arrivals(msp_earth *m, double depth_km, double dist_deg, const char *
 	depth_ctx *c;
 	if ((st = get_ctx(m, depth_km, &c)))
 		return st;
-	arr_list al = {out, 0, max, 0};
+	arr_list al = {out, 0, max};
 	const char *s = list;
 	while (*s) {
 		size_t len = strcspn(s, ",");

@@ -39,6 +39,15 @@ static const mst_prog prog = {
 
 #define MAXPH 16
 
+/* Set a number: appended in place when the key is new (the usual case),
+ * else through msp_meta_set_double, which rewrites the document. */
+static int put(bson_t *doc, const char *key, double v)
+{
+	if (!msp_meta_has(doc, key))
+		return bson_append_double(doc, key, -1, v) ? MSP_OK : MSP_ERR_NOMEM;
+	return msp_meta_set_double(doc, key, v);
+}
+
 /* A number from the metadata: 1 and *v, or 0 with the reason in why. */
 static int get_num(const msp_record *rec, const char *key, double *v, char *why, size_t n)
 {
@@ -159,14 +168,14 @@ int main(int argc, char **argv)
 			killed++;
 			mst_info(1, "record %llu killed: %s", (unsigned long long)n, why);
 		} else {
-			st = msp_meta_set_double(rec->meta, "epicentral_distance", delta);
-			st |= msp_meta_set_double(rec->meta, "dist", delta);
-			st |= msp_meta_set_double(rec->meta, "dist_km", dist_m / 1000.0);
-			st |= msp_meta_set_double(rec->meta, "esaz", esaz);
-			st |= msp_meta_set_double(rec->meta, "seaz", seaz);
+			st = put(rec->meta, "epicentral_distance", delta);
+			st |= put(rec->meta, "dist", delta);
+			st |= put(rec->meta, "dist_km", dist_m / 1000.0);
+			st |= put(rec->meta, "esaz", esaz);
+			st |= put(rec->meta, "seaz", seaz);
 			for (int i = 0; i < nph; i++) {
-				st |= msp_meta_set_double(rec->meta, tkey[i], stime + arr[i].time);
-				st |= msp_meta_set_double(rec->meta, pkey[i], arr[i].rayp);
+				st |= put(rec->meta, tkey[i], stime + arr[i].time);
+				st |= put(rec->meta, pkey[i], arr[i].rayp);
 			}
 			if (st)
 				mst_fatal("out of memory");
