@@ -16,6 +16,7 @@
  *   records on stdin -> resampled records on stdout
  */
 #include <errno.h>
+#include <stdio.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -227,9 +228,16 @@ int main(int argc, char **argv)
 	mst_progress_done(n);
 	mst_info(1, "FFT plans made: %u", msp_fft_resampler_plans(rs));
 	if (measure && wisdom) {
+		/* Write aside and rename: parallel jobs may save at the same time. */
+		char *tmp = NULL;
 		make_parent(wisdom);
-		if (!fftw_export_wisdom_to_filename(wisdom))
+		if (asprintf(&tmp, "%s.%ld.tmp", wisdom, (long)getpid()) < 0)
+			mst_fatal("out of memory");
+		if (!fftw_export_wisdom_to_filename(tmp) || rename(tmp, wisdom) != 0) {
 			mst_warn("%s: cannot save FFTW wisdom: %s", wisdom, strerror(errno));
+			unlink(tmp);
+		}
+		free(tmp);
 	}
 	msp_fft_resampler_free(rs);
 	msp_record_free(rec);
