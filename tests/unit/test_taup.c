@@ -178,6 +178,29 @@ int main(int argc, char **argv)
 		near(n ? a[0].rayp : NAN, 0, 1e-9, "PcP at 0 deg has p = 0");
 	}
 
+	/* --- Benndorf's relation dT/ddelta = p: finite differences of the first
+	 * P and S times against the ray parameters reported, over 1..179 deg */
+	{
+		double worst = 0;
+		int n = 0;
+		for (int fam = 0; fam < 2; fam++)
+			for (double h = 0; h <= 700; h += 175)
+				for (double d = 1; d < 179; d += 0.7) {
+					msp_arrival a, b;
+					const double dd = 1e-3;
+					if (msp_earth_first(mi, h, d, fam ? "S" : "P", &a) ||
+					    msp_earth_first(mi, h, d + dd, fam ? "S" : "P", &b) ||
+					    strcmp(a.phase, b.phase) || fabs(a.rayp - b.rayp) > 0.01)
+						continue; /* none, or the first arrival changes branch */
+					double e = fabs((b.time - a.time) / dd - 0.5 * (a.rayp + b.rayp));
+					if (e > worst)
+						worst = e;
+					n++;
+				}
+		printf("# dT/ddelta vs rayp at %d points: max difference %.2g s/deg\n", n, worst);
+		ok(n > 1000 && worst < 2e-3, "dT/ddelta = p (Benndorf) within 2e-3 s/deg");
+	}
+
 	/* --- shape of the results */
 	{
 		msp_arrival a, b[32];
