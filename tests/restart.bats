@@ -2,8 +2,14 @@
 # restart: a chain over 1000 records whose mssave is killed with SIGKILL at
 # random moments 20 times and re-run after each; at the end exactly 1000
 # saved documents and the cemetery entries, no duplicate, and samples
-# byte-identical to an uninterrupted run.
+# byte-identical to an uninterrupted run.  On SQLite, and on the MongoDB
+# backend (FerretDB) when its binary is there.
 load lib/common
+
+teardown() {
+	if [ -n "${FERRET_DIR:-}" ]; then ferret_stop; fi
+	rm -rf "$TMP"
+}
 
 # The raw documents not yet saved under TAG (msquery --not-saved-as), so each
 # re-run reads only the rest; mssave's own re-run check covers the overlap.
@@ -14,8 +20,10 @@ saved() {
 	msquery "$1" "{\"data_tag\": \"$2\"}"
 }
 
-@test "restart: 20 SIGKILLs of mssave, re-run after each: 1000 saved + 30 buried, no duplicate, same samples" {
-	command -v msquery >/dev/null || skip "msquery not built"
+# restart_chain KILLS SPAN: the whole scenario on $MSPIPE_DB, each kill at a
+# random moment in the first SPAN tenths of a second of a run.
+restart_chain() {
+	local kills=$1 span=$2
 	cd "$TMP"
 	# 1030 raw records; the 30 whose sample file is then removed die in msread
 	mssynth --stream -n 1000 --npts 500 --seed 3 | mssave -q --tag raw --dir A
@@ -24,20 +32,21 @@ saved() {
 	# the uninterrupted reference
 	todo ref | msread | mssave -q --tag ref --dir R
 	killed=0
-	for i in $(seq 20); do
+	for i in $(seq "$kills"); do
 		todo step | msread | mssave -q --tag step --batch 5 --dir S &
 		pid=$!
-		sleep "0.$((RANDOM % 2))$((RANDOM % 10))"
+		cs=$((RANDOM % (span * 10)))
+		sleep "$(printf '%d.%02d' $((cs / 100)) $((cs % 100)))"
 		kill -KILL "$pid" 2>/dev/null && killed=$((killed + 1))
 		wait "$pid" 2>/dev/null || true
 	done
 	before=$(saved wf_TimeSeries step | wc -l)
-	echo "# $killed of 20 runs killed mid-way; $before saved before the last run" >&3
+	echo "# $killed of $kills runs killed mid-way; $before saved before the last run" >&3
 	# a kill that finds mssave gone (the work done) fails; at least one
 	# must have cut a running mssave
 	[ "$killed" -ge 1 ]
 	todo step | msread | mssave -q --tag step --dir S
-	# a further re-run saves nothing new
+	# further re-runs save nothing new, even without --not-saved-as
 	todo step | msread | mssave -q --tag step --dir S
 	msread <(saved wf_TimeSeries raw) | mssave -q --tag step --dir S
 	saved wf_TimeSeries step > step.jsonl
@@ -53,4 +62,19 @@ saved() {
 	[ "$(saved cemetery step | grep -o '"wf_TimeSeries_id" : {[^}]*}' | sort -u | wc -l)" -eq 30 ]
 	# nothing is left to do
 	[ "$(todo step | wc -l)" -eq 0 ]
+}
+
+@test "restart: 20 SIGKILLs of mssave, re-run after each: 1000 saved + 30 buried, no duplicate, same samples" {
+	command -v msquery >/dev/null || skip "msquery not built"
+	restart_chain 20 2
+}
+
+@test "restart: the same on the MongoDB backend (FerretDB), 10 SIGKILLs" {
+	command -v msquery >/dev/null || skip "msquery not built"
+	[ -f "$REPO/tests/lib/ferretdb.bash" ] || skip "no tests/lib/ferretdb.bash"
+	source "$REPO/tests/lib/ferretdb.bash"
+	ferret_start
+	MSPIPE_DB="$(ferret_uri)" || return 0
+	export MSPIPE_DB
+	restart_chain 10 30
 }

@@ -148,25 +148,160 @@ static void flush_batch(void)
 	}
 }
 
-/* Was this source already saved (or buried) under this tag by an earlier run? */
-static int already_saved(const char *tag, const char *key, const bson_value_t *v, int wfcoll)
+/* The sources already saved (or buried) under this tag: loaded once per
+ * (collection, key) with one query, then kept up to date as this run saves,
+ * so each record costs a hash lookup, not a query.  Memory: one entry per
+ * source saved under the tag (about 40 bytes each). */
+typedef struct idset {
+	char **slot;       /* length-prefixed value bytes, or NULL */
+	size_t cap, n;
+	int coll;          /* C_TS, C_SEIS or C_CEM */
+	char key[256];
+	struct idset *next;
+} idset;
+static idset *sets;
+
+/* The bytes that identify a value: its type and its payload; 0 if the type
+ * cannot be a source id. */
+static size_t value_bytes(const bson_value_t *v, char *out, size_t cap)
 {
-	bson_t filter = BSON_INITIALIZER;
-	bson_append_value(&filter, key, -1, v);
+	const void *p;
+	size_t n;
+	switch (v->value_type) {
+	case BSON_TYPE_OID: p = v->value.v_oid.bytes; n = 12; break;
+	case BSON_TYPE_INT64: p = &v->value.v_int64; n = 8; break;
+	case BSON_TYPE_INT32: p = &v->value.v_int32; n = 4; break;
+	case BSON_TYPE_UTF8: p = v->value.v_utf8.str; n = v->value.v_utf8.len; break;
+	default: return 0;
+	}
+	if (n + 1 > cap)
+		return 0;
+	out[0] = (char)v->value_type;
+	memcpy(out + 1, p, n);
+	return n + 1;
+}
+
+static uint64_t hash_bytes(const char *b, size_t n)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (uint8_t)b[i]) * 1099511628211ull;
+	return h;
+}
+
+/* 1 if found; with add, insert when absent. */
+static int idset_find(idset *s, const char *b, size_t n, int add)
+{
+	if (add && (s->n + 1) * 2 > s->cap) {
+		size_t ncap = s->cap ? s->cap * 2 : 1024;
+		char **ns = calloc(ncap, sizeof *ns);
+		if (!ns)
+			mst_fatal("out of memory");
+		for (size_t i = 0; i < s->cap; i++)
+			if (s->slot[i]) {
+				size_t len = (uint8_t)s->slot[i][0];
+				size_t j = hash_bytes(s->slot[i] + 1, len) & (ncap - 1);
+				while (ns[j])
+					j = (j + 1) & (ncap - 1);
+				ns[j] = s->slot[i];
+			}
+		free(s->slot);
+		s->slot = ns;
+		s->cap = ncap;
+	}
+	if (!s->cap)
+		return 0;
+	size_t j = hash_bytes(b, n) & (s->cap - 1);
+	while (s->slot[j]) {
+		if ((uint8_t)s->slot[j][0] == n && !memcmp(s->slot[j] + 1, b, n))
+			return 1;
+		j = (j + 1) & (s->cap - 1);
+	}
+	if (add) {
+		char *e = malloc(n + 1);
+		if (!e)
+			mst_fatal("out of memory");
+		e[0] = (char)n;
+		memcpy(e + 1, b, n);
+		s->slot[j] = e;
+		s->n++;
+	}
+	return 0;
+}
+
+/* The set of (coll, key), loaded from the database on first use. */
+static idset *saved_set(int coll, const char *key, const char *tag)
+{
+	for (idset *s = sets; s; s = s->next)
+		if (s->coll == coll && !strcmp(s->key, key))
+			return s;
+	idset *s = calloc(1, sizeof *s);
+	if (!s)
+		mst_fatal("out of memory");
+	s->coll = coll;
+	snprintf(s->key, sizeof s->key, "%s", key);
+	s->next = sets;
+	sets = s;
+	bson_t filter = BSON_INITIALIZER, proj = BSON_INITIALIZER;
 	if (tag)
 		BSON_APPEND_UTF8(&filter, "data_tag", tag);
 	else
 		BSON_APPEND_NULL(&filter, "data_tag");
-	int colls[2] = {wfcoll, C_CEM};
-	int found = 0;
-	for (int k = 0; k < 2 && !found; k++) {
-		int64_t n = 0;
-		if (msp_db_count(db, COLLS[colls[k]], &filter, &n))
-			mst_fatal("database: %s", msp_db_errmsg(db));
-		found = n > 0;
+	BSON_APPEND_INT32(&proj, key, 1);
+	msp_find_opts fo;
+	memset(&fo, 0, sizeof fo);
+	fo.projection = &proj;
+	msp_cursor *cur;
+	if (msp_db_find(db, COLLS[coll], &filter, &fo, &cur))
+		mst_fatal("database: %s: %s", COLLS[coll], msp_db_errmsg(db));
+	const bson_t *d;
+	int rc;
+	while ((rc = msp_cursor_next(cur, &d)) == MSP_OK) {
+		bson_iter_t it;
+		char b[256];
+		size_t n;
+		if (bson_iter_init_find(&it, d, key) &&
+		    (n = value_bytes(bson_iter_value(&it), b, sizeof b)))
+			idset_find(s, b, n, 1);
 	}
+	if (rc != MSP_EOF)
+		mst_fatal("database: %s: %s", COLLS[coll], msp_db_errmsg(db));
+	msp_cursor_close(cur);
 	bson_destroy(&filter);
-	return found;
+	bson_destroy(&proj);
+	return s;
+}
+
+/* Was this source already saved (or buried) under this tag? */
+static int already_saved(const char *tag, const char *key, const bson_value_t *v, int wfcoll)
+{
+	char b[256];
+	size_t n = value_bytes(v, b, sizeof b);
+	if (!n)
+		return 0;
+	return idset_find(saved_set(wfcoll, key, tag), b, n, 0) ||
+	       idset_find(saved_set(C_CEM, key, tag), b, n, 0);
+}
+
+/* Remember a source saved in this run (under the collection it went to). */
+static void note_saved(const char *tag, const char *key, const bson_value_t *v, int coll)
+{
+	char b[256];
+	size_t n = value_bytes(v, b, sizeof b);
+	if (n)
+		idset_find(saved_set(coll, key, tag), b, n, 1);
+}
+
+static void free_sets(void)
+{
+	while (sets) {
+		idset *s = sets;
+		sets = s->next;
+		for (size_t i = 0; i < s->cap; i++)
+			free(s->slot[i]);
+		free(s->slot);
+		free(s);
+	}
 }
 
 static int value_equal(const bson_value_t *a, const bson_value_t *b)
@@ -274,7 +409,6 @@ int main(int argc, char **argv)
 				*p = '_';
 		dfile = dfile_buf;
 	}
-	int indexed[NCOLL] = {0};
 	char last_key[256] = "";
 	bson_value_t last_src;
 	int have_last = 0, last_skipped = 0, warned_nosrc = 0;
@@ -309,19 +443,9 @@ int main(int argc, char **argv)
 		} else {
 			if ((int64_t)nbatch >= batch_size)
 				flush_batch();
-			for (int k = 0; k < 2; k++) {
-				int cidx = k ? C_CEM : wfcoll;
-				if (!indexed[cidx]) {
-					bson_t keys = BSON_INITIALIZER;
-					BSON_APPEND_INT32(&keys, key, 1);
-					BSON_APPEND_INT32(&keys, "data_tag", 1);
-					/* an index that cannot be made only slows the check */
-					msp_db_create_index(db, COLLS[cidx], &keys, NULL, 0);
-					bson_destroy(&keys);
-					indexed[cidx] = 1;
-				}
-			}
 			skip = already_saved(tag, key, src, wfcoll);
+			if (!skip)
+				note_saved(tag, key, src, wfcoll);
 			if (have_last)
 				bson_value_destroy(&last_src);
 			bson_value_copy(src, &last_src);
@@ -436,6 +560,7 @@ int main(int argc, char **argv)
 	msp_samplefile_close(&sf);
 	msp_record_free(rec);
 	free(batch);
+	free_sets();
 	mst_close_input(in);
 	msp_db_close(db);
 	mst_close_stdout();
