@@ -47,7 +47,9 @@ input() { mssynth --stream -n 100 --npts 3000 > "$TMP/in.msp"; }
 		# what was written is never a complete stream
 		run msinfo < "$TMP/out"
 		[ "$status" -eq 1 ]
-	done < <(filters | grep -v '^msstack')  # a reduce writes its one record in one call
+	done < <(filters | grep -v -e '^msstack' -e '^msbundle')
+	# (reduces write few records: msstack one per group, msbundle one empty dead
+	# Seismogram per lone channel of this input, all in the first write)
 }
 
 @test "every record filter: a failed read on stdin is exit 1 with a message" {
