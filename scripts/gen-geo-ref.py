@@ -20,6 +20,14 @@ for _ in range(300):
 for _ in range(40):  # within a degree of the antipode
     a, b = rnd.uniform(-89, 89), rnd.uniform(-180, 180)
     pts.append((a, b, -a + rnd.uniform(-1, 1), b + 180 + rnd.uniform(-1, 1)))
+for _ in range(30):  # nearly antipodal with the geodesic near a pole
+    a, b = rnd.uniform(-80, 80), rnd.uniform(-180, 180)
+    pts.append((a, b, -a + rnd.uniform(-0.05, 0.05), b + 180 + rnd.uniform(-0.05, 0.05)))
+for _ in range(10):  # both on the equator, nearly antipodal
+    b = rnd.uniform(-180, 180)
+    pts.append((0, b, 0, b + rnd.choice((-1, 1)) * rnd.uniform(179.45, 180)))
+pts.append((10, 0, -10, 180))
+pts.append((45, 0, -45, 179.99))
 for p in pts:
     p = tuple(round(v, 6) for v in p)
     g = Geodesic.WGS84.Inverse(*p)
