@@ -44,19 +44,20 @@ MB=$(du -cb $(cat "$T/files") | tail -1 | awk '{printf "%.1f", $1 / 1e6}')
 best() {
 	b=
 	for k in 1 2 3 4 5; do
-		/usr/bin/time -f "%U %S %M" -o "$T/time" sh -c "exec $1" > "$T/out" 2> "$T/err" || {
+		/usr/bin/time -f "%U %S %M %e" -o "$T/time" sh -c "exec $1" > "$T/out" 2> "$T/err" || {
 			echo "bench_io: failed: $1"
 			cat "$T/err"
 			exit 1
 		}
-		read -r us sy rss < "$T/time"
+		read -r us sy rss wall < "$T/time"
 		el=$(awk -v u="$us" -v s="$sy" 'BEGIN { t = u + s; if (t < 0.005) t = 0.005; print t }')
 		if [ -z "$b" ] || awk -v a="$el" -v b="$b" 'BEGIN { exit !(a < b) }'; then
 			b=$el
 			r=$rss
+			w=$wall
 		fi
 	done
-	echo "$b $r"
+	echo "$b $r $w"
 }
 
 echo "bench_io: $COPIES copies, $(wc -l < "$T/files") files, $MB MB, $NREC miniSEED records, $NSAMP samples, $NDOC wf documents"
@@ -85,8 +86,9 @@ n=0
 for fmt in binary mseed; do
 	n=$((n + 1))
 	set -- $(best "'$BIN/mssave' -q --tag b$fmt\$\$ --format $fmt --dir '$T/wf' < '$T/records'")
-	printf "%-44s %6.2f s CPU %8.0f documents/s %6.1f MB/s of samples %7.1f MB peak RSS\n" \
+	printf "%-44s %6.2f s CPU %8.0f documents/s %6.1f MB/s of samples %7.1f MB peak RSS; elapsed %.2f s (with fsyncs): %.0f documents/s\n" \
 		"mssave --format $fmt ($NDOC records)" "$1" \
 		"$(awk -v n="$NDOC" -v e="$1" 'BEGIN { print n / e }')" \
-		"$(awk -v m="$RMB" -v e="$1" 'BEGIN { print m / e }')" "$(awk -v k="$2" 'BEGIN { print k / 1024 }')"
+		"$(awk -v m="$RMB" -v e="$1" 'BEGIN { print m / e }')" "$(awk -v k="$2" 'BEGIN { print k / 1024 }')" \
+		"$3" "$(awk -v n="$NDOC" -v e="$3" 'BEGIN { if (e < 0.01) e = 0.01; print n / e }')"
 done

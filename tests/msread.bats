@@ -261,3 +261,36 @@ print("ok")' "$TMP/out"
 	echo "$output"
 	[ "$output" = ok ]
 }
+
+@test "msread: checks against the document: npts/starttime/delta differences are Complaints, endtime off by > dt/2 kills" {
+	need_data
+	docs "$(W NL.HGN.00.BHZ.2003-05-29.steim2.mseed)" > "$TMP/d"
+	# MsPASS 2.4.3 counted no gap positions: a different npts is only a Complaint
+	sed 's/"npts": 11947/"npts": 11900/' "$TMP/d" > "$TMP/d1"
+	run bash -c "msread '$TMP/d1' | msinfo"
+	[[ "$output" == *'"live":true'* ]]
+	[[ "$output" == *"document npts 11900, data hold 11947"* ]]
+	[[ "$output" == *'"npts" : 11947'* ]]
+	# an endtime 1 s off: dead
+	$PY -c '
+import json, sys
+d = json.loads(open(sys.argv[1]).readline()); d["endtime"] += 1.0; print(json.dumps(d))' "$TMP/d" > "$TMP/d2"
+	run bash -c "msread '$TMP/d2' | msinfo"
+	[[ "$output" == *'"live":false'* ]]
+	[[ "$output" == *"more than dt/2 apart"* ]]
+	# an endtime 0.01 s off (dt 0.025): fine
+	$PY -c '
+import json, sys
+d = json.loads(open(sys.argv[1]).readline()); d["endtime"] += 0.01; print(json.dumps(d))' "$TMP/d" > "$TMP/d3"
+	run bash -c "msread '$TMP/d3' | msinfo"
+	[[ "$output" == *'"live":true'* ]]
+}
+
+@test "msread: a write error on stdout is an error (exit 1)" {
+	need_data
+	[ -w /dev/full ] || skip "no /dev/full"
+	docs "$(W NL.HGN.00.BHZ.2003-05-29.steim2.mseed)" > "$TMP/d"
+	run bash -c "msread '$TMP/d' > /dev/full"
+	[ "$status" -eq 1 ]
+	[[ "$output" == "msread: stdout: "* ]]
+}
