@@ -196,6 +196,15 @@ for l in sys.stdin:
 	ref_records | msptime --model ak135 | posted | awk '$2 == "BOB" { d = $3 - 1299823146.0175; if (d < 0) d = -d; exit !(d < 0.1) }'
 }
 
+@test "msptime: --distance geodesic is MsPASS set_PStime's kilometers2degrees(gps2dist_azimuth)" {
+	# ObsPy: kilometers2degrees(9673.873296722041) = 86.99923268642273, TauP P then 1299823147.0423
+	ref_records | msptime --distance geodesic | msinfo | grep '"sta" : "BOB"' > "$TMP/bob"
+	d=$(grep -o '"epicentral_distance" : [0-9.]*' "$TMP/bob" | awk '{print $3}')
+	p=$(grep -o '"Ptime" : [0-9.]*' "$TMP/bob" | awk '{print $3}')
+	awk -v d="$d" -v p="$p" 'BEGIN { exit !(d - 86.99923268642273 < 1e-8 && 86.99923268642273 - d < 1e-8 &&
+	                                     p - 1299823147.0423 < 0.1 && 1299823147.0423 - p < 0.1) }'
+}
+
 @test "msptime: named phases pP, PcP, PP post pPtime, rayp_pP, ..." {
 	echo '{"source_lat":0,"source_lon":0,"source_depth":100,"source_time":0,"site_lat":0,"site_lon":50}' | mkrec |
 		msptime --phase P,pP,PcP,PP | msinfo > "$TMP/out"
@@ -259,7 +268,7 @@ PY
 }
 
 @test "msptime: bad options are usage errors (exit 2)" {
-	for a in "--phase Q" "--phase P,,S" "--phase P,P" "--phase ," "--model prem" "--bogus" "extra"; do
+	for a in "--phase Q" "--phase P,,S" "--phase P,P" "--phase ," "--model prem" "--distance flat" "--bogus" "extra"; do
 		run msptime $a < /dev/null
 		[ "$status" -eq 2 ] || { echo "$a: $status"; return 1; }
 		[[ "$output" == "msptime: "* ]]

@@ -15,17 +15,18 @@
 #include "msp_meta.h"
 #include "msp_taup.h"
 
-enum { OPT_PHASE = 'p', OPT_MODEL = 'm' };
+enum { OPT_PHASE = 'p', OPT_MODEL = 'm', OPT_DISTANCE = MST_LONG };
 
 static const mst_opt opts[] = {
 	{"phase", OPT_PHASE, "LIST", "phases, comma-separated (default P): P, S (first of the family), pP, PcP, ..."},
 	{"model", OPT_MODEL, "MODEL", "Earth model: iasp91 (default) or ak135"},
+	{"distance", OPT_DISTANCE, "HOW", "sphere (default: ObsPy locations2degrees, as TauP) or geodesic (WGS84 km / 111.195, as MsPASS set_PStime)"},
 	{0},
 };
 
 static const mst_prog prog = {
 	.name = "msptime",
-	.usage = "[--phase LIST] [--model iasp91|ak135] < RECORDS > RECORDS",
+	.usage = "[--phase LIST] [--model iasp91|ak135] [--distance sphere|geodesic] < RECORDS > RECORDS",
 	.summary = "Post theoretical arrival times (Ptime, Stime, ...) from source and receiver coordinates.",
 	.description = "Reads source_lat, source_lon, source_depth (km), source_time and the receiver's\n"
 	               "channel_lat/channel_lon (else site_lat/site_lon); posts, for each phase X,\n"
@@ -77,12 +78,20 @@ static int get_receiver(const msp_record *rec, double *lat, double *lon, char *w
 int main(int argc, char **argv)
 {
 	const char *arg, *model = "iasp91", *phase_list = "P";
-	int c;
+	int c, geodesic = 0;
 	mst_init(&prog, argc, argv);
 	while ((c = mst_getopt(argc, argv, &arg)) != -1) {
 		switch (c) {
 		case OPT_PHASE: phase_list = arg; break;
 		case OPT_MODEL: model = arg; break;
+		case OPT_DISTANCE:
+			if (!strcmp(arg, "sphere"))
+				geodesic = 0;
+			else if (!strcmp(arg, "geodesic"))
+				geodesic = 1;
+			else
+				mst_usage("--distance: \"%s\" is not sphere or geodesic", arg);
+			break;
 		}
 	}
 	if (optind < argc)
@@ -145,7 +154,12 @@ int main(int argc, char **argv)
 		msp_arrival arr[MAXPH];
 		if (okk) {
 			msp_geo_inverse(slat, slon, rlat, rlon, &dist_m, &esaz, &seaz);
-			delta = msp_geo_delta_deg(slat, slon, rlat, rlon);
+			/* MsPASS's set_PStime: kilometers2degrees(gps2dist_azimuth),
+			 * km over the degree of a 6371 km sphere */
+			delta = geodesic ? dist_m / 1000.0 / (2 * M_PI * 6371.0 / 360.0)
+			                 : msp_geo_delta_deg(slat, slon, rlat, rlon);
+			if (delta > 180)
+				delta = 180; /* the km of a near-antipodal path, a hair over */
 			for (int i = 0; okk && i < nph; i++) {
 				st = msp_earth_first(earth, sdep, delta, names[i], &arr[i]);
 				if (st == MSP_ERR_NOTFOUND) {
