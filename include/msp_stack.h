@@ -38,6 +38,10 @@ typedef struct msp_stack_opts {
 	int maxiter;           /* robust: iterations (MsPASS 20) */
 	double eps;            /* robust: convergence ||s1-s0||/||s0|| (MsPASS 0.001) */
 	double residual_norm_floor; /* robust: MsPASS 0.01 */
+	int partial;           /* sum/mean for msp_stack_partial: without a window,
+	                          keep every sample of every record (not just those
+	                          in the first record's span), so that a merge can
+	                          cut the one-pass span out of the whole */
 } msp_stack_opts;
 
 /* MsPASS's defaults: sum, no window, 20 iterations, eps 0.001, floor 0.01. */
@@ -53,7 +57,8 @@ void msp_stack_reset(msp_stack *s);
 /* Add one live record.  The first record fixes kind, time reference, dt and
  * (without a window) the output span.  Later records must have the same kind
  * and time reference, dt within 1e-6*dt, and (without a window) a start that
- * is a whole number of samples from the first one's within 1e-6 sample
+ * is a whole number of samples from the first one's within 1e-6 sample, or
+ * within a few ulps of the start times (UTC epochs)
  * (MsPASS's += rule); with a window each record is placed on the nearest
  * sample (WindowData's rounding).  Only the overlap is summed.  A record that
  * breaks a rule is not added: MSP_ERR_DATA with the reason in err. */
@@ -67,10 +72,13 @@ size_t msp_stack_count(const msp_stack *s);
  * with no record gives MSP_ERR_DATA. */
 int msp_stack_result(msp_stack *s, msp_record *out);
 
-/* A partial stack (sum and mean only): the record of msp_stack_result with
- * the rounded sum as samples and, in the metadata subdocument
- * "stack_partial", the exact per-sample sums and counts that
- * msp_stack_merge needs. */
+/* A partial stack (sum and mean only): a record with the rounded sum as
+ * samples and, in the metadata subdocument "stack_partial", the exact
+ * per-sample sums and counts that msp_stack_merge needs.  Built with
+ * opts.partial and no window, it spans every sample of its records and
+ * says where the one-pass span (its first record's) lies inside; the merge
+ * keeps the first partial's one-pass span, so partials of consecutive
+ * slices of a group, merged in order, give exactly the one-pass stack. */
 int msp_stack_partial(msp_stack *s, msp_record *out);
 /* Combine a partial record into s (s then has the method of the partial). */
 int msp_stack_merge(msp_stack *s, const msp_record *partial, char *err, size_t errlen);

@@ -11,6 +11,7 @@
  * and associative, so the final rounding sees the exact sum whatever the
  * order or grouping of the inputs.
  */
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -248,9 +249,17 @@ struct msp_stack {
 	size_t nrec;          /* records stacked */
 	int have;             /* the first record has fixed the header */
 	msp_record *head;     /* first record's header, metadata, history (no samples) */
-	double t0, dt;        /* output span */
+	double t0, dt;        /* span of the accumulators */
 	size_t npts;
 	int kind;
+	/* The output span (the head: first record's span, or the window) inside
+	 * the accumulators.  They hold more only for a partial stack without a
+	 * window ("outer" mode), which keeps every sample of every record so that
+	 * a merge can still cut the one-pass span out of it. */
+	double head_t0;
+	size_t head_npts;
+	long head_off;
+	int outer;
 	/* sum / mean */
 	lacc acc;
 	uint32_t *cnt;        /* kind * npts */
@@ -354,6 +363,10 @@ static int start_group(msp_stack *s, const msp_record *rec, size_t npts_span, do
 	s->dt = rec->dt;
 	s->t0 = t0_span;
 	s->npts = npts_span;
+	s->head_t0 = t0_span;
+	s->head_npts = npts_span;
+	s->head_off = 0;
+	s->outer = s->o.partial && !s->o.use_window && is_sum(s);
 	s->have = 1;
 	if (is_sum(s)) {
 		size_t ns = (size_t)s->kind * s->npts;
@@ -385,9 +398,13 @@ static int place(msp_stack *s, const msp_record *rec, long *k, char *err, size_t
 		         s->dt);
 		return MSP_ERR_DATA;
 	}
-	double off = (rec->t0 - s->t0) / s->dt;
+	/* relative to the head, as one pass places it, then into the accumulators */
+	double off = (rec->t0 - s->head_t0) / s->dt;
 	double r = round(off);
-	if (!s->o.use_window && fabs(off - r) > 1e-6) {
+	/* MsPASS's 1e-6 sample, widened to the rounding of the start times
+	 * themselves (UTC epochs near 1.3e9 s carry 2.4e-7 s of rounding) */
+	double tol = fmax(1e-6, 4.0 * (fabs(rec->t0) + fabs(s->head_t0)) * DBL_EPSILON / s->dt);
+	if (!s->o.use_window && fabs(off - r) > tol) {
 		snprintf(err, errlen,
 		         "start is %.6f samples from the stack's: not a whole number of samples "
 		         "(use a common window, or align the records)", off);
@@ -397,12 +414,60 @@ static int place(msp_stack *s, const msp_record *rec, long *k, char *err, size_t
 		snprintf(err, errlen, "start is too far from the stack's");
 		return MSP_ERR_DATA;
 	}
-	*k = (long)r;
+	*k = (long)r + s->head_off;
+	return MSP_OK;
+}
+
+/* Outer mode: widen the accumulators to cover span indices [k, k+n). */
+static int grow_span(msp_stack *s, long *k, size_t n)
+{
+	long left = *k < 0 ? -*k : 0;
+	long right = *k + (long)n > (long)s->npts ? *k + (long)n - (long)s->npts : 0;
+	if (!left && !right)
+		return MSP_OK;
+	size_t onp = s->npts, np = onp + (size_t)left + (size_t)right;
+	size_t ns = (size_t)s->kind * np, nl = (size_t)s->acc.nl;
+	uint64_t *L = NULL;
+	if (nl && !(L = calloc(ns * nl, sizeof *L)))
+		return MSP_ERR_NOMEM;
+	uint32_t *C = calloc(ns, sizeof *C);
+	double *F = s->fsum ? calloc(ns, sizeof *F) : NULL;
+	if (!C || (s->fsum && !F)) {
+		free(L);
+		free(C);
+		return MSP_ERR_NOMEM;
+	}
+	for (int c = 0; c < s->kind; c++)
+		for (size_t j = 0; j < onp; j++) {
+			size_t o = (size_t)c * onp + j, d = (size_t)c * np + j + (size_t)left;
+			if (nl)
+				memcpy(L + d * nl, s->acc.l + o * nl, nl * sizeof *L);
+			C[d] = s->cnt[o];
+			if (F)
+				F[d] = s->fsum[o];
+		}
+	free(s->acc.l);
+	s->acc.l = L;
+	s->acc.n = ns;
+	s->acc.cap = ns * nl;
+	free(s->cnt);
+	s->cnt = C;
+	free(s->fsum);
+	s->fsum = F;
+	s->npts = np;
+	s->head_off += left;
+	s->t0 = s->head_t0 - s->dt * (double)s->head_off;
+	*k += left;
 	return MSP_OK;
 }
 
 static int add_sum(msp_stack *s, const msp_record *rec, long k)
 {
+	if (s->outer) {
+		int rc = grow_span(s, &k, rec->npts);
+		if (rc)
+			return rc;
+	}
 	size_t np = s->npts;
 	long jlo = k > 0 ? k : 0;
 	long jhi = k + (long)rec->npts;
@@ -698,15 +763,17 @@ static int fill_header(msp_stack *s, msp_record *out)
 	return MSP_OK;
 }
 
-static void sum_samples(msp_stack *s, msp_record *out, int mean)
+/* The samples of span [off, off+np) of the accumulators into out. */
+static void sum_samples(msp_stack *s, msp_record *out, int mean, long off, size_t np)
 {
-	size_t ns = (size_t)s->kind * s->npts;
-	for (size_t i = 0; i < ns; i++) {
-		double v = s->fsum ? s->fsum[i] : lacc_round(&s->acc, i);
-		if (mean)
-			v = s->cnt[i] ? v / (double)s->cnt[i] : 0.0;
-		out->data[i] = v;
-	}
+	for (int c = 0; c < s->kind; c++)
+		for (size_t j = 0; j < np; j++) {
+			size_t i = (size_t)c * s->npts + (size_t)off + j;
+			double v = s->fsum ? s->fsum[i] : lacc_round(&s->acc, i);
+			if (mean)
+				v = s->cnt[i] ? v / (double)s->cnt[i] : 0.0;
+			out->data[(size_t)c * np + j] = v;
+		}
 }
 
 /* Keep the metadata mirrors of t0 and npts (MsPASS's set_t0 / set_npts) true. */
@@ -730,9 +797,10 @@ int msp_stack_result(msp_stack *s, msp_record *out)
 	if (rc)
 		return rc;
 	if (is_sum(s)) {
-		if ((rc = msp_record_resize(out, s->kind, s->npts)))
+		if ((rc = msp_record_resize(out, s->kind, s->head_npts)))
 			return rc;
-		sum_samples(s, out, s->o.method == MSP_STACK_MEAN);
+		out->t0 = s->head_t0;
+		sum_samples(s, out, s->o.method == MSP_STACK_MEAN, s->head_off, s->head_npts);
 	} else if ((rc = median_robust(s, out))) {
 		return rc;
 	}
@@ -755,7 +823,8 @@ int msp_stack_partial(msp_stack *s, msp_record *out)
 		return rc;
 	if ((rc = msp_record_resize(out, s->kind, s->npts)))
 		return rc;
-	sum_samples(s, out, 0);
+	out->t0 = s->t0;
+	sum_samples(s, out, 0, 0, s->npts);
 	if ((rc = sync_mirrors(out)))
 		return rc;
 	size_t ns = (size_t)s->kind * s->npts;
@@ -767,6 +836,10 @@ int msp_stack_partial(msp_stack *s, msp_record *out)
 	BSON_APPEND_INT32(&sub, "nlimbs", s->acc.nl);
 	BSON_APPEND_BOOL(&sub, "nonfinite", s->fsum != NULL);
 	BSON_APPEND_INT32(&sub, "window", s->o.use_window);
+	/* the one-pass span inside this partial's span */
+	BSON_APPEND_DOUBLE(&sub, "head_t0", s->head_t0);
+	BSON_APPEND_INT64(&sub, "head_npts", (int64_t)s->head_npts);
+	BSON_APPEND_INT64(&sub, "head_off", (int64_t)s->head_off);
 	size_t nb = ns * (size_t)s->acc.nl * 8;
 	if (nb > 0x7fffffff || ns * 4 > 0x7fffffff) {
 		bson_destroy(&sub);
@@ -852,12 +925,32 @@ int msp_stack_merge(msp_stack *s, const msp_record *p, char *err, size_t errlen)
 		snprintf(err, errlen, "partial stack without a stack_count");
 		return MSP_ERR_FORMAT;
 	}
+	/* the one-pass span inside the partial (absent: the partial's own span) */
+	double head_t0 = p->t0;
+	int64_t head_npts = (int64_t)p->npts, head_off = 0;
+	if (bson_iter_init_find(&it, &sub, "head_t0") && BSON_ITER_HOLDS_DOUBLE(&it))
+		head_t0 = bson_iter_double(&it);
+	if (bson_iter_init_find(&it, &sub, "head_npts") && BSON_ITER_HOLDS_INT64(&it))
+		head_npts = bson_iter_int64(&it);
+	if (bson_iter_init_find(&it, &sub, "head_off") && BSON_ITER_HOLDS_INT64(&it))
+		head_off = bson_iter_int64(&it);
+	if (head_off < 0 || head_npts < 1 || head_off + head_npts > (int64_t)p->npts ||
+	    !isfinite(head_t0)) {
+		snprintf(err, errlen, "malformed stack_partial document (head span)");
+		return MSP_ERR_FORMAT;
+	}
 	if (!s->have) {
 		s->o.method = method;
 		s->o.use_window = win;
 		int rc = start_group(s, p, p->npts, p->t0);
 		if (rc)
 			return rc;
+		/* the first partial's head is the one-pass span; later partials
+		 * may reach beyond this one's span (without a window) */
+		s->head_t0 = head_t0;
+		s->head_npts = (size_t)head_npts;
+		s->head_off = (long)head_off;
+		s->outer = !win;
 		msp_meta_remove(s->head->meta, "stack_partial");
 		msp_meta_remove(s->head->meta, "stack_count");
 		msp_meta_remove(s->head->meta, "stack_method");
@@ -869,6 +962,8 @@ int msp_stack_merge(msp_stack *s, const msp_record *p, char *err, size_t errlen)
 	long k;
 	int rc = place(s, p, &k, err, errlen);
 	if (rc)
+		return rc;
+	if (s->outer && (rc = grow_span(s, &k, p->npts)))
 		return rc;
 	if (nl > 0) {
 		if ((rc = lacc_cover(&s->acc, klo, klo + nl - 1 + GUARD)))

@@ -127,6 +127,30 @@ PY
 	done
 }
 
+@test "msstack: without a window too, partials of consecutive slices merged in order = one pass" {
+	for p in 1 2 3 4 5 6 7 8; do
+		mssynth --stream --count 3 --npts 400 --noise 10 --seed $p --t0 $((1300000000 + p)) \
+			--step 0.35 > "$TMP/part$p"
+	done
+	cat "$TMP"/part? | mscat > "$TMP/all"
+	for meth in sum mean; do
+		msstack --key sta --method $meth < "$TMP/all" | msinfo --samples > "$TMP/one"
+		for p in 1 2 3 4 5 6 7 8; do
+			msstack --key sta --method $meth --partial < "$TMP/part$p"
+		done | msstack --key sta --merge | msinfo --samples > "$TMP/merged"
+		$PY - "$TMP/one" "$TMP/merged" <<'PY'
+import json, sys
+a = json.loads(open(sys.argv[1]).read()); b = json.loads(open(sys.argv[2]).read())
+assert a["metadata"]["stack_count"] == b["metadata"]["stack_count"] == 24
+assert a["t0"] == b["t0"] and a["npts"] == b["npts"] == 400
+assert a["data"] == b["data"]
+PY
+	done
+	# a partial without a window keeps every sample of its records
+	msstack --key sta --partial < "$TMP/part1" | msinfo > "$TMP/p"
+	grep -q '"npts":414' "$TMP/p"
+}
+
 @test "msstack: records that cannot be stacked are killed with a reason" {
 	{
 		mssynth --stream --count 1 --npts 50 --dt 0.05

@@ -231,6 +231,7 @@ int main(int argc, char **argv)
 		mst_usage("--merge combines sum and mean partial stacks only");
 	if (merge && (ref || sopt.use_window))
 		mst_usage("--merge takes the alignment from the partial stacks (no --ref or --window)");
+	sopt.partial = partial_out;
 	int hold = unsorted || merge;
 	if (unsorted && !merge)
 		mst_info(1, "--unsorted: one accumulator per group is held in memory");

@@ -326,8 +326,10 @@ static void test_seismogram_partial(void)
 	o.method = MSP_STACK_MEAN;
 	msp_stack *one, *part[3], *mg;
 	msp_stack_new(&one, &o);
+	msp_stack_opts po = o;
+	po.partial = 1;
 	for (int p = 0; p < 3; p++)
-		msp_stack_new(&part[p], &o);
+		msp_stack_new(&part[p], &po);
 	msp_stack_new(&mg, NULL);
 	char e[128];
 	rng = 31337;
@@ -336,9 +338,9 @@ static void test_seismogram_partial(void)
 		msp_record_resize(r, MSP_SEISMOGRAM, NP);
 		for (size_t i = 0; i < 3 * NP; i++)
 			r->data[i] = gauss() * pow(10, (int)(next() % 9) - 4);
-		/* one span for all (as after mswindow): without a window the span of
-		 * a partial is its first record's, so equal spans make the split exact */
-		r->t0 = 0;
+		/* spans a whole number of samples apart, no window: the one-pass
+		 * span is record 0's; partials keep all their samples */
+		r->t0 = k ? (double)(next() % 9) * 0.5 - 2.0 : 0.0;
 		r->dt = 0.5;
 		r->tref = MSP_TREF_RELATIVE;
 		msp_stack_add(one, r, e, sizeof e);
@@ -352,9 +354,11 @@ static void test_seismogram_partial(void)
 		is(msp_stack_merge(mg, pr, e, sizeof e), MSP_OK, "merge Seismogram partial %d %s", p, e);
 	}
 	msp_stack_result(mg, got);
-	ok(got->kind == MSP_SEISMOGRAM && got->npts == ref->npts &&
+	ok(got->kind == MSP_SEISMOGRAM && got->npts == ref->npts && got->t0 == ref->t0 &&
 	   !memcmp(got->data, ref->data, 3 * NP * sizeof(double)),
-	   "Seismogram mean: merged partials equal one pass bit for bit");
+	   "Seismogram mean, spans offset, no window: merged partials equal one pass bit for bit");
+	ok(pr->npts > NP, "a partial without a window spans all its records (%zu > %d)", pr->npts,
+	   NP);
 	msp_record_free(ref);
 	msp_record_free(got);
 	msp_record_free(pr);
