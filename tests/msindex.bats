@@ -238,6 +238,12 @@ print("ok")' "$TMP/docs"
 	run msindex "$TMP/d"
 	[ "$status" -eq 0 ]
 	[ "$(count wf_miniseed)" -eq 1 ]
+	# a symbolic link back up the tree does not loop
+	mkdir "$TMP/d/sub" && ln -s .. "$TMP/d/sub/up" && cp "$(W BW.BGLD..EHE.2008-01-01.steim1.10records.mseed)" "$TMP/d/sub/"
+	run msindex -v "$TMP/d"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"a link back to a directory being walked, skipped"* ]]
+	[ "$(count wf_miniseed)" -eq 2 ]
 }
 
 @test "msindex: bad StationXML, QuakeML and text files load nothing and are reported" {

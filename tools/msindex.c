@@ -605,6 +605,11 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* The directories being walked (device, inode), so that a symbolic link
+ * back to one of them does not loop. */
+static struct { dev_t dev; ino_t ino; } walk[256];
+static int nwalk;
+
 static void do_path(const char *path, int explicit_arg)
 {
 	struct stat sb;
@@ -617,11 +622,23 @@ static void do_path(const char *path, int explicit_arg)
 			do_file(path, explicit_arg);
 		return;
 	}
+	for (int i = 0; i < nwalk; i++)
+		if (walk[i].dev == sb.st_dev && walk[i].ino == sb.st_ino) {
+			mst_info(1, "%s: a link back to a directory being walked, skipped", path);
+			return;
+		}
+	if (nwalk == (int)(sizeof walk / sizeof *walk)) {
+		file_failed(path, "directories nested too deep");
+		return;
+	}
 	DIR *d = opendir(path);
 	if (!d) {
 		file_failed(path, "%s", strerror(errno));
 		return;
 	}
+	walk[nwalk].dev = sb.st_dev;
+	walk[nwalk].ino = sb.st_ino;
+	nwalk++;
 	/* Sorted, so that runs are repeatable. */
 	char **names = NULL;
 	size_t n = 0, cap = 0;
@@ -652,6 +669,7 @@ static void do_path(const char *path, int explicit_arg)
 		free(names[i]);
 	}
 	free(names);
+	nwalk--;
 }
 
 int main(int argc, char **argv)
