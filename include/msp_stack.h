@@ -69,7 +69,8 @@ size_t msp_stack_count(const msp_stack *s);
 
 /* The stack as a record: the first record's metadata and history, the span,
  * the samples, and stack_count / stack_method in the metadata.  A group
- * with no record gives MSP_ERR_DATA. */
+ * with no record gives MSP_ERR_DATA; so do median or robust members with no
+ * time span in common (out then holds the header, without samples). */
 int msp_stack_result(msp_stack *s, msp_record *out);
 
 /* A partial stack (sum and mean only): a record with the rounded sum as

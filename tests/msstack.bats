@@ -166,6 +166,13 @@ assert len(dead) == 2 and len(live) == 1 and live[0]["metadata"]["stack_count"] 
 assert "sample interval" in dead[0]["elog"][-1]["message"]
 assert "whole number" in dead[1]["elog"][-1]["message"]
 PY
+	# median members with no span in common: a dead stack that says so
+	{
+		mssynth --stream --count 1 --npts 100
+		mssynth --stream --count 1 --npts 100 --t0 2012-01-01T00:00:00
+	} | mscat | msstack --key sta --method median | msinfo > "$TMP/m"
+	grep -q '"live":false' "$TMP/m"
+	grep -q 'no time span in common' "$TMP/m"
 	# missing key and missing --ref key
 	mssynth --stream --count 2 --npts 20 | msstack --key nokey | msinfo > "$TMP/k"
 	[ "$(grep -c '"live":false' "$TMP/k")" -eq 2 ]

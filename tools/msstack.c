@@ -144,8 +144,14 @@ static void emit(msp_stack *st, const char *keytext)
 		return;
 	int rc = partial_out ? msp_stack_partial(st, res) : msp_stack_result(st, res);
 	if (rc == MSP_ERR_DATA) {
-		/* median/robust members with no common span */
-		mst_warn("group %s: no common span for a stack", keytext);
+		/* median/robust members with no span in common: res has the group's
+		 * header; it becomes a dead stack that says why */
+		msp_record_resize(res, res->kind, 0);
+		msp_record_kill(res, "msstack", "group %s: the %zu members have no time span in common",
+		                keytext, msp_stack_count(st));
+		mst_history(res);
+		mst_write(out, res);
+		nout++;
 		return;
 	}
 	if (rc)
