@@ -43,7 +43,9 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 ALL_CFLAGS = -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -fPIC \
              -DMSP_VERSION_STRING='"$(VERSION)"' \
              -Iinclude -Itools/common $(PKG_CFLAGS) $(SANFLAGS) $(CFLAGS)
-ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
+# --as-needed: a tool loads only the libraries it uses (msdetrend does not load
+# libmongoc, its TLS and SASL stack, nor cairo): faster start-up, smaller RSS.
+ALL_LDFLAGS = -Wl,--as-needed $(SANFLAGS) $(LDFLAGS)
 LIBS_ALL   = $(PKG_LIBS) -lfftw3_threads -lpthread -lm
 
 LIB_SRC   := $(sort $(wildcard lib/*.c))

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include "tool.h"
 #include "msp_parse.h"
 #include "msp_status.h"
@@ -36,6 +37,15 @@ const char *mst_cmdline(void) { return cmdline; }
 
 void mst_init(const mst_prog *p, int argc, char **argv)
 {
+	/* libmongoc, when loaded, initializes itself before main and keeps its
+	 * counters in a shared-memory file /dev/shm/mongoc-PID, removed only by a
+	 * normal exit.  A tool killed by a signal (| head, kill -9, a failed
+	 * partition) would leave it behind, and a later process that gets the same
+	 * PID then prints "Falling back to malloc for counters".  Unlinking the
+	 * name now keeps the mapping working and leaves nothing to leak. */
+	char shm[32];
+	snprintf(shm, sizeof shm, "/mongoc-%ld", (long)getpid());
+	(void)shm_unlink(shm);
 	prog = p;
 	size_t off = 0;
 	cmdline[0] = '\0';
