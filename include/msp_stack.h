@@ -38,13 +38,17 @@ typedef struct msp_stack_opts {
 	int maxiter;           /* robust: iterations (MsPASS 20) */
 	double eps;            /* robust: convergence ||s1-s0||/||s0|| (MsPASS 0.001) */
 	double residual_norm_floor; /* robust: MsPASS 0.01 */
+	double pad_fraction_cutoff; /* median/robust with a window: drop members that
+	                               would be more than this fraction zero padding
+	                               (MsPASS 0.05) */
 	int partial;           /* sum/mean for msp_stack_partial: without a window,
 	                          keep every sample of every record (not just those
 	                          in the first record's span), so that a merge can
 	                          cut the one-pass span out of the whole */
 } msp_stack_opts;
 
-/* MsPASS's defaults: sum, no window, 20 iterations, eps 0.001, floor 0.01. */
+/* MsPASS's defaults: sum, no window, 20 iterations, eps 0.001, floor 0.01,
+ * pad fraction cutoff 0.05. */
 void msp_stack_opts_default(msp_stack_opts *o);
 
 typedef struct msp_stack msp_stack;

@@ -279,6 +279,7 @@ void msp_stack_opts_default(msp_stack_opts *o)
 	o->maxiter = 20;
 	o->eps = 0.001;
 	o->residual_norm_floor = 0.01;
+	o->pad_fraction_cutoff = 0.05;
 }
 
 static const char *const method_names[] = {"sum", "mean", "median", "robust"};
@@ -604,7 +605,8 @@ static double median_of(double *v, size_t n)
 
 /* Members laid on the output span (zero where a member has no sample):
  * M[i * ns + c*np + j]. Output span: window, or the inner span of the members. */
-static int member_matrix(msp_stack *s, double **out, long *jlo_out, size_t *np_out)
+static int member_matrix(msp_stack *s, double **out, long *jlo_out, size_t *np_out,
+                         size_t *nused)
 {
 	long jlo = 0, jhi = (long)s->npts; /* in span samples */
 	if (!s->o.use_window) {
@@ -625,17 +627,30 @@ static int member_matrix(msp_stack *s, double **out, long *jlo_out, size_t *np_o
 	double *M = calloc(s->nmem * ns + 1, sizeof *M);
 	if (!M)
 		return MSP_ERR_NOMEM;
+	size_t used = 0;
 	for (size_t i = 0; i < s->nmem; i++) {
 		long k = (long)s->mt0[i];
+		/* MsPASS's regularize_ensemble: a member that would need more than
+		 * pad_fraction_cutoff of the span padded with zeros is dropped */
+		long a = k > jlo ? k : jlo, b = k + (long)s->mnpts[i] < jhi ? k + (long)s->mnpts[i] : jhi;
+		double pad = 1.0 - (b > a ? (double)(b - a) : 0.0) / (double)np;
+		if (pad > s->o.pad_fraction_cutoff)
+			continue;
 		for (int c = 0; c < s->kind; c++) {
 			const double *x = s->mem[i] + (size_t)c * s->mnpts[i];
 			for (long j = jlo; j < jhi; j++) {
 				long src = j - k;
 				if (src >= 0 && src < (long)s->mnpts[i])
-					M[i * ns + (size_t)c * np + (size_t)(j - jlo)] = x[src];
+					M[used * ns + (size_t)c * np + (size_t)(j - jlo)] = x[src];
 			}
 		}
+		used++;
 	}
+	if (!used) {
+		free(M);
+		return MSP_ERR_DATA;
+	}
+	*nused = used;
 	*out = M;
 	*jlo_out = jlo;
 	*np_out = np;
@@ -687,11 +702,20 @@ static int median_robust(msp_stack *s, msp_record *out)
 {
 	double *M;
 	long jlo;
-	size_t np;
-	int rc = member_matrix(s, &M, &jlo, &np);
+	size_t np, nm;
+	int rc = member_matrix(s, &M, &jlo, &np, &nm);
 	if (rc)
 		return rc;
-	size_t ns = (size_t)s->kind * np, nm = s->nmem;
+	size_t ns = (size_t)s->kind * np;
+	if (nm < s->nmem) {
+		msp_record_log(out, "msp_stack", MSP_SEV_COMPLAINT,
+		               "%zu of %zu members dropped: more than %g of the window would be padding",
+		               s->nmem - nm, s->nmem, s->o.pad_fraction_cutoff);
+		if ((rc = msp_meta_set_int64(out->meta, "stack_count", (int64_t)nm))) {
+			free(M);
+			return rc;
+		}
+	}
 	if ((rc = msp_record_resize(out, s->kind, np))) {
 		free(M);
 		return rc;

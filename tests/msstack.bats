@@ -166,6 +166,13 @@ assert len(dead) == 2 and len(live) == 1 and live[0]["metadata"]["stack_count"] 
 assert "sample interval" in dead[0]["elog"][-1]["message"]
 assert "whole number" in dead[1]["elog"][-1]["message"]
 PY
+	# median on a window: a member that would be half padding is left out
+	{
+		mssynth --stream --count 3 --step 0 --npts 200 --seed 4
+		mssynth --stream --count 1 --npts 200 --t0 1299823205 --seed 5
+	} | mscat | msstack --key sta --method median --window 1299823200,1299823209.95 | msinfo > "$TMP/pad"
+	grep -q '"stack_count" : 3' "$TMP/pad"
+	grep -q '1 of 4 members dropped' "$TMP/pad"
 	# median members with no span in common: a dead stack that says so
 	{
 		mssynth --stream --count 1 --npts 100

@@ -24,6 +24,7 @@ enum {
 	OPT_ITER,
 	OPT_EPS,
 	OPT_FLOOR,
+	OPT_PADCUT,
 };
 
 static const mst_opt opts[] = {
@@ -37,6 +38,7 @@ static const mst_opt opts[] = {
 	{"iterations", OPT_ITER, "N", "robust: at most N reweighting passes (default 20)"},
 	{"eps", OPT_EPS, "X", "robust: stop when the stack changes by less than X (default 0.001)"},
 	{"residual-floor", OPT_FLOOR, "X", "robust: floor of ||r||/||d|| in the weights (default 0.01)"},
+	{"pad-cutoff", OPT_PADCUT, "F", "median/robust: drop members padded over F of the window (0.05)"},
 	{0},
 };
 
@@ -214,6 +216,9 @@ int main(int argc, char **argv)
 		case OPT_MERGE: merge = 1; break;
 		case OPT_ITER: sopt.maxiter = (int)mst_arg_int("--iterations", arg, 1, 100000); break;
 		case OPT_EPS: sopt.eps = mst_arg_double_range("--eps", arg, 0, 1); break;
+		case OPT_PADCUT:
+			sopt.pad_fraction_cutoff = mst_arg_double_range("--pad-cutoff", arg, 0, 1);
+			break;
 		case OPT_FLOOR:
 			sopt.residual_norm_floor = mst_arg_double_range("--residual-floor", arg, 0, 1);
 			break;
