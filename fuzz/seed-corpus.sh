@@ -27,7 +27,7 @@ fuzz_stream|fuzz_reader)
 	$PY $MSPS drop "$dir/base" "$dir/lost" 1
 	printf '{"sta": "ANMO"}\n' > "$dir/json"
 	;;
-fuzz_mseed_index)
+fuzz_mseed_index|fuzz_mseed_decode)
 	# real records (both byte orders, Steim1/2, 512 and 4096 bytes), a cut
 	# file, and the ASCII record that over-reads in libmseed 2.19.8
 	D=${MSPIPE_DATA:-../shared/data}/waveforms

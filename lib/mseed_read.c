@@ -135,7 +135,12 @@ typedef struct grid {
 	bson_t gaps;
 	const msp_mseed_opts *o;
 	msp_mseed_info *info;
+	int64_t decoded;      /* samples unpacked so far */
 } grid;
+
+/* A gap may not blow a few records up into gigabytes of fill: the grid is
+ * at most MSP_GRID_FILL times the samples recorded (or 2^20, if larger). */
+#define MSP_GRID_FILL 100
 
 static int grid_room(grid *g, int64_t need)
 {
@@ -163,6 +168,14 @@ static int grid_place(grid *g, const MSRecord *msr, int64_t idx, char *err, size
 	int64_t n = msr->numsamples;
 	if (n <= 0)
 		return MSP_OK;
+	g->decoded += n;
+	int64_t limit = g->decoded * MSP_GRID_FILL;
+	if (idx + n > limit && idx + n > ((int64_t)1 << 20)) {
+		seterr(err, errlen, "the records of %s lie %lld samples apart for %lld recorded: "
+		       "gaps of more than %d times the data are refused", msr->channel,
+		       (long long)(idx + n), (long long)g->decoded, MSP_GRID_FILL);
+		return MSP_ERR_DATA;
+	}
 	int rc = grid_room(g, idx + n);
 	if (rc)
 		return rc;
@@ -314,6 +327,7 @@ int msp_mseed_decode(const uint8_t *buf, size_t len, const msp_mseed_opts *opts,
 		bson_reinit(&g.gaps);
 		info->ngaps = info->noverlaps = info->nrecords = 0;
 		g.filled = 0;
+		g.decoded = 0;
 		rec->npts = 0;
 		off = 0;
 		while (off < len) {
