@@ -5,6 +5,12 @@
 load lib/common
 
 docs() { $PY "$REPO/tests/lib/wfdocs.py" "$@"; }
+
+# A FerretDB server started by a test is stopped (by its pid) whatever happens.
+teardown() {
+	if [ -n "${FERRET_DIR:-}" ]; then ferret_stop; fi
+	rm -rf "$TMP"
+}
 W() { echo "$DATA/waveforms/$1"; }
 
 @test "msread: --help, --version, and every option in the man page" {
@@ -216,15 +222,13 @@ print("ok")' "$TMP/out"
 }
 
 @test "msread: gridfs samples from a MongoDB-protocol server (FerretDB), TimeSeries and Seismogram" {
-	FDB="${FERRETDB:-$REPO/build/go/bin/ferretdb}"
-	[ -x "$FDB" ] || skip_or_fail "no FerretDB binary (scripts/ferretdb.sh builds it)"
+	[ -f "$REPO/tests/lib/ferretdb.bash" ] || skip "no tests/lib/ferretdb.bash"
+	source "$REPO/tests/lib/ferretdb.bash"
 	$PY -c 'import pymongo, gridfs' 2>/dev/null || skip_or_fail "python3-pymongo not installed"
-	port=$((20000 + RANDOM % 20000))
-	mkdir "$TMP/fdb"
-	"$FDB" --handler=sqlite --sqlite-url="file:$TMP/fdb/" --state-dir="$TMP/fdb" \
-		--listen-addr="127.0.0.1:$port" --debug-addr=- --telemetry=disable --log-level=error \
-		> "$TMP/fdb.log" 2>&1 &
-	fpid=$!
+	ferret_start
+	U="$(ferret_uri)" || return 0
+	port="${U##*:}"
+	port="${port%%/*}"
 	$PY - "$port" "$TMP" <<'PY' > "$TMP/d"
 import json, struct, sys, time, pymongo, gridfs
 port, tmp = sys.argv[1], sys.argv[2]
@@ -247,7 +251,6 @@ print(json.dumps({"_id": {"$oid": "0123456789abcdef01234569"}, "npts": 1000, "de
                   "time_standard": "UTC", "storage_mode": "gridfs", "gridfs_id": {"$oid": "0123456789abcdef0123456a"}}))
 PY
 	run bash -c "msread --db 'mongodb://127.0.0.1:$port/iotest?serverSelectionTimeoutMS=3000' '$TMP/d' | msinfo --samples > '$TMP/out'"
-	kill "$fpid"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
