@@ -297,3 +297,16 @@ d = json.loads(open(sys.argv[1]).readline()); d["endtime"] += 0.01; print(json.d
 	[ "$status" -eq 1 ]
 	[[ "$output" == "msread: stdout: "* ]]
 }
+
+@test "msread: every segment msindex finds reads as ObsPy reads it (MsPASS's reader: obspy.read + merge fill 0)" {
+	need_data
+	command -v msindex >/dev/null && command -v msquery >/dev/null || skip "msindex or msquery not built"
+	OBSPY="$(sh "$REPO/scripts/pyref.sh" 2>/dev/null)" || skip_or_fail "no ObsPy venv (scripts/pyref.sh needs PyPI)"
+	msindex "$DATA/waveforms"
+	msquery wf_miniseed > "$TMP/docs"
+	msread "$TMP/docs" | msinfo --samples > "$TMP/recs"
+	run "$OBSPY" "$REPO/tests/lib/obspy_compare.py" read "$TMP/recs" "$TMP/docs"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(wc -l < "$TMP/docs") ok" ]
+}

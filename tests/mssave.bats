@@ -284,3 +284,17 @@ print("%d records identical" % len(a))'
 	echo "$output"
 	[ "$output" = "$n records identical" ]
 }
+
+@test "mssave: --format mseed files read in ObsPy: codes, start to the microsecond, samples (Steim2 and float64)" {
+	need_data
+	OBSPY="$(sh "$REPO/scripts/pyref.sh" 2>/dev/null)" || skip_or_fail "no ObsPy venv (scripts/pyref.sh needs PyPI)"
+	cd "$TMP"
+	$PY "$REPO/tests/lib/wfdocs.py" "$DATA"/waveforms/IU.COLA*.mseed > d
+	(msread d; mssynth --stream -n 2 --npts 3000 --step 500) > mix.rec
+	msinfo --samples < mix.rec > mix.json
+	mssave -q --tag o --format mseed --dir wf --dfile o.mseed < mix.rec
+	run "$OBSPY" "$REPO/tests/lib/obspy_compare.py" mseed wf/o.mseed mix.json
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "5 ok" ]
+}
