@@ -24,6 +24,7 @@
 #include <unistd.h>
 #include <fftw3.h>
 #include "tool.h"
+#include "msp_fftw.h"
 #include "msp_dsp.h"
 #include "msp_meta.h"
 
@@ -52,35 +53,6 @@ static const mst_prog prog = {
 };
 
 enum { M_AUTO, M_DECIMATE, M_FFT };
-
-static char *default_wisdom(void)
-{
-	const char *x = getenv("XDG_CACHE_HOME"), *h = getenv("HOME");
-	char *p = NULL;
-	if (x && *x) {
-		if (asprintf(&p, "%s/mspipe/fftw-wisdom", x) < 0)
-			return NULL;
-	} else if (h && *h) {
-		if (asprintf(&p, "%s/.cache/mspipe/fftw-wisdom", h) < 0)
-			return NULL;
-	}
-	return p;
-}
-
-/* mkdir -p of the directory part of path. */
-static void make_parent(const char *path)
-{
-	char *d = strdup(path);
-	if (!d)
-		return;
-	for (char *s = d + 1; *s; s++)
-		if (*s == '/') {
-			*s = 0;
-			mkdir(d, 0777);
-			*s = '/';
-		}
-	free(d);
-}
 
 int main(int argc, char **argv)
 {
@@ -122,15 +94,11 @@ int main(int argc, char **argv)
 		mst_usage("--rate: must be a positive number of samples per second");
 	double target_dt = 1.0 / rate;
 
-	char *wisdom = wisdom_opt ? strdup(wisdom_opt) : default_wisdom();
-	unsigned flags = FFTW_ESTIMATE;
-	int have_wisdom = wisdom && access(wisdom, R_OK) == 0 && fftw_import_wisdom_from_filename(wisdom);
-	if (wisdom_opt && !have_wisdom && access(wisdom, F_OK) == 0)
+	char *wisdom = wisdom_opt ? strdup(wisdom_opt) : msp_wisdom_default_path();
+	int have_wisdom;
+	if (msp_wisdom_load(wisdom, &have_wisdom) && wisdom_opt)
 		mst_fatal("%s: not an FFTW wisdom file", wisdom);
-	if (measure)
-		flags = FFTW_MEASURE;
-	else if (have_wisdom)
-		flags = FFTW_MEASURE | FFTW_WISDOM_ONLY;
+	unsigned flags = msp_wisdom_flags(measure, have_wisdom);
 	mst_info(1, "FFT planning: %s%s", measure ? "FFTW_MEASURE" : have_wisdom ? "wisdom" : "FFTW_ESTIMATE",
 	         have_wisdom ? " (wisdom loaded)" : "");
 	msp_fft_resampler *rs;
@@ -227,18 +195,8 @@ int main(int argc, char **argv)
 	mst_close_input(in);
 	mst_progress_done(n);
 	mst_info(1, "FFT plans made: %u", msp_fft_resampler_plans(rs));
-	if (measure && wisdom) {
-		/* Write aside and rename: parallel jobs may save at the same time. */
-		char *tmp = NULL;
-		make_parent(wisdom);
-		if (asprintf(&tmp, "%s.%ld.tmp", wisdom, (long)getpid()) < 0)
-			mst_fatal("out of memory");
-		if (!fftw_export_wisdom_to_filename(tmp) || rename(tmp, wisdom) != 0) {
-			mst_warn("%s: cannot save FFTW wisdom: %s", wisdom, strerror(errno));
-			unlink(tmp);
-		}
-		free(tmp);
-	}
+	if (measure && wisdom && msp_wisdom_save(wisdom))
+		mst_warn("%s: cannot save FFTW wisdom: %s", wisdom, strerror(errno));
 	msp_fft_resampler_free(rs);
 	msp_record_free(rec);
 	free(buf);

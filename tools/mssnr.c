@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "tool.h"
+#include "msp_fftw.h"
 #include "msp_meta.h"
 #include "msp_snr.h"
 #include "msp_window.h"
@@ -67,35 +68,6 @@ static const mst_prog prog = {
 	.records_in = 1,
 	.records_out = 1,
 };
-
-static char *default_wisdom(void)
-{
-	const char *x = getenv("XDG_CACHE_HOME"), *h = getenv("HOME");
-	char *p = NULL;
-	if (x && *x) {
-		if (asprintf(&p, "%s/mspipe/fftw-wisdom", x) < 0)
-			return NULL;
-	} else if (h && *h) {
-		if (asprintf(&p, "%s/.cache/mspipe/fftw-wisdom", h) < 0)
-			return NULL;
-	}
-	return p;
-}
-
-/* mkdir -p of the directory part of path. */
-static void make_parent(const char *path)
-{
-	char *d = strdup(path);
-	if (!d)
-		return;
-	for (char *s = d + 1; *s; s++)
-		if (*s == '/') {
-			*s = 0;
-			mkdir(d, 0777);
-			*s = '/';
-		}
-	free(d);
-}
 
 typedef struct threshold {
 	char key[64];
@@ -222,14 +194,11 @@ int main(int argc, char **argv)
 	if (msp_snr_new(&h))
 		mst_fatal("out of memory");
 	/* FFTW_ESTIMATE unless wisdom (as msresample) */
-	char *wisdom = wisdom_opt ? strdup(wisdom_opt) : default_wisdom();
-	int have_wisdom = wisdom && access(wisdom, R_OK) == 0 && fftw_import_wisdom_from_filename(wisdom);
-	if (wisdom_opt && !have_wisdom && access(wisdom, F_OK) == 0)
+	char *wisdom = wisdom_opt ? strdup(wisdom_opt) : msp_wisdom_default_path();
+	int have_wisdom;
+	if (msp_wisdom_load(wisdom, &have_wisdom) && wisdom_opt)
 		mst_fatal("%s: not an FFTW wisdom file", wisdom);
-	if (measure)
-		msp_snr_set_fftw_flags(h, FFTW_MEASURE);
-	else if (have_wisdom)
-		msp_snr_set_fftw_flags(h, FFTW_MEASURE | FFTW_WISDOM_ONLY);
+	msp_snr_set_fftw_flags(h, msp_wisdom_flags(measure, have_wisdom));
 	mst_info(1, "FFT planning: %s", measure ? "FFTW_MEASURE" : have_wisdom ? "wisdom" : "FFTW_ESTIMATE");
 	msp_reader *in = mst_open_input();
 	msp_writer *out = mst_open_output();
@@ -380,11 +349,8 @@ int main(int argc, char **argv)
 	mst_finish_output(out);
 	mst_close_input(in);
 	msp_snr_free(h);
-	if (measure && wisdom) {
-		make_parent(wisdom);
-		if (!fftw_export_wisdom_to_filename(wisdom))
-			mst_warn("%s: cannot save FFTW wisdom: %s", wisdom, strerror(errno));
-	}
+	if (measure && wisdom && msp_wisdom_save(wisdom))
+		mst_warn("%s: cannot save FFTW wisdom: %s", wisdom, strerror(errno));
 	free(wisdom);
 	msp_record_free(rec);
 	mst_info(1, "%llu records, %llu killed", (unsigned long long)n, (unsigned long long)nkilled);
