@@ -14,7 +14,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 #include "msp_taup.h"
 
 #ifdef __cplusplus
@@ -107,10 +106,10 @@ int msp_synth_site_plan(msp_earth *model, const msp_synth_event *ev, int i, int 
                         double dist_min, double dist_max, double h1_az, double amp,
                         msp_synth_site *out);
 
-/* Append one channel of int32 counts to f as miniSEED 2 (Steim2, 4096-byte
+/* Append one channel of int32 counts to descriptor fd as miniSEED 2 (Steim2, 4096-byte
  * records, big-endian), start time rounded to the microsecond.  MSP_ERR_IO
  * on a write error (errno kept), MSP_ERR_FORMAT if libmseed refuses. */
-int msp_synth_mseed_write(FILE *f, const char *net, const char *sta, const char *loc,
+int msp_synth_mseed_write(int fd, const char *net, const char *sta, const char *loc,
                           const char *chan, double t0, double dt, const int32_t *counts,
                           size_t n);
 

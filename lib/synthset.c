@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "msp_synth.h"
 #include "msp_status.h"
 
@@ -54,23 +55,31 @@ int msp_synth_site_plan(msp_earth *model, const msp_synth_event *ev, int i, int 
 }
 
 typedef struct mseed_sink {
-	FILE *f;
+	int fd;
 	int failed, err;
 } mseed_sink;
 
 static void mseed_put(char *rec, int len, void *p)
 {
 	mseed_sink *s = p;
-	if (!s->failed && fwrite(rec, 1, (size_t)len, s->f) != (size_t)len) {
-		s->failed = 1;
-		s->err = errno;
+	size_t off = 0;
+	while (!s->failed && off < (size_t)len) {
+		ssize_t k = write(s->fd, rec + off, (size_t)len - off);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			s->failed = 1;
+			s->err = errno;
+		} else {
+			off += (size_t)k;
+		}
 	}
 }
 
 /* libmseed logs to stderr by default; the library must not print */
 static void quiet(char *msg) { (void)msg; }
 
-int msp_synth_mseed_write(FILE *f, const char *net, const char *sta, const char *loc,
+int msp_synth_mseed_write(int fd, const char *net, const char *sta, const char *loc,
                           const char *chan, double t0, double dt, const int32_t *counts,
                           size_t n)
 {
@@ -100,7 +109,7 @@ int msp_synth_mseed_write(FILE *f, const char *net, const char *sta, const char 
 	/* libmseed 2.19 fails with "Sample counts do not match" unless samplecnt is set */
 	mst->samplecnt = (int64_t)n;
 	mst->sampletype = 'i';
-	mseed_sink sink = {f, 0, 0};
+	mseed_sink sink = {fd, 0, 0};
 	int64_t packed = 0;
 	int nrec = mst_pack(mst, mseed_put, &sink, 4096, DE_STEIM2, 1, &packed, 1, 0, NULL);
 	mst_free(&mst); /* frees what is left of the copy */

@@ -11,6 +11,8 @@
  * The signal model lives in lib/synth.c; this file maps options to it.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <math.h>
 #include <stdio.h>
@@ -311,18 +313,68 @@ static void dataset_path(char *buf, size_t n, const char *dir, const char *fmt, 
 		mst_fatal("%s: path too long", dir);
 }
 
-static FILE *dataset_open(const char *path)
+/* Output files of a data set: bytes gather in a buffer and go out with
+ * write(2) (checked, so that a full disk is an error and so that fault
+ * injection through write(2) reaches them), at 1 MiB and at close. */
+typedef struct dsfile {
+	int fd;
+	const char *path;
+	msp_buf b;
+} dsfile;
+
+static void ds_flush(dsfile *f)
 {
-	FILE *f = fopen(path, "w");
-	if (!f)
-		mst_fatal("%s: %s", path, strerror(errno));
-	return f;
+	if (f->b.failed)
+		mst_fatal("out of memory");
+	size_t off = 0;
+	while (off < f->b.len) {
+		ssize_t k = write(f->fd, f->b.p + off, f->b.len - off);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			mst_fatal("%s: write error (%s)", f->path, strerror(errno));
+		off += (size_t)k;
+	}
+	msp_buf_reset(&f->b);
 }
 
-static void dataset_close(FILE *f, const char *path)
+static void ds_open(dsfile *f, const char *path)
 {
-	if (ferror(f) | (fclose(f) != 0))
-		mst_fatal("%s: write error (%s)", path, strerror(errno));
+	f->path = path;
+	f->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (f->fd < 0)
+		mst_fatal("%s: %s", path, strerror(errno));
+	msp_buf_init(&f->b);
+}
+
+static void ds_printf(dsfile *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void ds_printf(dsfile *f, const char *fmt, ...)
+{
+	char tmp[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof tmp)
+		mst_fatal("internal error: line too long for %s", f->path);
+	msp_buf_add(&f->b, tmp, (size_t)n);
+	if (f->b.len >= 1 << 20)
+		ds_flush(f);
+}
+
+static void ds_add(dsfile *f, const char *p, size_t n)
+{
+	msp_buf_add(&f->b, p, n);
+	if (f->b.len >= 1 << 20)
+		ds_flush(f);
+}
+
+static void ds_close(dsfile *f)
+{
+	ds_flush(f);
+	if (close(f->fd) != 0)
+		mst_fatal("%s: write error (%s)", f->path, strerror(errno));
+	msp_buf_free(&f->b);
 }
 
 static int mssynth_dataset(const synth_opts *o)
@@ -347,21 +399,23 @@ static int mssynth_dataset(const synth_opts *o)
 
 	char evpath[4096], stpath[4096], trpath[4096];
 	dataset_path(evpath, sizeof evpath, dir, "events.txt");
-	FILE *evf = dataset_open(evpath);
-	fprintf(evf, "#EventID|Time|Latitude|Longitude|Depth/km|Author|Catalog|Contributor|"
+	dsfile evf, stf, trf;
+	ds_open(&evf, evpath);
+	ds_printf(&evf, "#EventID|Time|Latitude|Longitude|Depth/km|Author|Catalog|Contributor|"
 	             "ContributorID|MagType|Magnitude|MagAuthor|EventLocationName\n");
 	msp_format_time(ev.time, tbuf, sizeof tbuf);
 	tbuf[strlen(tbuf) - 1] = '\0'; /* FDSN text times carry no Z */
-	fprintf(evf, "%s|%s|%.6f|%.6f|%.3f|mssynth|mssynth|mssynth|%s|Mw|%.1f|mssynth|"
+	ds_printf(&evf, "%s|%s|%.6f|%.6f|%.3f|mssynth|mssynth|mssynth|%s|Mw|%.1f|mssynth|"
 	             "SYNTHETIC EVENT (mssynth seed %llu)\n",
 	        evid, tbuf, ev.lat, ev.lon, ev.depth_km, evid, ev.magnitude,
 	        (unsigned long long)o->seed);
-	dataset_close(evf, evpath);
+	ds_close(&evf);
 
 	dataset_path(stpath, sizeof stpath, dir, "stations.txt");
 	dataset_path(trpath, sizeof trpath, dir, "truth.jsonl");
-	FILE *stf = dataset_open(stpath), *trf = dataset_open(trpath);
-	fprintf(stf, "#Network|Station|Location|Channel|Latitude|Longitude|Elevation|Depth|Azimuth|"
+	ds_open(&stf, stpath);
+	ds_open(&trf, trpath);
+	ds_printf(&stf, "#Network|Station|Location|Channel|Latitude|Longitude|Elevation|Depth|Azimuth|"
 	             "Dip|SensorDescription|Scale|ScaleFreq|ScaleUnits|SampleRate|StartTime|EndTime\n");
 
 	size_t npts = o->npts ? (size_t)o->npts : (size_t)llround((o->pre + 120.0) / o->dt);
@@ -381,17 +435,19 @@ static int mssynth_dataset(const synth_opts *o)
 		/* whole 100 us: miniSEED 2 start times are exact at that resolution
 		 * without blockette 1001, so every reader agrees on t0 */
 		double t0 = round(1e4 * (site.ptime - o->pre)) / 1e4;
-		FILE *wf = NULL;
+		int wf = -1;
 		for (int c = 0; c < 3; c++) {
 			const msp_synth_channel *ch = &site.ch[c];
-			if (!wf) {
+			if (wf < 0) {
 				if (o->per_channel)
 					dataset_path(wfpath, sizeof wfpath, dir, "waveforms/%s.%s.%s.%s.mseed",
 					             o->net, site.sta, o->loc, ch->chan);
 				else
 					dataset_path(wfpath, sizeof wfpath, dir, "waveforms/%s.%s.%s.mseed", o->net,
 					             site.sta, o->loc);
-				wf = dataset_open(wfpath);
+				wf = open(wfpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+				if (wf < 0)
+					mst_fatal("%s: %s", wfpath, strerror(errno));
 			}
 			msp_rng rng;
 			msp_rng_seed2(&rng, o->seed, (uint64_t)i * 3 + (uint64_t)c);
@@ -409,7 +465,7 @@ static int mssynth_dataset(const synth_opts *o)
 				mst_fatal("%s: miniSEED packing failed (%s)", wfpath, msp_strerror(rc));
 			char st0[40];
 			msp_format_time(t0, st0, sizeof st0);
-			fprintf(stf, "%s|%s|%s|%s|%.6f|%.6f|%.1f|0|%g|%g|mssynth synthetic|1|1|M/S|%.9g|"
+			ds_printf(&stf, "%s|%s|%s|%s|%.6f|%.6f|%.1f|0|%g|%g|mssynth synthetic|1|1|M/S|%.9g|"
 			             "2000-01-01T00:00:00|\n",
 			        o->net, site.sta, o->loc, ch->chan, site.lat, site.lon, site.elev, ch->azimuth,
 			        ch->dip, 1.0 / o->dt);
@@ -450,17 +506,18 @@ static int mssynth_dataset(const synth_opts *o)
 #undef NUM
 			if (line.failed)
 				mst_fatal("out of memory");
-			fwrite(line.p, 1, line.len, trf);
+			ds_add(&trf, line.p, line.len);
 			if (o->per_channel || c == 2) {
-				dataset_close(wf, wfpath);
-				wf = NULL;
+				if (close(wf) != 0)
+					mst_fatal("%s: write error (%s)", wfpath, strerror(errno));
+				wf = -1;
 			}
 		}
 		mst_progress((uint64_t)i + 1);
 	}
 	mst_progress_done((uint64_t)o->stations);
-	dataset_close(stf, stpath);
-	dataset_close(trf, trpath);
+	ds_close(&stf);
+	ds_close(&trf);
 	msp_buf_free(&line);
 	free(x);
 	free(counts);
