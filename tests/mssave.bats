@@ -298,3 +298,34 @@ print("%d records identical" % len(a))'
 	[ "$status" -eq 0 ]
 	[ "$output" = "5 ok" ]
 }
+
+@test "mssave: sample bytes are fdatasync'd before every database write that could commit documents pointing at them (strace)" {
+	command -v strace >/dev/null || skip "strace not installed"
+	cd "$TMP"
+	mssynth --stream -n 9 --npts 100 > s.rec
+	strace -f -e trace=openat,write,pwrite64,fdatasync,fsync -o trace mssave -q --tag s --batch 2 --dir wf < s.rec
+	run $PY -c '
+import re
+sample = wal = None
+pending = 0
+syncs = walwrites = 0
+for line in open("trace"):
+    m = re.search(r"openat\(.*\"([^\"]*)\".* = (\d+)$", line)
+    if m:
+        if "/wf/" in m.group(1): sample = m.group(2)
+        if m.group(1).endswith("-wal") or m.group(1).endswith("-journal"): wal = m.group(2)
+        continue
+    m = re.search(r"\b(write|pwrite64|fdatasync|fsync)\((\d+)", line)
+    if not m or sample is None:
+        continue
+    call, fd = m.groups()
+    if fd == sample and call in ("write", "pwrite64"): pending += 1
+    if fd == sample and call in ("fdatasync", "fsync"): pending = 0; syncs += 1
+    if fd == wal and call in ("write", "pwrite64"):
+        assert pending == 0, "database written with unsynced sample bytes: " + line
+        walwrites += 1
+assert syncs == 5 and walwrites > 0, (syncs, walwrites)
+print("ok", syncs)'
+	echo "$output"
+	[ "$output" = "ok 5" ]
+}
