@@ -54,8 +54,9 @@ void msp_filecache_close(msp_filecache *fc);
 int msp_filecache_read(msp_filecache *fc, const char *dir, const char *dfile, int64_t foff,
                        int64_t nbytes, const uint8_t **out, char *err, size_t errlen);
 
-/* The collection a document comes from when not given: format "mseed" ->
- * wf_miniseed; a tmatrix -> wf_Seismogram; else wf_TimeSeries. */
+/* The collection a document comes from when not given: a tmatrix ->
+ * wf_Seismogram; format "mseed" without utc_convertible (which save_data
+ * always writes and the indexer never) -> wf_miniseed; else wf_TimeSeries. */
 const char *msp_wf_infer_collection(const bson_t *doc);
 
 /* Set rec from a wf document of collection coll: metadata = the document

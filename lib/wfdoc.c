@@ -112,7 +112,12 @@ int msp_filecache_read(msp_filecache *fc, const char *dir, const char *dfile, in
 const char *msp_wf_infer_collection(const bson_t *doc)
 {
 	const char *fmt;
-	if (msp_meta_get_string(doc, "format", &fmt) == MSP_OK && strcmp(fmt, "mseed") == 0)
+	if (msp_meta_has(doc, "tmatrix"))
+		return "wf_Seismogram";
+	/* save_data always writes utc_convertible; the indexer never does, so a
+	 * saved TimeSeries in miniSEED is not taken for an index entry */
+	if (msp_meta_get_string(doc, "format", &fmt) == MSP_OK && strcmp(fmt, "mseed") == 0 &&
+	    !msp_meta_has(doc, "utc_convertible"))
 		return "wf_miniseed";
 	if (msp_meta_has(doc, "tmatrix"))
 		return "wf_Seismogram";

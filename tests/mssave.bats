@@ -196,6 +196,9 @@ print("ok")'
 	grep -q '"format" : "mseed"' docs
 	msread docs | msinfo --samples > back
 	msinfo --samples < a.rec > orig
+	# a saved miniSEED document is a wf_TimeSeries one: its source stays wf_miniseed_id
+	grep -q '"parent_collection" : "wf_TimeSeries"' back
+	grep -q '"wf_miniseed_id"' back
 	run $PY -c '
 import json
 a = [json.loads(l) for l in open("orig")]; b = [json.loads(l) for l in open("back")]
