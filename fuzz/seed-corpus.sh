@@ -55,7 +55,16 @@ fuzz_fdsntext)
 	printf '#Network|Station|Latitude|Longitude|Elevation|SiteName|StartTime|EndTime\nXX|S|1|2|3|Somewhere|2010-01-01T00:00:00|\n' > "$dir/station-level.txt"
 	printf '#EventID|Time|Latitude|Longitude|Depth/km|Author|Catalog|Contributor|ContributorID|MagType|Magnitude|MagAuthor|EventLocationName\n1|2011-01-01T00:00:00|1|2|10|a||||Mw|5.1||X\n' > "$dir/event.txt"
 	;;
-fuzz_filter)
+fuzz_wfdoc)
+	# JSON lines as msquery prints them; the target points every document
+	# at its scratch directory (b.bin: 64 doubles, m.mseed: 10 Steim1 records)
+	printf '%s\n' '{"_id":{"$oid":"5f1a2b3c4d5e6f7081920a1b"},"storage_mode":"file","format":"mseed","dfile":"m.mseed","foff":0,"nbytes":512,"npts":412,"delta":0.005,"starttime":1199145599.995,"net":"BW","sta":"BGLD","chan":"EHE"}' > "$dir/mseed1"
+	printf '%s\n' '{"storage_mode":"file","format":"mseed","dfile":"m.mseed","foff":512,"nbytes":4608,"npts":3000,"sampling_rate":200,"starttime":1199145602.0,"endtime":1199145617.0}' > "$dir/mseed9"
+	printf '%s\n' '{"storage_mode":"file","format":"binary","dfile":"b.bin","foff":0,"nbytes":512,"npts":64,"delta":0.1,"starttime":0,"time_standard":"UTC"}' > "$dir/binary"
+	printf '%s\n' '{"storage_mode":"file","format":"binary","dfile":"b.bin","foff":8,"nbytes":480,"npts":20,"delta":0.1,"starttime":0,"tmatrix":[1,0,0,0,1,0,0,0,1],"time_standard":"Relative","starttime_shift":5}' > "$dir/seis"
+	printf '%s\n%s\n' '{"storage_mode":"gridfs","gridfs_id":{"$oid":"5f1a2b3c4d5e6f7081920a1b"},"npts":3,"delta":1,"starttime":0}' '{"npts":-1,"delta":0,"starttime":"x"}' > "$dir/two"
+	;;
+fuzz_filter|fuzz_sql)
 	# "FILTER\nDOC" from pairs of lines: one seed per operator and the
 	# MongoDB corner cases
 	i=0

@@ -119,6 +119,11 @@ bson_t *msp_db_filter_parse(const char *json, char *errbuf, size_t errlen);
  * strings < documents < arrays < binary < ObjectId < bool < date), numbers
  * compared across int32/int64/double; <0, 0, >0. */
 int msp_db_value_cmp(const bson_value_t *a, const bson_value_t *b);
+/* Copy in to out (outlen bytes, always NUL-terminated) with the password of
+ * every URI in it ("scheme://user:PASSWORD@host") replaced by "***", so a
+ * MongoDB URI's password never reaches a message, a history entry or a
+ * saved document.  Returns the length of the full result (as snprintf). */
+size_t msp_mask_passwords(const char *in, char *out, size_t outlen);
 
 #ifdef __cplusplus
 }

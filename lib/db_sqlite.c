@@ -111,7 +111,12 @@ int msp_sq_open(msp_db *db, const char *path)
 		return msp_db_fail(db, MSP_ERR_DB, "cannot open %s: %s", path,
 		                   db->sq ? sqlite3_errmsg(db->sq) : "out of memory");
 	}
-	sqlite3_busy_timeout(db->sq, BUSY_MS);
+	/* how long a writer waits for another's lock before giving up with
+	 * "database is locked": BUSY_MS, or MSPIPE_DB_BUSY_MS milliseconds */
+	const char *bms = getenv("MSPIPE_DB_BUSY_MS");
+	char *bend = NULL;
+	long busy = bms && *bms ? strtol(bms, &bend, 10) : -1;
+	sqlite3_busy_timeout(db->sq, busy >= 0 && bend && !*bend && busy <= INT32_MAX ? (int)busy : BUSY_MS);
 	sqlite3_extended_result_codes(db->sq, 0);
 	int rc = msp_sq_exec(db, "PRAGMA journal_mode=WAL");
 	if (!rc)

@@ -8,6 +8,10 @@
  *   MSP_FAULT_FD=FD            count only calls on this descriptor (read, write,
  *                              pwrite, fsync, fdatasync, close)
  *   MSP_FAULT_ALL=1            every call from the N-th on fails, not only the N-th
+ *   MSP_FAULT_PATH=TEXT        count only calls on descriptors whose file's path
+ *                              (/proc/self/fd) contains TEXT (open: the path given),
+ *                              so a test can aim at mssave's sample file and not
+ *                              at SQLite's own files
  *
  * The process prints nothing extra; the tool under test must notice.
  */
@@ -16,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
@@ -25,6 +30,7 @@ static char which[32];
 static long target = -1, count;
 static int fault_errno = EIO, only_fd = -1, all;
 static int inited;
+static const char *only_path;
 
 static void init(void)
 {
@@ -51,19 +57,44 @@ static void init(void)
 	if (fd && *fd)
 		only_fd = atoi(fd);
 	all = getenv("MSP_FAULT_ALL") != NULL;
+	only_path = getenv("MSP_FAULT_PATH");
+	if (only_path && !*only_path)
+		only_path = NULL;
+}
+
+/* Does descriptor fd (or, with fd < 0, the path given) name a file whose
+ * path contains only_path? */
+static int path_matches(int fd, const char *path)
+{
+	if (!only_path)
+		return 1;
+	char link[64], target[4096];
+	if (fd >= 0) {
+		snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+		ssize_t n = readlink(link, target, sizeof target - 1);
+		if (n < 0)
+			return 0;
+		target[n] = '\0';
+		path = target;
+	}
+	return path && strstr(path, only_path) != NULL;
 }
 
 /* Should this call fail? */
-static int hit(const char *call, int fd)
+static int hit_path(const char *call, int fd, const char *path)
 {
 	init();
 	if (target < 1 || strcmp(call, which) != 0)
 		return 0;
 	if (only_fd >= 0 && fd != only_fd)
 		return 0;
+	if (!path_matches(fd, path))
+		return 0;
 	count++;
 	return all ? count >= target : count == target;
 }
+
+static int hit(const char *call, int fd) { return hit_path(call, fd, NULL); }
 
 #define REAL(name) static __typeof__(name) *real_##name; \
 	if (!real_##name) real_##name = (__typeof__(name) *)dlsym(RTLD_NEXT, #name)
@@ -131,6 +162,6 @@ int open(const char *path, int flags, ...)
 		mode = (mode_t)va_arg(ap, int);
 		va_end(ap);
 	}
-	if (hit("open", -1)) { errno = fault_errno; return -1; }
+	if (hit_path("open", -1, path)) { errno = fault_errno; return -1; }
 	return real_open(path, flags, mode);
 }

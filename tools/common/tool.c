@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <sys/mman.h>
 #include "tool.h"
+#include "msp_db.h"
 #include "msp_parse.h"
 #include "msp_status.h"
 
@@ -57,15 +58,22 @@ void mst_init(const mst_prog *p, int argc, char **argv)
 	}
 	if (off >= sizeof cmdline)
 		cmdline[sizeof cmdline - 1] = '\0';
+	/* the history of every record carries this line: never a password */
+	char masked[sizeof cmdline];
+	msp_mask_passwords(cmdline, masked, sizeof masked);
+	memcpy(cmdline, masked, sizeof cmdline);
 	setvbuf(stdout, stdout_buf, _IOFBF, sizeof stdout_buf);
 }
 
 static void vmsg(const char *fmt, va_list ap)
 {
 	fflush(stdout);
-	fprintf(stderr, "%s: ", mst_name());
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	/* messages may quote an argument or a database name: mask any URI's
+	 * password before it reaches stderr */
+	char msg[4096], masked[4096];
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	msp_mask_passwords(msg, masked, sizeof masked);
+	fprintf(stderr, "%s: %s\n", mst_name(), masked);
 }
 
 noreturn void mst_usage(const char *fmt, ...)
