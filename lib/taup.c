@@ -460,6 +460,8 @@ static double phase_pmax(const msp_earth *m, const depth_ctx *c, const phase_def
 		return pm;
 	if (ph->c < 0 && c->eta_below[ph->wd] < pm)
 		pm = c->eta_below[ph->wd]; /* leaves the source downwards */
+	if (m->L[0].et[ph->wd] < pm)
+		pm = m->L[0].et[ph->wd]; /* the legs below start at the surface (sP) */
 	if (ph->kind == K_CMBREFL || ph->kind == K_CORE) {
 		double e = m->L[m->nm - 1].eb[ph->wd];
 		if (e < pm)

@@ -13,6 +13,8 @@ print("# model depth_km dist_deg phase time_s rayp_s_per_deg")
 print("# phase 'P1'/'S1' = the first arrival among p,P / s,S (TauP names the upgoing ray p)")
 print("# 'P1x'/'S1x' = random depths 0..700 km, distances 0.2..179.5 deg: first of")
 print("#   p,P,Pdiff,PKP,PKiKP,PKIKP / s,S,Sdiff; time 'none' when TauP has none")
+print("# 'N model depth dist phase t1 t2 ...': every TauP arrival of a named phase")
+print("#   (both ways round the Earth), or 'none'")
 for model in ("iasp91", "ak135"):
     m = TauPyModel(model)
     for h in (0, 10, 35, 100, 300, 600):
@@ -39,3 +41,14 @@ for model in ("iasp91", "ak135"):
             ph = ["P", "S", "pP", "sP", "sS", "PP", "SS", "PcP", "ScS", "SKS", "PKP", "PKiKP", "PKIKP", "Pdiff", "Sdiff"]
             for a in m.get_travel_times(h, d, ph):
                 print("%s %g %g %s %.4f %.5f" % (model, h, d, a.name, a.time, a.ray_param_sec_degree))
+
+# every arrival of each named phase at random points (iasp91)
+m = TauPyModel("iasp91")
+rnd = random.Random(5)
+names = ["P", "S", "p", "s", "pP", "sP", "sS", "pS", "PP", "SS", "PcP", "ScS", "PKP", "PKiKP", "PKIKP",
+         "SKS", "SKIKS", "Pdiff", "Sdiff"]
+for _ in range(80):
+    h, d = round(rnd.uniform(0, 650), 2), round(rnd.uniform(1, 179), 3)
+    for p in names:
+        times = sorted(a.time for a in m.get_travel_times(h, d, [p]) if a.name == p)
+        print("N iasp91 %g %g %s %s" % (h, d, p, " ".join("%.4f" % t for t in times) if times else "none"))

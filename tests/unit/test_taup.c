@@ -76,10 +76,50 @@ int main(int argc, char **argv)
 	if (f) {
 		char line[256], model[16], phase[16];
 		double h, d, t, rp;
-		double maxdt[2][2] = {{0}}, maxdp[2][2] = {{0}}, maxnamed = 0, maxx[2] = {0};
+		double maxdt[2][2] = {{0}}, maxdp[2][2] = {{0}}, maxnamed = 0, maxx[2] = {0}, maxall = 0;
+		int nall = 0, narr = 0, badall = 0;
 		int nfam[2][2] = {{0}}, nnamed = 0, bad_named = 0, nx[2] = {0}, badx[2] = {0};
 		while (fgets(line, sizeof line, f)) {
 			char ts[32], rs[32];
+			if (line[0] == 'N' && line[1] == ' ') { /* every arrival of a named phase */
+				int off = 0;
+				if (sscanf(line + 2, "%15s %lf %lf %15s %n", model, &h, &d, phase, &off) < 4)
+					continue;
+				double ref[64];
+				int nr = 0;
+				char *p = line + 2 + off, *e;
+				if (strncmp(p, "none", 4))
+					for (double v; nr < 64 && (v = strtod(p, &e), e != p); p = e)
+						ref[nr++] = v;
+				msp_arrival a[64];
+				int na = 0, good = 1;
+				msp_earth_arrivals(mi, h, d, phase, a, 64, &na);
+				for (int i = 0; i < nr; i++) {
+					double best = INFINITY;
+					for (int j = 0; j < na; j++)
+						if (fabs(a[j].time - ref[i]) < best)
+							best = fabs(a[j].time - ref[i]);
+					if (best > 0.1)
+						good = 0;
+					else if (best > maxall)
+						maxall = best;
+				}
+				for (int j = 0; j < na; j++) { /* and no arrival TauP does not have */
+					double best = INFINITY;
+					for (int i = 0; i < nr; i++)
+						if (fabs(a[j].time - ref[i]) < best)
+							best = fabs(a[j].time - ref[i]);
+					if (best > 0.1)
+						good = 0;
+				}
+				nall++;
+				narr += nr;
+				if (!good) {
+					badall++;
+					printf("# h=%g d=%g %s: TauP %d arrivals, mspipe %d, not matched\n", h, d, phase, nr, na);
+				}
+				continue;
+			}
 			if (line[0] == '#' || sscanf(line, "%15s %lf %lf %15s %31s %31s", model, &h, &d, phase, ts, rs) != 6)
 				continue;
 			int im = !strcmp(model, "ak135");
@@ -147,6 +187,9 @@ int main(int argc, char **argv)
 			}
 		printf("# named phases: %d TauP arrivals, max |dT| to the nearest mspipe arrival %.4f s\n", nnamed, maxnamed);
 		ok(nnamed > 50 && bad_named == 0, "every named TauP arrival matched within 0.1 s");
+		printf("# 19 named phases at 80 random points: %d phase lists, %d TauP arrivals, max |dT| %.4f s\n", nall,
+		       narr, maxall);
+		ok(nall == 80 * 19 && badall == 0, "every arrival of every named phase as TauP, none extra (iasp91)");
 		for (int im = 0; im < 2; im++) {
 			printf("# %s whole range (0..700 km, 0.2..179.5 deg): %d families, max |dT| = %.4f s\n", mn[im], nx[im], maxx[im]);
 			ok(nx[im] >= 400 && badx[im] == 0, "%s: first P and S families as TauP over the whole range", mn[im]);
