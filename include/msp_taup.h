@@ -16,20 +16,30 @@ typedef struct msp_arrival {
 	char phase[16];   /* "P", "Pdiff", "pP", "S", ... */
 	double time;      /* travel time, s */
 	double rayp;      /* ray parameter, s/deg */
-	double takeoff;   /* take-off angle at the source, deg from down */
-	double incident;  /* incidence angle at the receiver, deg from down */
+	double takeoff;   /* take-off angle at the source, deg from down (> 90: upgoing) */
+	double incident;  /* incidence angle at the receiver, deg from the vertical */
 } msp_arrival;
 
-/* Open a model by name: "iasp91" (always) or "ak135". */
+/* Open a model by name: "iasp91" (always) or "ak135"; MSP_ERR_NOTFOUND for
+ * another name.  Cheap: tables are built on first use and cached in the
+ * handle (per model, and for the 16 most recent source depths).  A handle
+ * is not safe to share between threads. */
 int msp_earth_open(msp_earth **out, const char *model);
 void msp_earth_close(msp_earth *m);
 
 /* All arrivals of the comma-separated phases ("P,S,pP") at a source depth and
- * epicentral distance, sorted by time.  *n gets the count (<= max). */
+ * epicentral distance, sorted by time; every branch of a triplication, and
+ * rays that go the long way round (360 - dist) where the phase reaches.
+ * *n gets the count (<= max; the earliest are kept).  depth_km in [0, depth
+ * of the core) and dist_deg in [0, 360], else MSP_ERR_RANGE; NaN is
+ * MSP_ERR_INVAL; an unknown phase name MSP_ERR_NOTFOUND.  The receiver is
+ * at the surface; no ellipticity correction. */
 int msp_earth_arrivals(msp_earth *m, double depth_km, double dist_deg, const char *phases,
                        msp_arrival *out, int max, int *n);
-/* The first arrival among the P family ("P": P, Pdiff, PKP...) or the S family ("S").
- * MSP_ERR_NOTFOUND when there is none (e.g. the core shadow for direct P only). */
+/* The first arrival among the P family ("P": p, P, Pdiff, PKP, PKiKP, PKIKP)
+ * or the S family ("S": s, S, Sdiff), or of one named phase.  As TauP,
+ * Pdiff and Sdiff reach 60 degrees past the grazing ray.  MSP_ERR_NOTFOUND
+ * when there is none (no S family beyond about 160 degrees). */
 int msp_earth_first(msp_earth *m, double depth_km, double dist_deg, const char *family,
                     msp_arrival *out);
 
