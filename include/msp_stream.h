@@ -38,6 +38,13 @@ int msp_reader_open(msp_reader **out, int fd, const char *name, uint64_t max_rec
  * msp_reader_errmsg(). */
 int msp_reader_next(msp_reader *r, msp_record *rec);
 const char *msp_reader_errmsg(const msp_reader *r);
+/* The next record as its verified bytes (header, documents, samples and
+ * checksum, exactly as in the stream), for tools that pass records through
+ * unchanged (mscat): every check of msp_reader_next (checksums, bound, BSON,
+ * end marks) with the same messages, but no decoding and no copy when the
+ * frame lies within the reader's block.  *frame stays valid until the next
+ * call on r.  Do not mix with msp_reader_next on one reader mid-record. */
+int msp_reader_next_frame(msp_reader *r, const uint8_t **frame, size_t *frame_len);
 /* Records returned so far, and bytes consumed. */
 uint64_t msp_reader_count(const msp_reader *r);
 uint64_t msp_reader_offset(const msp_reader *r);
@@ -46,6 +53,9 @@ void msp_reader_close(msp_reader *r);
 /* Open a writer on fd; it does not close fd. */
 int msp_writer_open(msp_writer **out, int fd, const char *name);
 int msp_writer_put(msp_writer *w, const msp_record *rec);
+/* Write a record frame from msp_reader_next_frame as it is (it counts
+ * towards the end mark like a record).  MSP_ERR_INVAL if it is not a frame. */
+int msp_writer_put_frame(msp_writer *w, const uint8_t *frame, size_t len);
 /* Flush buffered bytes (no end mark). */
 int msp_writer_flush(msp_writer *w);
 /* Write the end mark and flush.  Call once before msp_writer_close; a writer

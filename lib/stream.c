@@ -106,6 +106,7 @@ struct msp_reader {
 	size_t memlen;
 	char name[64];
 	uint8_t *buf;           /* I/O block (fd source) */
+	size_t buf_cap;         /* its size: IOBLOCK, or more for a whole frame */
 	size_t pos, len;        /* unread bytes are buf[pos..len) */
 	uint64_t offset;        /* bytes consumed from the source */
 	uint64_t max_record;
@@ -132,6 +133,7 @@ static int reader_init(msp_reader **out, int fd, const uint8_t *mem, size_t meml
 	r->max_record = max_record ? max_record : MSP_DEFAULT_MAX_RECORD;
 	if (fd >= 0) {
 		r->buf = malloc(IOBLOCK);
+		r->buf_cap = IOBLOCK;
 		if (!r->buf) {
 			free(r);
 			return MSP_ERR_NOMEM;
@@ -428,6 +430,177 @@ int msp_reader_next(msp_reader *r, msp_record *rec)
 	}
 }
 
+/*
+ * Make n bytes available contiguously at *p without consuming them (the
+ * frame reader's view).  Returns how many are available (< n only at the
+ * end of input) or -1 on a read error.  The I/O block is compacted, and
+ * grown to hold a frame larger than it, only when a frame straddles its end.
+ */
+static ssize_t peek(msp_reader *r, size_t n, const uint8_t **p)
+{
+	if (r->fd < 0) {
+		size_t avail = r->memlen - (size_t)r->offset;
+		*p = r->mem + r->offset;
+		return (ssize_t)(n < avail ? n : avail);
+	}
+	while (r->len - r->pos < n) {
+		if (r->buf_cap - r->pos < n) {
+			if (r->pos) {
+				memmove(r->buf, r->buf + r->pos, r->len - r->pos);
+				r->len -= r->pos;
+				r->pos = 0;
+			}
+			if (r->buf_cap < n) {
+				size_t cap = n < 2 * r->buf_cap ? 2 * r->buf_cap : n;
+				uint8_t *nb = realloc(r->buf, cap);
+				if (!nb) {
+					r->io_errno = ENOMEM;
+					return -1;
+				}
+				r->buf = nb;
+				r->buf_cap = cap;
+			}
+		}
+		ssize_t k = read(r->fd, r->buf + r->len, r->buf_cap - r->len);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			r->io_errno = errno;
+			return -1;
+		}
+		if (k == 0)
+			break;
+		r->len += (size_t)k;
+	}
+	*p = r->buf + r->pos;
+	return (ssize_t)(r->len - r->pos < n ? r->len - r->pos : n);
+}
+
+static void consume(msp_reader *r, size_t n)
+{
+	if (r->fd >= 0)
+		r->pos += n;
+	r->offset += n;
+}
+
+int msp_reader_next_frame(msp_reader *r, const uint8_t **frame, size_t *frame_len)
+{
+	const uint8_t *h;
+	for (;;) {
+		uint64_t start = r->offset;
+		uint64_t recno = r->nrecords + 1;
+		ssize_t got = peek(r, 4, &h);
+		if (got < 0)
+			return fail(r, MSP_ERR_IO, recno, start, "read error (%s)", strerror(r->io_errno));
+		if (got == 0) {
+			if (r->ended)
+				return MSP_EOF;
+			if (!r->saw_bytes)
+				return fail(r, MSP_ERR_NOEND, recno, start,
+				            "empty input, no end-of-stream mark (the producer wrote nothing)");
+			return fail(r, MSP_ERR_NOEND, recno, start,
+			            "input ends without an end-of-stream mark (the producer stopped early)");
+		}
+		r->saw_bytes = 1;
+		if (got < 4) {
+			if (memcmp(h, MAGIC_REC, (size_t)got) && memcmp(h, MAGIC_END, (size_t)got))
+				return fail(r, MSP_ERR_MAGIC, recno, start, "not an mspipe stream%s",
+				            looks_like(h, (size_t)got));
+			return fail(r, MSP_ERR_TRUNCATED, recno, start,
+			            "record cut short after %zd of %d header bytes", got, MSP_HEADER_SIZE);
+		}
+		if (memcmp(h, MAGIC_END, 4) == 0) {
+			got = peek(r, MSP_ENDMARK_SIZE, &h);
+			if (got < 0)
+				return fail(r, MSP_ERR_IO, recno, start, "read error (%s)", strerror(r->io_errno));
+			if (got < MSP_ENDMARK_SIZE)
+				return fail(r, MSP_ERR_TRUNCATED, recno, start, "end-of-stream mark cut short");
+			uint16_t ver = get_u16(h + 4);
+			if (ver != MSP_STREAM_VERSION)
+				return fail(r, MSP_ERR_VERSION, recno, start, "unsupported stream version %u", ver);
+			if (msp_crc32c(0, h, MSP_ENDMARK_SIZE - 4) != get_u32(h + MSP_ENDMARK_SIZE - 4))
+				return fail(r, MSP_ERR_CHECKSUM, recno, start, "checksum mismatch in end-of-stream mark");
+			uint64_t claimed = get_u64(h + 8);
+			if (claimed != r->since_mark)
+				return fail(r, MSP_ERR_FORMAT, recno, start,
+				            "end-of-stream mark counts %llu records but %llu preceded it (records lost or duplicated)",
+				            (unsigned long long)claimed, (unsigned long long)r->since_mark);
+			consume(r, MSP_ENDMARK_SIZE);
+			r->since_mark = 0;
+			r->ended = 1;
+			continue;
+		}
+		if (memcmp(h, MAGIC_REC, 4) != 0) {
+			got = peek(r, 16, &h);
+			return fail(r, MSP_ERR_MAGIC, recno, start, "not an mspipe stream%s",
+			            looks_like(h, got > 0 ? (size_t)got : 0));
+		}
+		got = peek(r, MSP_HEADER_SIZE, &h);
+		if (got < 0)
+			return fail(r, MSP_ERR_IO, recno, start, "read error (%s)", strerror(r->io_errno));
+		if (got < MSP_HEADER_SIZE)
+			return fail(r, MSP_ERR_TRUNCATED, recno, start,
+			            "record cut short after %zd of %d header bytes", got, MSP_HEADER_SIZE);
+		r->ended = 0;
+		uint16_t ver = get_u16(h + 4);
+		if (ver != MSP_STREAM_VERSION)
+			return fail(r, MSP_ERR_VERSION, recno, start, "unsupported stream version %u", ver);
+		if (msp_crc32c(0, h, 60) != get_u32(h + 60))
+			return fail(r, MSP_ERR_CHECKSUM, recno, start, "checksum mismatch in record header");
+		uint16_t kind = get_u16(h + 6);
+		uint32_t flags = get_u32(h + 8);
+		uint32_t meta_len = get_u32(h + 12);
+		uint64_t npts = get_u64(h + 40);
+		uint32_t elog_len = get_u32(h + 48);
+		uint32_t hist_len = get_u32(h + 52);
+		if (kind != MSP_TIMESERIES && kind != MSP_SEISMOGRAM)
+			return fail(r, MSP_ERR_FORMAT, recno, start, "unknown record kind %u", kind);
+		if (flags & ~(FLAG_LIVE | FLAG_UTC | FLAG_SHIFT))
+			return fail(r, MSP_ERR_FORMAT, recno, start, "unknown flags 0x%x", flags);
+		uint64_t docs = (uint64_t)meta_len + elog_len + hist_len;
+		uint64_t bound = r->max_record;
+		if (npts > bound / 8 / kind ||
+		    MSP_HEADER_SIZE + docs + npts * 8 * kind + 4 > bound)
+			return fail(r, MSP_ERR_TOOBIG, recno, start,
+			            "record of %llu samples and %llu document bytes exceeds the bound of %llu bytes",
+			            (unsigned long long)npts, (unsigned long long)docs, (unsigned long long)bound);
+		size_t nbytes = (size_t)npts * 8 * kind;
+		size_t total = MSP_HEADER_SIZE + (size_t)docs + nbytes + 4;
+		got = peek(r, total, &h);
+		if (got < 0)
+			return fail(r, MSP_ERR_IO, recno, start, "read error (%s)", strerror(r->io_errno));
+		if ((size_t)got < total) {
+			/* the same words as msp_reader_next for the same cut */
+			size_t have = (size_t)got;
+			if (have < MSP_HEADER_SIZE + docs)
+				return fail(r, MSP_ERR_TRUNCATED, recno, start, "record cut short inside its metadata");
+			if (have < MSP_HEADER_SIZE + docs + nbytes)
+				return fail(r, MSP_ERR_TRUNCATED, recno, start,
+				            "record cut short inside its samples (%zu of %zu bytes)",
+				            have - MSP_HEADER_SIZE - (size_t)docs, nbytes);
+			return fail(r, MSP_ERR_TRUNCATED, recno, start, "record cut short before its checksum");
+		}
+		if (msp_crc32c(0, h + MSP_HEADER_SIZE, (size_t)docs + nbytes) != get_u32(h + total - 4))
+			return fail(r, MSP_ERR_CHECKSUM, recno, start, "checksum mismatch in record payload");
+		const uint8_t *d = h + MSP_HEADER_SIZE;
+		uint32_t lens[3] = {meta_len, elog_len, hist_len};
+		for (int k = 0; k < 3; k++) {
+			bson_t view;
+			size_t erroff;
+			if (lens[k] < 5 || !bson_init_static(&view, d, lens[k]) ||
+			    !bson_validate(&view, BSON_VALIDATE_NONE, &erroff))
+				return fail(r, MSP_ERR_FORMAT, recno, start, "malformed BSON document in record");
+			d += lens[k];
+		}
+		consume(r, total);
+		r->nrecords++;
+		r->since_mark++;
+		*frame = h;
+		*frame_len = total;
+		return MSP_OK;
+	}
+}
+
 int msp_record_decode(msp_record *rec, const uint8_t *buf, size_t len, size_t *used,
                       uint64_t max_record)
 {
@@ -606,6 +779,24 @@ int msp_writer_put(msp_writer *w, const msp_record *rec)
 	}
 	put_u32(tail, crc);
 	if ((rc = emit(w, tail, 4)))
+		return rc;
+	w->nrecords++;
+	w->total++;
+	return MSP_OK;
+}
+
+int msp_writer_put_frame(msp_writer *w, const uint8_t *frame, size_t len)
+{
+	int rc;
+	if (w->failed)
+		return MSP_ERR_IO;
+	if (len < MSP_HEADER_SIZE + 4 || memcmp(frame, MAGIC_REC, 4) != 0)
+		return MSP_ERR_INVAL;
+	if (len >= DIRECT_MIN)
+		rc = write_buffered_and(w, frame, len);
+	else
+		rc = emit(w, frame, len);
+	if (rc)
 		return rc;
 	w->nrecords++;
 	w->total++;

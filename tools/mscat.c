@@ -1,7 +1,9 @@
 /*
  * mscat - join record streams into one, validating every record on the way
- * (magic, version, checksums, end marks).  With no FILE, or FILE "-", reads
- * stdin.  The output has one end mark, so it reads as one producer's stream.
+ * (magic, version, checksums, BSON documents, end marks).  With no FILE, or
+ * FILE "-", reads stdin.  The output has one end mark, so it reads as one
+ * producer's stream.  Records pass as verified bytes (msp_reader_next_frame):
+ * mscat never changes a record, so it need not decode and re-encode one.
  *
  *   records from files or stdin -> one record stream on stdout
  */
@@ -39,7 +41,8 @@ int main(int argc, char **argv)
 			count = 1;
 
 	msp_writer *out = mst_open_output();
-	msp_record *rec = mst_record_new();
+	const uint8_t *frame;
+	size_t flen;
 	uint64_t n = 0;
 	int nfiles = argc - optind;
 	for (int i = 0; i < (nfiles ? nfiles : 1); i++) {
@@ -47,8 +50,8 @@ int main(int argc, char **argv)
 		msp_reader *in;
 		if (strcmp(path, "-") == 0) {
 			in = mst_open_input();
-			while (mst_read(in, rec)) {
-				mst_write(out, rec);
+			while (mst_read_frame(in, &frame, &flen)) {
+				mst_write_frame(out, frame, flen);
 				mst_progress(++n);
 			}
 		} else {
@@ -58,8 +61,8 @@ int main(int argc, char **argv)
 			if (msp_reader_open(&in, fd, path, 0))
 				mst_fatal("out of memory");
 			int rc;
-			while ((rc = msp_reader_next(in, rec)) == MSP_OK) {
-				mst_write(out, rec);
+			while ((rc = msp_reader_next_frame(in, &frame, &flen)) == MSP_OK) {
+				mst_write_frame(out, frame, flen);
 				mst_progress(++n);
 			}
 			if (rc != MSP_EOF)
@@ -72,6 +75,5 @@ int main(int argc, char **argv)
 	mst_progress_done(n);
 	if (count)
 		mst_warn("%llu records", (unsigned long long)n);
-	msp_record_free(rec);
 	return 0;
 }

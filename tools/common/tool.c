@@ -293,6 +293,25 @@ void mst_write(msp_writer *w, const msp_record *rec)
 		write_failed(w);
 }
 
+int mst_read_frame(msp_reader *r, const uint8_t **frame, size_t *len)
+{
+	int rc = msp_reader_next_frame(r, frame, len);
+	if (rc == MSP_OK)
+		return 1;
+	if (rc == MSP_EOF)
+		return 0;
+	mst_fatal("stdin: %s", msp_reader_errmsg(r));
+}
+
+void mst_write_frame(msp_writer *w, const uint8_t *frame, size_t len)
+{
+	int rc = msp_writer_put_frame(w, frame, len);
+	if (rc == MSP_ERR_INVAL)
+		mst_fatal("internal error: not a record frame");
+	if (rc)
+		write_failed(w);
+}
+
 void mst_finish_output(msp_writer *w)
 {
 	if (msp_writer_finish(w))
