@@ -1,17 +1,19 @@
 #!/bin/sh
 # bench_io.sh - the two ends of a chain:
 #   msread Msamples/s next to a bare libmseed decode loop over the same files
-#   (bench/mseed_decode.c, built here; target: msread >= 90% of it);
+#   (bench/mseed_decode.c, built here; target: msread >= 90% of it), and next
+#   to the same loop that also converts to float64 and writes the samples
+#   (the least any reader that hands float64 records on must do);
 #   mssave documents/s and MB/s (binary and miniSEED);
 #   file opens per 1000 records, input sorted by dir,dfile and shuffled.
-# Data: BENCH_COPIES (default 40) copies of the real waveform files of
+# Data: BENCH_COPIES (default 100) copies of the real waveform files of
 # ../shared/data, each copy in its own directory, in the page cache.
 # CPU time and peak RSS from /usr/bin/time.  Figures only; nothing is asserted.
 set -eu
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${MSPIPE_BIN:-$REPO/bin}
 DATA=${MSPIPE_DATA:-$REPO/../shared/data}
-COPIES=${BENCH_COPIES:-40}
+COPIES=${BENCH_COPIES:-100}
 PY=/usr/bin/python3
 if [ ! -d "$DATA/waveforms" ]; then
 	echo "bench_io: no $DATA/waveforms, skipped"
@@ -65,11 +67,16 @@ set -- $(best "'$T/mseed_decode' $(cat "$T/files" | tr '\n' ' ')")
 base=$1
 printf "%-44s %6.2f s CPU %8.1f Msamples/s %7.1f MB peak RSS\n" "libmseed decode loop (baseline)" "$1" \
 	"$(awk -v n="$NSAMP" -v e="$1" 'BEGIN { print n / e / 1e6 }')" "$(awk -v k="$2" 'BEGIN { print k / 1024 }')"
+set -- $(best "'$T/mseed_decode' -w $(cat "$T/files" | tr '\n' ' ') > /dev/null")
+base_w=$1
+printf "%-44s %6.2f s CPU %8.1f Msamples/s %7.1f MB peak RSS\n" "libmseed decode + float64 + write (baseline 2)" "$1" \
+	"$(awk -v n="$NSAMP" -v e="$1" 'BEGIN { print n / e / 1e6 }')" "$(awk -v k="$2" 'BEGIN { print k / 1024 }')"
 set -- $(best "'$BIN/msread' '$T/sorted.jsonl' > /dev/null")
 printf "%-44s %6.2f s CPU %8.1f Msamples/s %7.1f MB peak RSS  (%.0f%% of the baseline)\n" \
 	"msread > /dev/null (records written)" "$1" \
 	"$(awk -v n="$NSAMP" -v e="$1" 'BEGIN { print n / e / 1e6 }')" "$(awk -v k="$2" 'BEGIN { print k / 1024 }')" \
 	"$(awk -v a="$base" -v e="$1" 'BEGIN { print 100 * a / e }')"
+printf "%-44s %.0f%% of baseline 2\n" "" "$(awk -v a="$base_w" -v e="$1" 'BEGIN { print 100 * a / e }')"
 
 for order in sorted shuffled; do
 	"$BIN/msread" -v "$T/$order.jsonl" 2> "$T/err" > /dev/null

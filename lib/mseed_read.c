@@ -237,20 +237,17 @@ static int grid_place(grid *g, const MSRecord *msr, int64_t idx, char *err, size
 	return MSP_OK;
 }
 
-/* Is this record of the segment's channel and rate? */
+/* Is this record of the segment's channel and rate?  libmseed gives the
+ * codes already cleaned of spaces, so a plain comparison does (no copies:
+ * this runs once per record). */
 static int same_stream(const MSRecord *msr, const msp_mseed_info *info, double rate,
                        const msp_mseed_opts *o, size_t off, char *err, size_t errlen)
 {
-	char net[11], sta[11], loc[11], chan[11];
-	trim(net, msr->network);
-	trim(sta, msr->station);
-	trim(loc, msr->location);
-	trim(chan, msr->channel);
-	if (strcmp(net, info->net) || strcmp(sta, info->sta) || strcmp(loc, info->loc) ||
-	    strcmp(chan, info->chan)) {
+	if (strcmp(msr->network, info->net) || strcmp(msr->station, info->sta) ||
+	    strcmp(msr->location, info->loc) || strcmp(msr->channel, info->chan)) {
 		seterr(err, errlen, "record at byte %zu is %s.%s.%s.%s, not %s.%s.%s.%s: the byte "
-		       "range holds more than one channel", off, net, sta, loc, chan, info->net,
-		       info->sta, info->loc, info->chan);
+		       "range holds more than one channel", off, msr->network, msr->station,
+		       msr->location, msr->channel, info->net, info->sta, info->loc, info->chan);
 		return 0;
 	}
 	if (fabs(msr->samprate - rate) > o->rate_tolerance * rate) {
