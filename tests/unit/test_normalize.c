@@ -143,5 +143,20 @@ int main(void)
 	ok(msp_matcher_apply(src, r, err, sizeof err) == MSP_OK && D(r, "source_time") == 1000, "relative with a valid shift: its UTC start");
 	msp_record_free(r);
 	msp_matcher_free(src);
+
+	msp_matcher_opts ok_key = {4.0, 0.0, "origin_guess"};
+	msp_matcher_new(&src, "source", &ok_key);
+	add(src, "{\"_id\":{\"$oid\":\"000000000000000000000031\"},\"lat\":1,\"lon\":2,\"depth\":10,\"time\":5000}");
+	msp_matcher_finish(src);
+	r = rec_at("A", "B", NULL, "C", 1.0);
+	msp_meta_set_double(r->meta, "origin_guess", 5003.0);
+	ok(msp_matcher_apply(src, r, err, sizeof err) == MSP_OK && D(r, "source_time") == 5000,
+	   "--source-time-key: the metadata time is matched, not t0");
+	msp_record_free(r);
+	r = rec_at("A", "B", NULL, "C", 5000.0);
+	ok(msp_matcher_apply(src, r, err, sizeof err) == MSP_ERR_NOTFOUND && strstr(err, "origin_guess"),
+	   "time key missing: no match (%s)", err);
+	msp_record_free(r);
+	msp_matcher_free(src);
 	return done_testing();
 }
