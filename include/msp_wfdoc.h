@@ -37,6 +37,11 @@ extern "C" {
  * key <that collection>_id holds the id of the document it came from. */
 #define MSP_PARENT_KEY "parent_collection"
 
+/* The most sample bytes one document may ask for (16 GiB): beyond it a
+ * document's npts or nbytes is an error of the document (the record dies),
+ * never an allocation. */
+#define MSP_WF_MAX_BYTES ((uint64_t)1 << 34)
+
 /* Keeps the last file open between reads. */
 typedef struct msp_filecache {
 	char *path;        /* open file, or NULL */

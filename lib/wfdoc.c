@@ -6,10 +6,12 @@
 #include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include "msp_wfdoc.h"
 #include "msp_meta.h"
 #include "msp_status.h"
@@ -55,7 +57,7 @@ int msp_filecache_read(msp_filecache *fc, const char *dir, const char *dfile, in
 		seterr(err, errlen, "path too long");
 		return MSP_ERR_INVAL;
 	}
-	if (foff < 0 || nbytes < 0 || nbytes > ((int64_t)1 << 34)) {
+	if (foff < 0 || nbytes < 0 || (uint64_t)nbytes > MSP_WF_MAX_BYTES || foff > INT64_MAX - nbytes) {
 		seterr(err, errlen, "%s: bad foff %lld or nbytes %lld", path, (long long)foff,
 		       (long long)nbytes);
 		return MSP_ERR_RANGE;
@@ -80,6 +82,16 @@ int msp_filecache_read(msp_filecache *fc, const char *dir, const char *dfile, in
 		}
 	}
 	if ((size_t)nbytes > fc->cap) {
+		/* a document's nbytes is input: a bigger buffer only for bytes the
+		 * file really has, so a wrong document cannot make the reader
+		 * allocate gigabytes it will never fill */
+		struct stat sb;
+		if (fstat(fc->fd, &sb) == 0 && S_ISREG(sb.st_mode) && foff + nbytes > (int64_t)sb.st_size) {
+			seterr(err, errlen, "%s: %lld bytes at byte %lld asked, file ends after %lld", path,
+			       (long long)nbytes, (long long)foff,
+			       (long long)(sb.st_size > foff ? sb.st_size - foff : 0));
+			return MSP_ERR_TRUNCATED;
+		}
 		uint8_t *p = realloc(fc->buf, (size_t)nbytes);
 		if (!p)
 			return MSP_ERR_NOMEM;
@@ -199,6 +211,13 @@ int msp_wf_doc_to_record(const bson_t *doc, const char *coll, msp_record *rec, c
 	}
 	/* room for the samples; they are filled (or the record dies with
 	 * npts 0) by msp_wf_load_samples, so no zeroing here */
+	if ((uint64_t)npts > MSP_WF_MAX_BYTES / sizeof(double) / (uint64_t)rec->kind) {
+		/* a wrong document is one dead record, not an allocation that
+		 * ends the chain "out of memory" */
+		seterr(err, errlen, "npts %lld is beyond what one record can hold (%llu bytes of samples)",
+		       (long long)npts, (unsigned long long)MSP_WF_MAX_BYTES);
+		return MSP_ERR_DATA;
+	}
 	if (msp_record_resize(rec, rec->kind, (size_t)npts))
 		return MSP_ERR_NOMEM;
 	return MSP_OK;
