@@ -350,3 +350,48 @@ EOF
 	! msquery wf_TimeSeries | grep -q secret
 	msquery history | grep -q 'user:\*\*\*@'
 }
+
+@test "I/O errors in the database tools (LD_PRELOAD): each reports it and exits 1, nothing half-saved looks complete" {
+	FI="${MSPIPE_BUILD:-$REPO/build}/tests/faultinject.so"
+	[ -f "$FI" ] || skip "faultinject.so not built"
+	export ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0"
+	raw 60
+	mssynth --dataset ds --stations 2 --pre 10 --npts 400 > /dev/null
+	f() { LD_PRELOAD="$FI" "$@"; }
+	# msquery and msdb export: the JSON lines cannot be written
+	run sh -c "LD_PRELOAD='$FI' MSP_FAULT=write:1:EIO MSP_FAULT_FD=1 msquery wf_TimeSeries > out"
+	echo "$output"; [ "$status" -eq 1 ] && [[ "$output" == *"msquery: "*"write error"* ]]
+	run sh -c "LD_PRELOAD='$FI' MSP_FAULT=write:1:ENOSPC MSP_FAULT_FD=1 msdb export wf_TimeSeries > out"
+	echo "$output"; [ "$status" -eq 1 ] && [[ "$output" == *"msdb: "*"No space left on device"* ]]
+	# msread: the sample file cannot be read (EIO on pread is a dead record, an
+	# open that fails too); the documents cannot be read from stdin
+	run sh -c "msquery wf_TimeSeries | LD_PRELOAD='$FI' MSP_FAULT=read:1:EIO MSP_FAULT_FD=0 msread > out"
+	echo "$output"; [ "$status" -eq 1 ] && [[ "$output" == *"msread: stdin: read error"* ]]
+	run sh -c "LD_PRELOAD='$FI' MSP_FAULT=write:2:EIO MSP_FAULT_FD=1 msread < raw.jsonl > out"
+	echo "$output"; [ "$status" -eq 1 ] && [[ "$output" == *"msread: stdout: write error"* ]]
+	run msinfo < out
+	[ "$status" -eq 1 ]
+	# mssave: the sample file's write fails on the third batch
+	run sh -c "msread < raw.jsonl | LD_PRELOAD='$FI' MSP_FAULT=write:3:EIO MSP_FAULT_PATH=/W/ mssave -q --tag w --batch 1 --dir '$TMP/W'"
+	echo "$output"; [ "$status" -eq 1 ] && [[ "$output" == *"mssave: "*"write: Input/output error"* ]]
+	[ "$(consistent w)" -eq 2 ]
+	[ "$(msquery wf_TimeSeries '{"data_tag": "w"}' --count)" -eq 2 ]
+	# mssave: the sample file cannot be created
+	run sh -c "msread < raw.jsonl | LD_PRELOAD='$FI' MSP_FAULT=open:1:EACCES MSP_FAULT_PATH=/V/ mssave -q --tag v --dir '$TMP/V'"
+	echo "$output"; [ "$status" -eq 1 ] && [[ "$output" == *"mssave: "*"Permission denied"* ]]
+	[ "$(msquery wf_TimeSeries '{"data_tag": "v"}' --count)" -eq 0 ]
+	# mssave: the ids cannot be written to stdout
+	run sh -c "msread < raw.jsonl | LD_PRELOAD='$FI' MSP_FAULT=write:1:EIO MSP_FAULT_FD=1 mssave --tag o --dir '$TMP/O' > ids"
+	echo "$output"; [ "$status" -eq 1 ] && [[ "$output" == *"mssave: "*"write error"* ]]
+	# msindex: a miniSEED file that cannot be read is reported, exit 1
+	run sh -c "LD_PRELOAD='$FI' MSP_FAULT=read:1:EIO MSP_FAULT_PATH=.mseed MSP_FAULT_ALL=1 msindex ds"
+	echo "$output"; [ "$status" -eq 1 ] && [[ "$output" == *"msindex: "*"Input/output error"* ]]
+	# msdb import: its input cannot be read (glibc's stdio reads are out of
+	# LD_PRELOAD's reach: a closed stdin and a directory instead)
+	msquery wf_TimeSeries > exp.json
+	run sh -c "msdb import copy <&-"
+	echo "$output"; [ "$status" -eq 1 ] && [[ "$output" == *"msdb: stdin: read error"* ]]
+	run sh -c "msdb import copy < /"
+	echo "$output"; [ "$status" -eq 1 ] && [[ "$output" == *"msdb: stdin: read error"* ]]
+	[ "$(msquery copy --count)" -eq 0 ]
+}

@@ -81,3 +81,46 @@ restart_chain() {
 	export MSPIPE_DB
 	restart_chain 10 30
 }
+
+# SIGKILL of any one tool of a five-tool chain (msquery | msread | msdetrend |
+# msfilter | mssave), the victim and the moment chosen at random, then the
+# same command again: every raw record saved exactly once, the samples
+# identical to an uninterrupted run.  A killed upstream tool leaves its
+# consumers a stream cut inside or between records: they exit 1, and mssave
+# commits nothing of the batch it was filling.
+chain() {
+	msquery wf_TimeSeries '{"data_tag": "raw"}' --not-saved-as "$1" | msread | msdetrend \
+	  | msfilter --lowpass 2 | mssave -q --tag "$1" --batch 7 --dir "$TMP/$1"
+}
+
+@test "restart: SIGKILL of each tool of a chain at random moments, then the same command: exactly once, same samples" {
+	command -v msquery >/dev/null || skip "msquery not built"
+	cd "$TMP"
+	mssynth --stream -n 300 --npts 4000 --seed 5 | mssave -q --tag raw --dir "$TMP/A"
+	chain ref
+	msquery wf_TimeSeries '{"data_tag": "ref"}' > ref.jsonl
+	tools=(msquery msread msdetrend msfilter mssave)
+	hits=0
+	for i in $(seq 10); do
+		victim=${tools[$((i % 5))]}
+		chain "s$i" &
+		sub=$!
+		# kill the victim (a child of this chain's subshell) at a random moment of its run
+		cs=$((RANDOM % 40))
+		sleep "0.$(printf '%02d' "$cs")"
+		pid=$(pgrep -P "$sub" -x "$victim" || true)
+		what="had ended"
+		if [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null; then hits=$((hits + 1)); what=killed; fi
+		wait "$sub" 2>/dev/null || true
+		before=$(msquery wf_TimeSeries "{\"data_tag\": \"s$i\"}" --count)
+		echo "# $victim $what at 0.$(printf '%02d' "$cs") s: $before of 300 saved" >&3
+		chain "s$i"
+		msquery wf_TimeSeries "{\"data_tag\": \"s$i\"}" > got.jsonl
+		[ "$(wc -l < got.jsonl)" -eq 300 ]
+		run $PY "$REPO/tests/lib/compare_saved.py" ref.jsonl got.jsonl wf_TimeSeries_id
+		echo "$output"
+		[ "$status" -eq 0 ] && [ "$output" = "300 records identical" ]
+	done
+	echo "# $hits of 10 kills found their victim running" >&3
+	[ "$hits" -ge 5 ]
+}

@@ -3,6 +3,7 @@
  * arguments, terminal refusal, checked I/O and messages.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -47,6 +48,14 @@ void mst_init(const mst_prog *p, int argc, char **argv)
 	char shm[32];
 	snprintf(shm, sizeof shm, "/mongoc-%ld", (long)getpid());
 	(void)shm_unlink(shm);
+	/* A standard descriptor closed by the caller (cmd <&- or >&-) would be
+	 * the next file the process opens: SQLite puts /dev/null there, and
+	 * "msdb import c <&-" would import nothing and succeed.  Hold each such
+	 * slot with an O_PATH descriptor, on which read and write fail with
+	 * EBADF exactly as on a closed one, so the tool reports it. */
+	for (int fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) == -1 && errno == EBADF)
+			(void)open("/", O_PATH | O_CLOEXEC);
 	prog = p;
 	size_t off = 0;
 	cmdline[0] = '\0';
