@@ -367,12 +367,10 @@ int msp_wf_load_samples(msp_wf_reader *r, const bson_t *doc, msp_record *rec)
 		return MSP_OK;
 	}
 	if (is_mseed) {
-		size_t keep_npts = rec->npts;
 		rc = msp_mseed_decode(buf, (size_t)nbytes, &r->mseed, rec, NULL, err, sizeof err);
 		if (rc == MSP_ERR_NOMEM)
 			return rc;
 		if (rc) {
-			(void)keep_npts;
 			abort_record(rec, alg, err);
 			return MSP_OK;
 		}
@@ -445,12 +443,8 @@ int msp_wf_record_to_doc(const msp_record *rec, const msp_wf_storage *st, const 
 	int utc = rec->tref == MSP_TREF_UTC;
 	BSON_APPEND_UTF8(doc, "time_standard", utc ? "UTC" : "Relative");
 	BSON_APPEND_BOOL(doc, "utc_convertible", utc || rec->t0shift_valid);
-	if (!utc && rec->t0shift_valid)
-		BSON_APPEND_DOUBLE(doc, "starttime_shift", rec->t0shift);
-	else if (!utc)
-		BSON_APPEND_DOUBLE(doc, "starttime_shift", 0.0);
-	else
-		BSON_APPEND_DOUBLE(doc, "starttime_shift", 0.0);
+	/* a required key in MsPASS's schema: the shift back to UTC, 0 when none */
+	BSON_APPEND_DOUBLE(doc, "starttime_shift", !utc && rec->t0shift_valid ? rec->t0shift : 0.0);
 	BSON_APPEND_UTF8(doc, "storage_mode", st->storage_mode ? st->storage_mode : "file");
 	BSON_APPEND_UTF8(doc, "dir", st->dir);
 	BSON_APPEND_UTF8(doc, "dfile", st->dfile);
