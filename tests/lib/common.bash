@@ -9,6 +9,12 @@ PATH="$MSPIPE_BIN:$PATH"
 DATA="${MSPIPE_DATA:-$REPO/../shared/data}"
 PY=/usr/bin/python3
 export LC_ALL=C PATH
+# libmongoc's automatic init (run before main in every tool that links the
+# database) makes /dev/shm/mongoc-PID; a process killed by a signal (SIGPIPE
+# after | head, the SIGKILLs of restart.bats) leaves it behind, and a later
+# process with the same pid then warns "Falling back to malloc for counters"
+# on stderr.  The tests keep libmongoc's counters out of shared memory.
+export MONGOC_DISABLE_SHM=1
 # Under SANITIZE=1 the tools run with ASan.  Memory a tool still holds when
 # it exits is freed by the OS and is no reason to fail a program test (the
 # library's own leaks are the unit tests' business under LeakSanitizer);
