@@ -260,15 +260,16 @@ PY
 	command -v mssave >/dev/null || skip "mssave not built"
 	index_pb01
 	pb01 '{}' | mssave -q --tag pb --dir "$TMP/wf"
+	# saved documents keep channel_id and source_id only (as MsPASS): normalize again
 	one() { msquery wf_TimeSeries '{"data_tag": "pb"}' --sort source_id,chan "$@" | msread \
-		| msnormalize source | msptime --phase P; }
+		| msnormalize channel source | msptime --phase P; }
 	for key in source_id chan; do
 		for meth in sum mean; do
 			one | msstack --key $key --unsorted --ref Ptime --window -20,100 --method $meth \
 				| msinfo --samples > "$TMP/one"
 			for k in 1 2 3 4 5 6 7 8; do
 				msquery wf_TimeSeries '{"data_tag": "pb"}' --partition $k/8 --group-by source_id \
-					| msread | msnormalize source | msptime --phase P \
+					| msread | msnormalize channel source | msptime --phase P \
 					| msstack --key $key --unsorted --ref Ptime --window -20,100 --method $meth --partial
 			done > "$TMP/partials"
 			msstack --key $key --merge < "$TMP/partials" | msinfo --samples > "$TMP/merged"
