@@ -232,17 +232,18 @@ static void add_quoted_ident(msp_buf *b, const char *name)
 	msp_buf_add(b, "\"", 1);
 }
 
-/* json_extract(<tab>doc, '$.path') */
-static void add_extract(msp_buf *b, const char *tab, const char *path)
+/* json_extract(<docx>, '$.path'); docx is "m.doc", or "e0.value" for the
+ * elements of an array of documents. */
+static void add_extract(msp_buf *b, const char *docx, const char *path)
 {
-	msp_buf_addf(b, "json_extract(%sdoc,", tab);
+	msp_buf_addf(b, "json_extract(%s,", docx);
 	add_jpath(b, path, NULL);
 	msp_buf_add(b, ")", 1);
 }
 
-static void add_type(msp_buf *b, const char *tab, const char *path, const char *suffix)
+static void add_type(msp_buf *b, const char *docx, const char *path, const char *suffix)
 {
-	msp_buf_addf(b, "json_type(%sdoc,", tab);
+	msp_buf_addf(b, "json_type(%s,", docx);
 	add_jpath(b, path, suffix);
 	msp_buf_add(b, ")", 1);
 }
@@ -262,6 +263,10 @@ typedef struct xl {
 	msp_db *db;
 	const char *coll;
 	const char *tab;   /* "" or "m." */
+	const char *docx;  /* the document expression: "m.doc", or an array element's "eN.value" */
+	int top;           /* docx is the stored document (so _id is the id column) */
+	int apre;          /* >0: the current key runs through an array of documents at path[0..apre) */
+	int nalias;
 	msp_buf sql;
 	bindv *b;
 	size_t nb, cap;
@@ -345,7 +350,7 @@ static void add(xl *x, const char *s)
 static void scalar_cond(xl *x, const char *path, int shape, int op, const bson_value_t *v)
 {
 	int c = vclass(v->value_type);
-	if (!strcmp(path, "_id")) {
+	if (x->top && !strcmp(path, "_id")) {
 		if (c == T_OID) {
 			msp_buf_addf(&x->sql, "%sid %s ", x->tab, opsql[op]);
 			bind_value(x, v, 0);
@@ -357,31 +362,31 @@ static void scalar_cond(xl *x, const char *path, int shape, int op, const bson_v
 	if (c == T_NULL) {
 		/* {k: null} matches null and missing (range ops on null are refused) */
 		add(x, "(");
-		add_extract(&x->sql, x->tab, path);
+		add_extract(&x->sql, x->docx, path);
 		add(x, " IS NULL)");
 		return;
 	}
 	if (c == T_BOOL) {
 		add(x, "(");
-		add_type(&x->sql, x->tab, path, NULL);
+		add_type(&x->sql, x->docx, path, NULL);
 		add(x, v->value.v_bool ? " = 'true')" : " = 'false')");
 		return;
 	}
 	add(x, "(");
-	add_extract(&x->sql, x->tab, path);
+	add_extract(&x->sql, x->docx, path);
 	msp_buf_addf(&x->sql, " %s ", opsql[op]);
 	bind_value(x, v, 1);
 	if (c == T_NUM && (shape & ~(T_NUM | T_NULL) & 0xffff)) {
 		add(x, " AND ");
-		add_type(&x->sql, x->tab, path, NULL);
+		add_type(&x->sql, x->docx, path, NULL);
 		add(x, " IN ('integer','real')");
 	} else if (c == T_STR && (shape & ~(T_STR | T_NULL) & 0xffff)) {
 		add(x, " AND ");
-		add_type(&x->sql, x->tab, path, NULL);
+		add_type(&x->sql, x->docx, path, NULL);
 		add(x, " = 'text'");
 	} else if (c == T_OID && (shape & ~(T_OID | T_NULL) & 0xffff)) {
 		add(x, " AND ");
-		add_type(&x->sql, x->tab, path, ".$oid");
+		add_type(&x->sql, x->docx, path, ".$oid");
 		add(x, " = 'text'");
 	}
 	add(x, ")");
@@ -413,15 +418,15 @@ static void elem_cond(xl *x, int op, const bson_value_t *v)
 static void array_open(xl *x, const char *path)
 {
 	add(x, "(");
-	add_type(&x->sql, x->tab, path, NULL);
-	msp_buf_addf(&x->sql, " = 'array' AND EXISTS(SELECT 1 FROM json_each(%sdoc,", x->tab);
+	add_type(&x->sql, x->docx, path, NULL);
+	msp_buf_addf(&x->sql, " = 'array' AND EXISTS(SELECT 1 FROM json_each(%s,", x->docx);
 	add_jpath(&x->sql, path, NULL);
 	add(x, ") WHERE ");
 }
 
 static void cmp_cond(xl *x, const char *path, int shape, int op, const bson_value_t *v)
 {
-	if (!(shape & T_ARR) || !strcmp(path, "_id")) {
+	if (!(shape & T_ARR) || (x->top && !strcmp(path, "_id"))) {
 		scalar_cond(x, path, shape, op, v);
 		return;
 	}
@@ -435,12 +440,12 @@ static void cmp_cond(xl *x, const char *path, int shape, int op, const bson_valu
 
 static void regex_cond(xl *x, const char *path, int shape, const char *re, const char *opts)
 {
-	if (!strcmp(path, "_id")) {
+	if (x->top && !strcmp(path, "_id")) {
 		add(x, "0");
 		return;
 	}
 	add(x, "(msp_regex(");
-	add_extract(&x->sql, x->tab, path);
+	add_extract(&x->sql, x->docx, path);
 	add(x, ", ");
 	bind_text(x, re);
 	add(x, ", ");
@@ -448,7 +453,7 @@ static void regex_cond(xl *x, const char *path, int shape, const char *re, const
 	add(x, ")");
 	if (shape & ~(T_STR | T_NULL) & 0xffff) {
 		add(x, " AND ");
-		add_type(&x->sql, x->tab, path, NULL);
+		add_type(&x->sql, x->docx, path, NULL);
 		add(x, " = 'text'");
 	}
 	if (shape & T_ARR) {
@@ -480,7 +485,7 @@ static void in_cond(xl *x, const char *path, int shape, bson_iter_t *list)
 		add(x, "0");
 		return;
 	}
-	int isid = !strcmp(path, "_id");
+	int isid = x->top && !strcmp(path, "_id");
 	if ((isid && cls == T_OID) ||
 	    (!isid && (cls == T_NUM || cls == T_STR) && !(shape & ~(cls | T_NULL) & 0xffff))) {
 		a = *list;
@@ -488,7 +493,7 @@ static void in_cond(xl *x, const char *path, int shape, bson_iter_t *list)
 		if (isid)
 			msp_buf_addf(&x->sql, "%sid", x->tab);
 		else
-			add_extract(&x->sql, x->tab, path);
+			add_extract(&x->sql, x->docx, path);
 		add(x, " IN (");
 		int first = 1;
 		while (bson_iter_next(&a)) {
@@ -524,20 +529,22 @@ static void not_close(xl *x)
 
 static void exists_cond(xl *x, const char *path, int yes)
 {
-	if (!strcmp(path, "_id")) {
+	if (x->top && !strcmp(path, "_id")) {
 		add(x, yes ? "1" : "0");
 		return;
 	}
 	add(x, "(");
-	add_type(&x->sql, x->tab, path, NULL);
+	add_type(&x->sql, x->docx, path, NULL);
 	add(x, yes ? " IS NOT NULL)" : " IS NULL)");
 }
 
+/* The types seen at a key path; sets x->apre when the path runs through an
+ * array of documents (one level; a second level is refused). */
 static int path_shape(xl *x, const char *path)
 {
+	x->apre = 0;
 	if (!strcmp(path, "_id"))
 		return T_OID;
-	/* a path that runs through an array (a.b with a an array of documents) is not translated */
 	char pre[1024];
 	size_t n = strlen(path);
 	if (n >= sizeof pre) {
@@ -551,14 +558,96 @@ static int path_shape(xl *x, const char *path)
 		pre[i] = 0;
 		int t = path_types(x->db, x->coll, pre);
 		if (t > 0 && (t & T_ARR)) {
-			x->rc = msp_db_fail(x->db, MSP_ERR_UNSUPPORTED,
-			                    "\"%s\": a path through an array (\"%s\" holds arrays) is not supported "
-			                    "by the SQLite backend", path, pre);
-			return 0;
+			if (x->apre) {
+				x->rc = msp_db_fail(x->db, MSP_ERR_UNSUPPORTED,
+				                    "\"%s\": a path through two levels of arrays is not supported "
+				                    "by the SQLite backend", path);
+				return 0;
+			}
+			x->apre = (int)i;
 		}
 	}
 	int t = path_types(x->db, x->coll, path);
 	return t < 0 ? 0 : t;
+}
+
+/* A primitive condition on one key path, and its extension to a path that
+ * runs through an array of documents ("logdata.algorithm" with logdata an
+ * array): as in MongoDB, true when the path's value matches, or when any
+ * document in the array matches on the rest of the path. */
+enum { P_CMP, P_RE, P_IN, P_EXISTS };
+typedef struct primargs {
+	int kind, op, yes;
+	const bson_value_t *v;
+	bson_iter_t list;
+	const char *re, *ro;
+} primargs;
+
+static void prim_emit(xl *x, const char *path, int shape, primargs *a)
+{
+	switch (a->kind) {
+	case P_CMP: cmp_cond(x, path, shape, a->op, a->v); break;
+	case P_RE: regex_cond(x, path, shape, a->re, a->ro); break;
+	case P_IN: {
+		bson_iter_t l = a->list;
+		in_cond(x, path, shape, &l);
+		break;
+	}
+	default: exists_cond(x, path, a->yes); break;
+	}
+}
+
+static int has_null(primargs *a)
+{
+	if (a->kind == P_CMP)
+		return a->v->value_type == BSON_TYPE_NULL;
+	if (a->kind == P_IN) {
+		bson_iter_t l = a->list;
+		while (bson_iter_next(&l))
+			if (BSON_ITER_HOLDS_NULL(&l))
+				return 1;
+	}
+	return 0;
+}
+
+static void prim(xl *x, const char *path, int shape, primargs *a)
+{
+	if (!x->apre) {
+		prim_emit(x, path, shape, a);
+		return;
+	}
+	if (has_null(a)) {
+		x->rc = msp_db_fail(x->db, MSP_ERR_UNSUPPORTED,
+		                    "\"%s\": comparing with null through an array of documents is not supported "
+		                    "by the SQLite backend", path);
+		return;
+	}
+	char pre[1024];
+	memcpy(pre, path, (size_t)x->apre);
+	pre[x->apre] = 0;
+	const char *rest = path + x->apre + 1;
+	const char *docx = x->docx;
+	int top = x->top, apre = x->apre;
+	char alias[32], elem[48];
+	snprintf(alias, sizeof alias, "e%d", x->nalias++);
+	snprintf(elem, sizeof elem, "%s.value", alias);
+	add(x, "((");
+	add_type(&x->sql, docx, pre, NULL);
+	add(x, " IS NOT 'array' AND ");
+	x->apre = 0;
+	prim_emit(x, path, shape, a);
+	add(x, ") OR (");
+	add_type(&x->sql, docx, pre, NULL);
+	msp_buf_addf(&x->sql, " = 'array' AND EXISTS(SELECT 1 FROM json_each(%s,", docx);
+	add_jpath(&x->sql, pre, NULL);
+	msp_buf_addf(&x->sql, ") AS %s WHERE %s.type = 'object' AND ", alias, alias);
+	x->docx = elem;
+	x->top = 0;
+	prim_emit(x, rest, shape, a);
+	x->docx = docx;
+	x->top = top;
+	x->apre = apre;
+	add(x, ")))");
 }
 
 static void ops_cond(xl *x, const char *path, int shape, bson_iter_t *ops)
@@ -586,37 +675,44 @@ static void ops_cond(xl *x, const char *path, int shape, bson_iter_t *ops)
 		if (!first)
 			add(x, " AND ");
 		first = 0;
-		const bson_value_t *v = bson_iter_value(ops);
+		primargs pa;
+		memset(&pa, 0, sizeof pa);
+		pa.kind = P_CMP;
+		pa.v = bson_iter_value(ops);
 		if (!strcmp(op, "$eq")) {
-			cmp_cond(x, path, shape, OP_EQ, v);
+			pa.op = OP_EQ;
+			prim(x, path, shape, &pa);
 		} else if (!strcmp(op, "$ne")) {
+			pa.op = OP_EQ;
 			not_open(x);
-			cmp_cond(x, path, shape, OP_EQ, v);
+			prim(x, path, shape, &pa);
 			not_close(x);
-		} else if (!strcmp(op, "$gt")) {
-			cmp_cond(x, path, shape, OP_GT, v);
-		} else if (!strcmp(op, "$gte")) {
-			cmp_cond(x, path, shape, OP_GTE, v);
-		} else if (!strcmp(op, "$lt")) {
-			cmp_cond(x, path, shape, OP_LT, v);
-		} else if (!strcmp(op, "$lte")) {
-			cmp_cond(x, path, shape, OP_LTE, v);
+		} else if (!strcmp(op, "$gt") || !strcmp(op, "$gte") || !strcmp(op, "$lt") || !strcmp(op, "$lte")) {
+			pa.op = !strcmp(op, "$gt") ? OP_GT : !strcmp(op, "$gte") ? OP_GTE : !strcmp(op, "$lt") ? OP_LT : OP_LTE;
+			prim(x, path, shape, &pa);
 		} else if (!strcmp(op, "$in") || !strcmp(op, "$nin")) {
-			bson_iter_t a;
-			bson_iter_recurse(ops, &a);
+			pa.kind = P_IN;
+			bson_iter_recurse(ops, &pa.list);
 			if (op[1] == 'n')
 				not_open(x);
-			in_cond(x, path, shape, &a);
+			prim(x, path, shape, &pa);
 			if (op[1] == 'n')
 				not_close(x);
 		} else if (!strcmp(op, "$exists")) {
-			exists_cond(x, path, bson_iter_as_bool(ops));
+			/* false is "not true": through an array, no document has the key */
+			pa.kind = P_EXISTS;
+			pa.yes = 1;
+			if (!bson_iter_as_bool(ops))
+				not_open(x);
+			prim(x, path, shape, &pa);
+			if (!bson_iter_as_bool(ops))
+				not_close(x);
 		} else if (!strcmp(op, "$not")) {
 			not_open(x);
 			if (BSON_ITER_HOLDS_REGEX(ops)) {
-				const char *o;
-				const char *r = bson_iter_regex(ops, &o);
-				regex_cond(x, path, shape, r, o);
+				pa.kind = P_RE;
+				pa.re = bson_iter_regex(ops, &pa.ro);
+				prim(x, path, shape, &pa);
 			} else {
 				bson_iter_t sub;
 				bson_iter_recurse(ops, &sub);
@@ -631,7 +727,12 @@ static void ops_cond(xl *x, const char *path, int shape, bson_iter_t *ops)
 		if (!first)
 			add(x, " AND ");
 		first = 0;
-		regex_cond(x, path, shape, re, reopts);
+		primargs pa;
+		memset(&pa, 0, sizeof pa);
+		pa.kind = P_RE;
+		pa.re = re;
+		pa.ro = reopts;
+		prim(x, path, shape, &pa);
 	}
 	if (first)
 		add(x, "1");
@@ -691,12 +792,18 @@ static void filter_cond(xl *x, const bson_t *filter)
 				bson_iter_t sub;
 				bson_iter_recurse(&it, &sub);
 				ops_cond(x, k, shape, &sub);
-			} else if (BSON_ITER_HOLDS_REGEX(&it)) {
-				const char *o;
-				const char *r = bson_iter_regex(&it, &o);
-				regex_cond(x, k, shape, r, o);
 			} else {
-				cmp_cond(x, k, shape, OP_EQ, bson_iter_value(&it));
+				primargs pa;
+				memset(&pa, 0, sizeof pa);
+				if (BSON_ITER_HOLDS_REGEX(&it)) {
+					pa.kind = P_RE;
+					pa.re = bson_iter_regex(&it, &pa.ro);
+				} else {
+					pa.kind = P_CMP;
+					pa.op = OP_EQ;
+					pa.v = bson_iter_value(&it);
+				}
+				prim(x, k, shape, &pa);
 			}
 		}
 	}
@@ -719,9 +826,9 @@ static void saved_cond(xl *x, const char *tag)
 		add(x, " AND NOT EXISTS(SELECT 1 FROM ");
 		add_quoted_ident(&x->sql, colls[i]);
 		add(x, " s WHERE ");
-		add_extract(&x->sql, "s.", key);
+		add_extract(&x->sql, "s.doc", key);
 		msp_buf_addf(&x->sql, " = json_object('$oid', %sid) AND ", x->tab);
-		add_extract(&x->sql, "s.", "data_tag");
+		add_extract(&x->sql, "s.doc", "data_tag");
 		add(x, " = ");
 		bind_text(x, tag);
 		add(x, ")");
@@ -766,18 +873,21 @@ static void order_by(xl *x, const bson_t *sort)
 				continue;
 			}
 			int shape = path_shape(x, k);
+			if (!x->rc && x->apre)
+				x->rc = msp_db_fail(x->db, MSP_ERR_UNSUPPORTED,
+				                    "sort on \"%s\", a path through an array, is not supported by the SQLite backend", k);
 			if (x->rc)
 				return;
 			if (shape & ~(T_NUM | T_STR | T_NULL) & 0xffff) {
 				/* MongoDB's type brackets: null < numbers < strings < objects < arrays < bool */
 				add(x, "CASE ");
-				add_type(&x->sql, x->tab, k, NULL);
+				add_type(&x->sql, x->docx, k, NULL);
 				add(x, " WHEN 'integer' THEN 2 WHEN 'real' THEN 2 WHEN 'text' THEN 3 WHEN 'object' THEN 4"
 				       " WHEN 'array' THEN 5 WHEN 'true' THEN 8 WHEN 'false' THEN 8 ELSE 1 END");
 				add(x, dir);
 				add(x, ", ");
 			}
-			add_extract(&x->sql, x->tab, k);
+			add_extract(&x->sql, x->docx, k);
 			add(x, dir);
 		}
 	}
@@ -820,6 +930,8 @@ static int build_select(xl *x, msp_db *db, const char *coll, const char *what, c
 	x->db = db;
 	x->coll = coll;
 	x->tab = "m.";
+	x->docx = "m.doc";
+	x->top = 1;
 	msp_buf_init(&x->sql);
 	msp_buf_addf(&x->sql, "SELECT %s FROM ", what);
 	add_quoted_ident(&x->sql, coll);
@@ -983,7 +1095,7 @@ int msp_sq_distinct(msp_db *db, const char *coll, const char *key, const bson_t 
 	} else {
 		/* a missing key is no value (NULL row); a JSON null is one */
 		msp_buf_add(&what, "DISTINCT CASE WHEN ", 19);
-		add_type(&what, "m.", key, NULL);
+		add_type(&what, "m.doc", key, NULL);
 		msp_buf_add(&what, " IS NULL THEN NULL ELSE json_object('v', m.doc -> ", 50);
 		add_jpath(&what, key, NULL);
 		msp_buf_add(&what, ") END", 5);
@@ -1199,6 +1311,20 @@ static int shape_walk(shape_map *m, bson_iter_t *it, char *path, size_t plen, in
 		int rc = shape_add(m, path, n, bits);
 		if (rc)
 			return rc;
+		if (t == BSON_TYPE_ARRAY && (bits & (T_OBJ << T_ELEM))) {
+			/* documents in an array: their keys under the array's path */
+			bson_iter_t a;
+			bson_iter_recurse(it, &a);
+			while (bson_iter_next(&a)) {
+				if (!BSON_ITER_HOLDS_DOCUMENT(&a))
+					continue;
+				bson_iter_t sub;
+				bson_iter_recurse(&a, &sub);
+				rc = shape_walk(m, &sub, path, n, depth + 1);
+				if (rc)
+					return rc;
+			}
+		}
 		if (t == BSON_TYPE_DOCUMENT) {
 			bson_iter_t sub;
 			bson_iter_recurse(it, &sub);
@@ -1453,6 +1579,8 @@ int msp_sq_delete(msp_db *db, const char *coll, const bson_t *filter, int64_t *n
 	x.db = db;
 	x.coll = coll;
 	x.tab = "m.";
+	x.docx = "m.doc";
+	x.top = 1;
 	msp_buf_init(&x.sql);
 	add(&x, "DELETE FROM ");
 	add_quoted_ident(&x.sql, coll);
@@ -1512,7 +1640,7 @@ int msp_sq_create_index(msp_db *db, const char *coll, const bson_t *keys, const 
 		if (!strcmp(bson_iter_key(&it), "_id"))
 			msp_buf_add(&b, "id", 2);
 		else
-			add_extract(&b, "", bson_iter_key(&it));
+			add_extract(&b, "doc", bson_iter_key(&it));
 		if (bson_iter_as_int64(&it) < 0)
 			msp_buf_add(&b, " DESC", 5);
 	}

@@ -17,8 +17,11 @@ teardown_file() {
 
 @test "ferretdb: random filters and sorts give the reference answers, identical to SQLite's" {
 	M=$(ferret_uri) || return $?
-	$PY "$REPO/tests/lib/dbprop.py" --db "$M" --seed 11 --docs 250 --filters 250 --out "$TMP/mongo.out"
-	$PY "$REPO/tests/lib/dbprop.py" --db "$TMP/s.db" --seed 11 --docs 250 --filters 250 --out "$TMP/sqlite.out"
+	# --ferretdb: no negated conditions on paths through arrays of documents,
+	# where FerretDB 1.24 does not answer as MongoDB does (see the report of
+	# tests/lib/dbprop.py without it)
+	$PY "$REPO/tests/lib/dbprop.py" --ferretdb --db "$M" --seed 11 --docs 250 --filters 250 --out "$TMP/mongo.out"
+	$PY "$REPO/tests/lib/dbprop.py" --ferretdb --db "$TMP/s.db" --seed 11 --docs 250 --filters 250 --out "$TMP/sqlite.out"
 	cmp "$TMP/mongo.out" "$TMP/sqlite.out"
 }
 

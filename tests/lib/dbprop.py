@@ -25,6 +25,10 @@ p.add_argument("--filters", type=int, default=300)
 p.add_argument("--sorts", type=int, default=20)
 p.add_argument("--out")
 p.add_argument("--no-import", action="store_true")
+p.add_argument("--ferretdb", action="store_true",
+               help="on paths through arrays of documents, no negation ($ne $nin $not $nor, $exists false) "
+                    "and one operator per condition: FerretDB 1.24 answers those unlike MongoDB "
+                    "(it negates per element, and applies $gte+$lte to one element, as $elemMatch)")
 args = p.parse_args()
 rnd = random.Random(args.seed)
 
@@ -68,6 +72,14 @@ def make_doc(i):
         d["s"] = s
     elif rnd.random() < 0.2:
         d["s"] = rnd.choice([3, "str", None])     # s not a document: s.x is missing
+    r = rnd.random()
+    if r < 0.5:                                   # an array of documents, as elog/cemetery logdata
+        d["logdata"] = [dict((k, scalar()) for k in ("alg", "n") if rnd.random() < 0.8)
+                        for _ in range(rnd.randint(0, 3))]
+        if rnd.random() < 0.2:
+            d["logdata"].append(scalar())
+    elif r < 0.65:
+        d["logdata"] = {"alg": scalar()}          # or a plain document
     return d
 
 
@@ -107,9 +119,18 @@ def key(v):
     return (b, v)
 
 
+class Multi(list):
+    """The values of a path through an array of documents."""
+
+
 def get(doc, path):
     cur = doc
-    for seg in path.split("."):
+    segs = path.split(".")
+    for i, seg in enumerate(segs):
+        if isinstance(cur, list) and i > 0:     # through an array: every document element
+            rest = ".".join(segs[i:])
+            vals = [get(e, rest) for e in cur if isinstance(e, dict) and "$oid" not in e]
+            return Multi(v for v in vals if v is not MISSING)
         if not isinstance(cur, dict) or "$oid" in cur or seg not in cur:
             return MISSING
         cur = cur[seg]
@@ -130,6 +151,8 @@ def cmp_scalar(v, op, t):
 
 
 def cmp(v, op, t):
+    if isinstance(v, Multi):
+        return any(cmp(e, op, t) for e in v)
     if op == "eq" and t is None and v is MISSING:
         return True
     if cmp_scalar(v, op, t):
@@ -141,6 +164,8 @@ def cmp(v, op, t):
 
 def rx_match(v, pat, opts):
     fl = re.I if "i" in opts else 0
+    if isinstance(v, Multi):
+        return any(rx_match(e, pat, opts) for e in v)
     if isinstance(v, str):
         return re.search(pat, v, fl) is not None
     if isinstance(v, list):
@@ -162,7 +187,7 @@ def ops_match(v, ops):
         elif op == "$nin":
             r = not any(cmp(v, "eq", x) for x in t)
         elif op == "$exists":
-            r = (v is not MISSING) == bool(t)
+            r = (v is not MISSING and not (isinstance(v, Multi) and not v)) == bool(t)
         elif op == "$regex":
             r = rx_match(v, t, ops.get("$options", ""))
         elif op == "$not":
@@ -192,7 +217,7 @@ def match(doc, f):
 
 # ---------------------------------------------------------------- filters
 
-PATHS = ["a", "b", "c", "arr", "s.x", "s.y", "s", "i", "nope"]
+PATHS = ["a", "b", "c", "arr", "s.x", "s.y", "s", "i", "nope", "logdata.alg", "logdata.n"]
 PATTERNS = ["^a", "b$", "a|B", "[a-c]", "^$", "é", "q\"", "^.b", "x*"]
 
 
@@ -230,14 +255,35 @@ def cond():
     return {"$not": inner}
 
 
-def gen_filter(depth=0):
+def has_null(c):
+    """null comparisons through arrays of documents are refused by the SQLite backend"""
+    if c is None:
+        return True
+    if isinstance(c, dict):
+        return any(has_null(v) for k, v in c.items() if k in ("$eq", "$ne", "$not")) or \
+            any(x is None for k in ("$in", "$nin") for x in c.get(k, []))
+    return False
+
+
+def negates(c):
+    return isinstance(c, dict) and (any(k in c for k in ("$ne", "$nin", "$not")) or c.get("$exists") is False)
+
+
+def gen_filter(depth=0, neg=False):
     f = {}
     for _ in range(rnd.randint(0 if depth else 1, 2)):
         if depth < 2 and rnd.random() < 0.2:
             lop = rnd.choice(["$and", "$or", "$nor"])
-            f[lop] = [gen_filter(depth + 1) for _ in range(rnd.randint(1, 3))]
+            f[lop] = [gen_filter(depth + 1, neg or lop == "$nor") for _ in range(rnd.randint(1, 3))]
         else:
-            f[rnd.choice(PATHS)] = cond()
+            p = rnd.choice(PATHS)
+            if p.startswith("logdata.") and args.ferretdb and neg:
+                p = rnd.choice(PATHS[:9])
+            c = cond()
+            while p.startswith("logdata.") and (has_null(c) or (args.ferretdb and (
+                    negates(c) or (isinstance(c, dict) and len([k for k in c if k != "$options"]) > 1)))):
+                c = cond()
+            f[p] = c
     return f
 
 
