@@ -124,6 +124,35 @@ static void trim(char *dst, const char *src)
 		dst[--n] = '\0';
 }
 
+/* Replace or add every key of upd in *meta, and drop the keys in drop (a
+ * NULL-terminated list, may be NULL), in one rebuild of the document rather
+ * than one per key: this runs once per record. */
+static int meta_update(bson_t *meta, const bson_t *upd, const char *const *drop)
+{
+	bson_t out;
+	bson_iter_t it, f;
+	bson_init(&out);
+	if (bson_iter_init(&it, meta))
+		while (bson_iter_next(&it)) {
+			const char *k = bson_iter_key(&it);
+			int skip = bson_iter_init_find(&f, upd, k);
+			for (int i = 0; !skip && drop && drop[i]; i++)
+				skip = !strcmp(k, drop[i]);
+			if (!skip && !bson_append_iter(&out, NULL, 0, &it)) {
+				bson_destroy(&out);
+				return MSP_ERR_NOMEM;
+			}
+		}
+	if (!bson_concat(&out, upd)) {
+		bson_destroy(&out);
+		return MSP_ERR_NOMEM;
+	}
+	bson_reinit(meta);
+	int ok = bson_concat(meta, &out);
+	bson_destroy(&out);
+	return ok ? MSP_OK : MSP_ERR_NOMEM;
+}
+
 /* The grid being filled: samples, how far they are filled, gaps seen. */
 typedef struct grid {
 	msp_record *rec;      /* its data buffer holds the samples */
@@ -381,26 +410,26 @@ int msp_mseed_decode(const uint8_t *buf, size_t len, const msp_mseed_opts *opts,
 	rec->t0shift = 0;
 	rec->t0shift_valid = 0;
 	rec->live = 1;
-	msp_meta_set_string(rec->meta, "net", info->net);
-	msp_meta_set_string(rec->meta, "sta", info->sta);
-	if (info->loc[0])
-		msp_meta_set_string(rec->meta, "loc", info->loc);
-	msp_meta_set_string(rec->meta, "chan", info->chan);
-	msp_meta_set_bool(rec->meta, "has_gap", info->ngaps > 0);
 	char sid[48];
 	snprintf(sid, sizeof sid, "%s.%s.%s.%s", info->net, info->sta, info->loc, info->chan);
-	if (info->ngaps) {
-		bson_value_t v;
-		v.value_type = BSON_TYPE_ARRAY;
-		v.value.v_doc.data = (uint8_t *)bson_get_data(&g.gaps);
-		v.value.v_doc.data_len = g.gaps.len;
-		msp_meta_set_value(rec->meta, "gaps", &v);
+	bson_t upd = BSON_INITIALIZER;
+	BSON_APPEND_UTF8(&upd, "net", info->net);
+	BSON_APPEND_UTF8(&upd, "sta", info->sta);
+	if (info->loc[0])
+		BSON_APPEND_UTF8(&upd, "loc", info->loc);
+	BSON_APPEND_UTF8(&upd, "chan", info->chan);
+	BSON_APPEND_BOOL(&upd, "has_gap", info->ngaps > 0);
+	if (info->ngaps)
+		BSON_APPEND_ARRAY(&upd, "gaps", &g.gaps);
+	static const char *const drop_gaps[] = {"gaps", NULL};
+	rc = meta_update(rec->meta, &upd, info->ngaps ? NULL : drop_gaps);
+	bson_destroy(&upd);
+	if (rc)
+		goto out;
+	if (info->ngaps)
 		msp_record_log(rec, ALG, MSP_SEV_COMPLAINT, "%zu gap(s) in %s; filled with %s",
 		               info->ngaps, sid,
 		               opts->gaps == MSP_GAPS_INTERPOLATE ? "a straight line" : "zeros");
-	} else {
-		msp_meta_remove(rec->meta, "gaps");
-	}
 	if (info->noverlaps)
 		msp_record_log(rec, ALG, MSP_SEV_COMPLAINT,
 		               "%zu record(s) of %s overlap earlier ones; the later samples were kept",

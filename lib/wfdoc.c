@@ -119,6 +119,35 @@ int msp_filecache_read(msp_filecache *fc, const char *dir, const char *dfile, in
 	return MSP_OK;
 }
 
+/* Replace or add every key of upd in *meta, and drop the keys in drop (a
+ * NULL-terminated list, may be NULL), in one rebuild of the document rather
+ * than one per key: this runs once per record. */
+static int meta_update(bson_t *meta, const bson_t *upd, const char *const *drop)
+{
+	bson_t out;
+	bson_iter_t it, f;
+	bson_init(&out);
+	if (bson_iter_init(&it, meta))
+		while (bson_iter_next(&it)) {
+			const char *k = bson_iter_key(&it);
+			int skip = bson_iter_init_find(&f, upd, k);
+			for (int i = 0; !skip && drop && drop[i]; i++)
+				skip = !strcmp(k, drop[i]);
+			if (!skip && !bson_append_iter(&out, NULL, 0, &it)) {
+				bson_destroy(&out);
+				return MSP_ERR_NOMEM;
+			}
+		}
+	if (!bson_concat(&out, upd)) {
+		bson_destroy(&out);
+		return MSP_ERR_NOMEM;
+	}
+	bson_reinit(meta);
+	int ok = bson_concat(meta, &out);
+	bson_destroy(&out);
+	return ok ? MSP_OK : MSP_ERR_NOMEM;
+}
+
 /* ---- reading ---- */
 
 const char *msp_wf_infer_collection(const bson_t *doc)
@@ -278,13 +307,16 @@ static void check_against_doc(const bson_t *doc, msp_record *rec, const char *al
 		         endtime, msp_record_endtime(rec));
 		abort_record(rec, alg, msg);
 	}
-	msp_meta_set_double(rec->meta, "starttime", rec->t0);
-	msp_meta_set_double(rec->meta, "delta", rec->dt);
-	msp_meta_set_double(rec->meta, "sampling_rate", 1.0 / rec->dt);
+	bson_t upd = BSON_INITIALIZER;
+	BSON_APPEND_DOUBLE(&upd, "starttime", rec->t0);
+	BSON_APPEND_DOUBLE(&upd, "delta", rec->dt);
+	BSON_APPEND_DOUBLE(&upd, "sampling_rate", 1.0 / rec->dt);
 	if (rec->live) {
-		msp_meta_set_int64(rec->meta, "npts", (int64_t)rec->npts);
-		msp_meta_set_double(rec->meta, "endtime", msp_record_endtime(rec));
+		BSON_APPEND_INT64(&upd, "npts", (int64_t)rec->npts);
+		BSON_APPEND_DOUBLE(&upd, "endtime", msp_record_endtime(rec));
 	}
+	meta_update(rec->meta, &upd, NULL);
+	bson_destroy(&upd);
 }
 
 int msp_wf_load_samples(msp_wf_reader *r, const bson_t *doc, msp_record *rec)
