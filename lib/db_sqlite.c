@@ -847,6 +847,22 @@ static void saved_indexes(msp_db *db, const char *coll)
 		bson_t keys = BSON_INITIALIZER;
 		BSON_APPEND_INT32(&keys, key, 1);
 		BSON_APPEND_INT32(&keys, "data_tag", 1);
+		/* only when missing: creating takes the write lock, which a saving job may hold */
+		char iname[300], derived[256];
+		msp_db_index_name(&keys, derived, sizeof derived);
+		snprintf(iname, sizeof iname, "%s$%s", colls[i], derived);
+		sqlite3_stmt *st;
+		int have = 0;
+		if (sqlite3_prepare_v2(db->sq, "SELECT 1 FROM sqlite_master WHERE type='index' AND name=?", -1, &st, NULL) ==
+		    SQLITE_OK) {
+			sqlite3_bind_text(st, 1, iname, -1, SQLITE_STATIC);
+			have = sqlite3_step(st) == SQLITE_ROW;
+			sqlite3_finalize(st);
+		}
+		if (have) {
+			bson_destroy(&keys);
+			continue;
+		}
 		char saved[sizeof db->err];
 		memcpy(saved, db->err, sizeof saved);
 		msp_sq_create_index(db, colls[i], &keys, NULL, 0); /* read-only file: the query still works */

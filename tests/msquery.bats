@@ -137,6 +137,15 @@ PY
 	! msquery wf_miniseed --not-saved-as step1 --fields _id | grep -qF "$(sed -n 1p "$TMP/ids")"
 	# the lookup uses an index
 	msquery wf_miniseed --not-saved-as step1 --plan | grep -q "USING INDEX"
+	# and once it exists, the query does not wait for a job holding the write lock
+	$PY -c 'import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None); c.execute("BEGIN IMMEDIATE")
+open(sys.argv[2], "w").close(); time.sleep(30)' "$MSPIPE_DB" "$TMP/locked" &
+lockpid=$!
+while [ ! -f "$TMP/locked" ]; do sleep 0.1; done
+run timeout 20 msquery wf_miniseed --not-saved-as step1 --count
+kill "$lockpid"
+[ "$status" -eq 0 ] && [ "$output" = 198 ]
 }
 
 @test "msquery --plan: an indexed query uses the index" {
