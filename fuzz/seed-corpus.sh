@@ -7,6 +7,8 @@ set -eu
 name="$1"
 dir="$2"
 mkdir -p "$dir"
+# inputs that once crashed a target (fuzz/regress/NAME/) always stay in its corpus
+if [ -d "fuzz/regress/$name" ]; then cp fuzz/regress/"$name"/* "$dir"/; fi
 PY=/usr/bin/python3
 MSPS=tests/lib/mspstream.py
 case "$name" in

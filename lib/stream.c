@@ -23,11 +23,22 @@
 #include "msp_stream.h"
 #include "msp_status.h"
 
+/* The I/O block; the fuzz build makes it small (MSP_IOBLOCK=4096) and
+ * MSP_DIRECT_MIN=512, so that frames straddle blocks and take the direct
+ * path with small inputs, and each input does not map a megabyte. */
+#ifdef MSP_IOBLOCK
+#define IOBLOCK (MSP_IOBLOCK)
+#else
 #define IOBLOCK (1024 * 1024)
+#endif
 /* Sample blocks at least this long move between the descriptor and the
  * record directly (read into rec->data, writev from it), skipping a copy
  * through the I/O block: a pass-through stage is bound by memory traffic. */
+#ifdef MSP_DIRECT_MIN
+#define DIRECT_MIN (MSP_DIRECT_MIN)
+#else
 #define DIRECT_MIN (64 * 1024)
+#endif
 static const char MAGIC_REC[4] = {'M', 'S', 'P', 'R'};
 static const char MAGIC_END[4] = {'M', 'S', 'P', 'E'};
 

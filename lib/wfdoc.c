@@ -354,7 +354,8 @@ int msp_wf_load_samples(msp_wf_reader *r, const bson_t *doc, msp_record *rec)
 			abort_record(rec, alg, err);
 			return MSP_OK;
 		}
-		memcpy(rec->data, buf, len);
+		if (len)
+			memcpy(rec->data, buf, len);
 		free(buf);
 		return MSP_OK;
 	}
@@ -412,7 +413,8 @@ int msp_wf_load_samples(msp_wf_reader *r, const bson_t *doc, msp_record *rec)
 	if (rec->kind == MSP_SEISMOGRAM)
 		msp_deinterleave3((const double *)buf, rec->npts, rec->data);
 	else
-		memcpy(rec->data, buf, (size_t)nbytes);
+		if (nbytes > 0) /* npts 0: no buffer on either side */
+			memcpy(rec->data, buf, (size_t)nbytes);
 	return MSP_OK;
 }
 

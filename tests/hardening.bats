@@ -395,3 +395,29 @@ EOF
 	echo "$output"; [ "$status" -eq 1 ] && [[ "$output" == *"msdb: stdin: read error"* ]]
 	[ "$(msquery copy --count)" -eq 0 ]
 }
+
+@test "fuzz regressions: msread on the documents that crashed fuzz_wfdoc (fuzz/regress/fuzz_wfdoc)" {
+	need_data
+	cd "$TMP"
+	cp "$DATA/waveforms/BW.BGLD..EHE.2008-01-01.steim1.10records.mseed" m.mseed
+	$PY -c "import struct,sys; sys.stdout.buffer.write(b''.join(struct.pack('<d', i * 0.5) for i in range(64)))" > b.bin
+	for f in "$REPO"/fuzz/regress/fuzz_wfdoc/*; do
+		# as the target does: every document's dir is the scratch directory
+		$PY -c "
+import json, sys
+for line in open(sys.argv[1], errors='replace'):
+    try: d = json.loads(line)
+    except Exception: continue
+    d['dir'] = sys.argv[2]; print(json.dumps(d))
+" "$f" "$TMP" > docs.jsonl
+		run sh -c "msread < docs.jsonl | msinfo > out.json"
+		echo "$(basename "$f"): $status $output"
+		[ "$status" -eq 0 ]
+		case "$(basename "$f")" in
+		# npts 3e10 (240 GB of samples): a dead record, not "out of memory"
+		npts-beyond-memory) grep -q 'is beyond what one record can hold' out.json ;;
+		# npts 0 of a binary file: a live record without samples (memcpy of nothing)
+		npts-zero-binary) grep -q '"npts":0,"live":true' out.json ;;
+		esac
+	done
+}
