@@ -90,6 +90,10 @@ int msp_mg_drop_index(msp_db *db, const char *coll, const char *name);
 int msp_mg_list_collections(msp_db *db, bson_t **out);
 int msp_mg_drop_collection(msp_db *db, const char *coll);
 
+/* Fast reader of the JSON the layer writes; NULL when the text holds
+ * anything else (then use bson_new_from_json). */
+bson_t *msp_db_json_parse(const char *json, size_t len);
+
 /* Sort an array document of values by msp_db_value_cmp and drop duplicates. */
 bson_t *msp_db_sorted_unique(bson_value_t *vals, size_t n);
 /* Derived index name, MongoDB style: "k1_1_k2_-1". */

@@ -1018,10 +1018,13 @@ int msp_sq_next(msp_cursor *c)
 		return sq_err(c->db, "reading a query result");
 	const char *text = (const char *)sqlite3_column_text(c->st, 0);
 	int n = sqlite3_column_bytes(c->st, 0);
-	bson_error_t err;
-	bson_t *doc = bson_new_from_json((const uint8_t *)text, n, &err);
-	if (!doc)
-		return msp_db_fail(c->db, MSP_ERR_FORMAT, "stored document is not valid JSON: %s", err.message);
+	bson_t *doc = msp_db_json_parse(text, (size_t)n);
+	if (!doc) {
+		bson_error_t err;
+		doc = bson_new_from_json((const uint8_t *)text, n, &err);
+		if (!doc)
+			return msp_db_fail(c->db, MSP_ERR_FORMAT, "stored document is not valid JSON: %s", err.message);
+	}
 	if (c->proj) {
 		c->cur = msp_db_project(doc, c->proj);
 		bson_destroy(doc);

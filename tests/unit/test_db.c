@@ -14,6 +14,9 @@
 #include "msp_db.h"
 #include "msp_meta.h"
 #include "msp_status.h"
+#include "msp_json.h"
+
+bson_t *msp_db_json_parse(const char *json, size_t len); /* lib/db_impl.h */
 
 static bson_t *J(const char *s)
 {
@@ -24,6 +27,86 @@ static bson_t *J(const char *s)
 		exit(2);
 	}
 	return b;
+}
+
+static uint64_t rs = 0x9E3779B97F4A7C15ULL;
+static uint64_t rnd(void)
+{
+	rs ^= rs << 13;
+	rs ^= rs >> 7;
+	rs ^= rs << 17;
+	return rs;
+}
+
+/* A random document of the types the database stores; special: it holds a
+ * type the fast reader leaves to libbson (dates, NaN, $-keys). */
+static void random_doc(bson_t *d, int depth, int *special)
+{
+	int n = (int)(rnd() % 6);
+	for (int i = 0; i < n; i++) {
+		char key[32];
+		int kind = (int)(rnd() % 12);
+		snprintf(key, sizeof key, "%s%d", rnd() % 9 ? "k" : "k\"é\t", i);
+		switch (kind) {
+		case 0: BSON_APPEND_INT32(d, key, (int32_t)rnd()); break;
+		case 1: BSON_APPEND_INT64(d, key, (int64_t)rnd()); break;
+		case 2: {
+			double v;
+			uint64_t b = rnd();
+			memcpy(&v, &b, 8);
+			if (v != v || v - v != 0)
+				*special = 1;
+			BSON_APPEND_DOUBLE(d, key, rnd() % 2 ? v : (double)(int64_t)(rnd() % 100000) / 100.0);
+			break;
+		}
+		case 3: {
+			char str[40];
+			int len = (int)(rnd() % 12);
+			static const char *pieces[] = {"a", "\"", "\\", "\n", "\x01", "é", "中", "😀", "/", "\x7f", " ", "'"};
+			str[0] = 0;
+			for (int k = 0; k < len && strlen(str) < 30; k++)
+				strcat(str, pieces[rnd() % 12]);
+			BSON_APPEND_UTF8(d, key, str);
+			break;
+		}
+		case 4: BSON_APPEND_BOOL(d, key, rnd() % 2); break;
+		case 5: BSON_APPEND_NULL(d, key); break;
+		case 6: {
+			bson_oid_t o;
+			bson_oid_init(&o, NULL);
+			BSON_APPEND_OID(d, key, &o);
+			break;
+		}
+		case 7: case 8:
+			if (depth < 3) {
+				bson_t c;
+				if (kind == 7) {
+					BSON_APPEND_DOCUMENT_BEGIN(d, key, &c);
+					random_doc(&c, depth + 1, special);
+					bson_append_document_end(d, &c);
+				} else {
+					BSON_APPEND_ARRAY_BEGIN(d, key, &c);
+					bson_t tmp = BSON_INITIALIZER;
+					random_doc(&tmp, depth + 1, special);
+					bson_iter_t it;
+					uint32_t k = 0;
+					bson_iter_init(&it, &tmp);
+					while (bson_iter_next(&it)) {
+						char ib[16];
+						const char *kp;
+						bson_uint32_to_string(k++, &kp, ib, sizeof ib);
+						bson_append_iter(&c, kp, -1, &it);
+					}
+					bson_destroy(&tmp);
+					bson_append_array_end(d, &c);
+				}
+			}
+			break;
+		case 9: BSON_APPEND_DATE_TIME(d, key, (int64_t)(rnd() % 4000000000000ULL)); *special = 1; break;
+		case 10: BSON_APPEND_INT32(d, "$dollar", 1); *special = 1; break;
+		default: BSON_APPEND_DOUBLE(d, key, (double)(rnd() % 1000)); break;
+		}
+	}
 }
 
 static int64_t count(msp_db *db, const char *coll, const char *filter)
@@ -244,6 +327,52 @@ int main(void)
 	bson_free(vj);
 	bson_destroy(cl);
 	ok(msp_db_drop_collection(db, "wf2") == MSP_OK, "drop collection");
+
+	/* the fast JSON reader gives what libbson gives, or leaves the text to it */
+	{
+		int same = 0, fast = 0, fallback_ok = 0, total = 3000;
+		msp_buf jb;
+		msp_buf_init(&jb);
+		for (int i = 0; i < total; i++) {
+			bson_t *doc = bson_new();
+			int special = 0;
+			random_doc(doc, 0, &special);
+			msp_buf_reset(&jb);
+			msp_db_json_append(&jb, doc, 0);
+			bson_t *a = msp_db_json_parse(jb.p, jb.len);
+			bson_t *b = bson_new_from_json((const uint8_t *)jb.p, (ssize_t)jb.len, NULL);
+			if (a) {
+				fast++;
+				if (b && bson_equal(a, b) && bson_equal(a, doc))
+					same++;
+				else
+					printf("# fast reader differs on %s\n", jb.p);
+			} else if (special && b) {
+				fallback_ok++;
+			} else {
+				printf("# fast reader refused %s\n", jb.p);
+			}
+			if (a)
+				bson_destroy(a);
+			if (b)
+				bson_destroy(b);
+			bson_destroy(doc);
+		}
+		msp_buf_free(&jb);
+		ok(same == fast && fast + fallback_ok == total && fast > total / 3,
+		   "fast JSON reader: %d of %d documents read, all equal to libbson's and the original; %d left to libbson",
+		   fast, total, fallback_ok);
+		const char *badj[] = {"{", "{\"a\": }", "{\"a\": 1,}", "{\"a\": \"\\u0000\"}", "{\"a\": 1} x",
+		                      "{\"a\": 99999999999999999999}", "{\"$date\": 1}", "[1]", "{\"a\": \"\\ud800\"}"};
+		int refused = 0;
+		for (size_t i = 0; i < sizeof badj / sizeof *badj; i++) {
+			bson_t *a = msp_db_json_parse(badj[i], strlen(badj[i]));
+			refused += a == NULL;
+			if (a)
+				bson_destroy(a);
+		}
+		is(refused, (int)(sizeof badj / sizeof *badj), "fast JSON reader refuses malformed or unusual text");
+	}
 
 	/* doubles: random bit patterns and short decimals survive the JSON text
 	 * bit for bit, and SQLite's json_extract reads the same value (equality) */
