@@ -16,7 +16,7 @@ teardown_file() {
 }
 
 @test "ferretdb: random filters and sorts give the reference answers, identical to SQLite's" {
-	M=$(ferret_uri) || return $?
+	ferret_db || return 1
 	# --ferretdb: no negated conditions on paths through arrays of documents,
 	# where FerretDB 1.24 does not answer as MongoDB does (see the report of
 	# tests/lib/dbprop.py without it)
@@ -26,7 +26,7 @@ teardown_file() {
 }
 
 @test "ferretdb: import/export round trip, odd keys and values, as SQLite" {
-	M=$(ferret_uri) || return $?
+	ferret_db || return 1
 	$PY - > "$TMP/odd.jsonl" <<'PY'
 import json
 print(json.dumps({"_id": {"$oid": "0123456789abcdef01234567"}, "sta": "it's", "k'ey": "v\"q",
@@ -45,7 +45,7 @@ PY
 }
 
 @test "ferretdb: partitions N=1..16 with and without --group-by, identical to SQLite" {
-	M=$(ferret_uri) || return $?
+	ferret_db || return 1
 	$PY -c '
 import json, random
 random.seed(3)
@@ -71,7 +71,7 @@ for i in range(120):
 }
 
 @test "ferretdb: indexes, batches all or nothing, restart filter, explain, distinct" {
-	M=$(ferret_uri) || return $?
+	ferret_db || return 1
 	printf '{"sta": "A", "t": 1, "npts": 10}\n{"sta": "B", "t": 2, "npts": 30}\n' | msdb --db "$M" import wf_miniseed
 	msdb --db "$M" index-create wf_miniseed sta,-t
 	msdb --db "$M" index-create wf_miniseed t --name by_t --unique

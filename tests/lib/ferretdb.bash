@@ -3,6 +3,7 @@
 # tests of a bats file, and stop it (by its pid) at the end.
 #   ferret_start   in setup_file: sets FERRET_URI_BASE (mongodb://127.0.0.1:PORT)
 #   ferret_stop    in teardown_file
+#   ferret_db      in a test: sets M to the URI of a fresh database
 # Without the binary: skip, or fail when CI sets MSPIPE_REQUIRE_SERVERS=1.
 FERRETDB="${MSPIPE_FERRETDB:-$REPO/build/go/bin/ferretdb}"
 
@@ -39,9 +40,10 @@ ferret_stop() {
 	rm -rf "$FERRET_DIR"
 }
 
-# In a test: the URI of a fresh database, or skip/fail without a server.
-ferret_uri() {
+# In a test (not in a subshell, so that skip works): M is the URI of a fresh
+# database; skip, or fail under MSPIPE_REQUIRE_SERVERS=1, without a server.
+ferret_db() {
 	[ -x "$FERRETDB" ] || { skip_or_fail "no FerretDB binary at $FERRETDB (run scripts/ferretdb.sh)"; return 1; }
-	[ -f "$FERRET_DIR/uri" ] || { skip_or_fail "FerretDB did not start: $(cat "$FERRET_DIR/log" 2>/dev/null | tail -3)"; return 1; }
-	echo "$(cat "$FERRET_DIR/uri")/t$BATS_TEST_NUMBER"
+	[ -f "$FERRET_DIR/uri" ] || { skip_or_fail "FerretDB did not start: $(tail -3 "$FERRET_DIR/log" 2>/dev/null)"; return 1; }
+	M="$(cat "$FERRET_DIR/uri")/t$BATS_TEST_NUMBER"
 }
