@@ -7,13 +7,10 @@
 # do not mix) and where valgrind is not installed.
 load lib/common
 
-setup_file() {
-	command -v valgrind >/dev/null || skip "valgrind not installed"
-	case "${MSPIPE_BUILD:-}" in *build-san*) skip "ASan build: valgrind does not run ASan binaries" ;; esac
-}
-
 setup() {
 	TMP="$(mktemp -d "${BATS_TMPDIR:-/tmp}/mspipe.XXXXXX")"
+	command -v valgrind >/dev/null || skip "valgrind not installed"
+	if [[ "${MSPIPE_BUILD:-}" == *build-san* ]]; then skip "ASan build: valgrind does not run ASan binaries"; fi
 	export MSPIPE_DB="$TMP/test.db"
 	cd "$TMP"
 	mssynth --stream -n 3 --npts 300 > in.msp
