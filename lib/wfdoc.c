@@ -67,12 +67,22 @@ int msp_filecache_read(msp_filecache *fc, const char *dir, const char *dfile, in
 			close(fc->fd);
 		free(fc->path);
 		fc->path = NULL;
-		fc->fd = open(path, O_RDONLY | O_CLOEXEC);
+		/* O_NONBLOCK: a document naming a FIFO must not hang the reader
+		 * in open(); samples live in regular files only (not /dev/zero,
+		 * not a FIFO, not a directory) */
+		fc->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 		fc->opens++;
 		if (fc->fd < 0) {
 			int e = errno;
 			seterr(err, errlen, "%s: %s", path, strerror(e));
 			return e == ENOENT ? MSP_ERR_NOTFOUND : MSP_ERR_IO;
+		}
+		struct stat sb;
+		if (fstat(fc->fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+			seterr(err, errlen, "%s: not a regular file", path);
+			close(fc->fd);
+			fc->fd = -1;
+			return MSP_ERR_IO;
 		}
 		fc->path = strdup(path);
 		if (!fc->path) {
