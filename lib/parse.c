@@ -195,6 +195,13 @@ int msp_parse_time(const char *s, double *epoch)
 
 char *msp_format_time(double epoch, char *buf, size_t buflen)
 {
+	/* NaN, infinities and times beyond year 5000 or so do not fit the
+	 * integer arithmetic below (converting them is undefined): say the
+	 * number instead of a date */
+	if (!(fabs(epoch) < 1e11)) {
+		snprintf(buf, buflen, "%.17g", epoch);
+		return buf;
+	}
 	/* round to the microsecond first so 59.9999996 carries into the minute */
 	double us_total = floor(epoch * 1e6 + 0.5);
 	int64_t sec = (int64_t)floor(us_total / 1e6);

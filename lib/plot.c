@@ -303,7 +303,9 @@ static void draw_trace(cairo_t *cr, const frame *f, const trace *t, double ybase
 	double colw = (f->t2 - f->t1) / ncol;
 	for (size_t i = 0; i < t->n; i++) {
 		double tt = t->t0 + (double)i * t->dt;
-		if (tt < f->t1 || tt > f->t2)
+		/* written so that a NaN time (a record with a NaN t0 or dt)
+		 * is left out rather than turned into a column index */
+		if (!(tt >= f->t1 && tt <= f->t2))
 			continue;
 		int c = (int)((tt - f->t1) / colw);
 		if (c >= ncol)
@@ -420,6 +422,8 @@ static int draw_page(cairo_t *cr, msp_plot *p, size_t first, size_t count, int p
 				a -= p->tref;
 				b -= p->tref;
 			}
+			if (!isfinite(a) || !isfinite(b))
+				continue; /* a NaN or infinite time span does not set the axis */
 			if (a < f.t1)
 				f.t1 = a;
 			if (b > f.t2)

@@ -422,3 +422,42 @@ for line in open(sys.argv[1], errors='replace'):
 		esac
 	done
 }
+
+@test "records with extreme core values (NaN t0, dt 1e-300 or 1e300, dt <= 0, t0 1e300, inf/NaN samples, 0 or 1 sample) through every record tool: no crash" {
+	cd "$TMP"
+	$PY - "$REPO/tests/lib" <<'EOF2'
+import sys
+sys.path.insert(0, sys.argv[1])
+import mspstream as m
+cases = {
+    'tinydt': (0.0, 1e-300, [1.0] * 100), 'hugedt': (0.0, 1e300, [1.0] * 100),
+    'huget0': (1e300, 0.01, [1.0] * 100), 'nant0': (float('nan'), 0.01, [1.0] * 100),
+    'negdt': (0.0, -0.01, [1.0] * 100), 'zerodt': (0.0, 0.0, [1.0] * 100),
+    'infsamp': (0.0, 0.01, [float('inf'), float('nan')] * 50), 'one': (0.0, 0.01, [1.0]),
+    'empty': (0.0, 0.01, []),
+}
+for name, (t0, dt, s) in cases.items():
+    data = m.record(1, t0, dt, s, meta=[('sta', 'X'), ('synth_ptime', 0.5)]) + m.endmark(1)
+    open('w-' + name + '.msp', 'wb').write(data)
+EOF2
+	n=0
+	for f in w-*.msp; do
+		for t in "msinfo --samples" "msdetrend --type linear" "mstaper --fraction 0.1" \
+		         "msfilter --bandpass 0.1,2" "msfilter --lowpass 1 --zerophase" "msresample --rate 10" \
+		         "mswindow 0 0.5 --short pad" "mswindow --ref synth_ptime -0.1 0.1" \
+		         "msator --ref synth_ptime" "mssnr --ref synth_ptime" "msstack --key sta" \
+		         "msstack --key sta --method median" "msptime" "msbundle" "msplot -o p.png" \
+		         "mssave -q --tag w --dir $TMP/wf" "mssave -q --tag m --format mseed --dir $TMP/wf"; do
+			st=0
+			timeout 120 $t < "$f" > out 2> err || st=$?
+			if [ "$st" -ge 2 ] || { [ "$st" -eq 1 ] && [ ! -s err ]; }; then
+				echo "$f | $t -> $st: $(cat err)"
+				n=$((n + 1))
+			fi
+		done
+	done
+	[ "$n" -eq 0 ]
+	# what was saved reads back
+	msquery wf_TimeSeries > saved.json
+	msread < saved.json | msinfo > /dev/null
+}
