@@ -823,13 +823,16 @@ int msp_snr_fd(msp_snr *h, const double *x, size_t npts, double t0, double dt, d
 	}
 	size_t nf0, nn, sf0, sn;
 	if (!msp_snr_window(t0, dt, npts, ns, ne, &nf0, &nn)) {
-		snprintf(h->err, sizeof h->err, "noise window %.6g to %.6g is not inside the data",
-		         ns, ne);
+		/* said relative to the record's start: epoch seconds in %g are unreadable */
+		snprintf(h->err, sizeof h->err,
+		         "noise window %.3f to %.3f s from the record start is not inside the data (0 to %.3f s)",
+		         ns - t0, ne - t0, dt * ((double)npts - 1));
 		return MSP_ERR_DATA;
 	}
 	if (!msp_snr_window(t0, dt, npts, ss, se, &sf0, &sn)) {
-		snprintf(h->err, sizeof h->err, "signal window %.6g to %.6g is not inside the data",
-		         ss, se);
+		snprintf(h->err, sizeof h->err,
+		         "signal window %.3f to %.3f s from the record start is not inside the data (0 to %.3f s)",
+		         ss - t0, se - t0, dt * ((double)npts - 1));
 		return MSP_ERR_DATA;
 	}
 	if (nn < 2 || sn < 2 || (size_t)o->ntapers > nn || (size_t)o->ntapers > sn) {
