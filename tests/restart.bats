@@ -96,7 +96,7 @@ chain() {
 @test "restart: SIGKILL of each tool of a chain at random moments, then the same command: exactly once, same samples" {
 	command -v msquery >/dev/null || skip "msquery not built"
 	cd "$TMP"
-	mssynth --stream -n 300 --npts 4000 --seed 5 | mssave -q --tag raw --dir "$TMP/A"
+	mssynth --stream -n 300 --npts 12000 --seed 5 | mssave -q --tag raw --dir "$TMP/A"
 	chain ref
 	msquery wf_TimeSeries '{"data_tag": "ref"}' > ref.jsonl
 	tools=(msquery msread msdetrend msfilter mssave)
@@ -105,8 +105,10 @@ chain() {
 		victim=${tools[$((i % 5))]}
 		chain "s$i" &
 		sub=$!
-		# kill the victim (a child of this chain's subshell) at a random moment of its run
-		cs=$((RANDOM % 40))
+		# kill the victim (a child of this chain's subshell) at a random moment
+		# of its run: once it is there, after 0 to 0.24 s
+		for _ in $(seq 100); do pgrep -P "$sub" -x "$victim" > /dev/null && break; sleep 0.01; done
+		cs=$((RANDOM % 25))
 		sleep "0.$(printf '%02d' "$cs")"
 		pid=$(pgrep -P "$sub" -x "$victim" || true)
 		what="had ended"
@@ -122,5 +124,6 @@ chain() {
 		[ "$status" -eq 0 ] && [ "$output" = "300 records identical" ]
 	done
 	echo "# $hits of 10 kills found their victim running" >&3
-	[ "$hits" -ge 5 ]
+	# (msquery prints 300 short lines and is often gone before its kill)
+	[ "$hits" -ge 3 ]
 }
