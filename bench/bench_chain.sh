@@ -6,8 +6,10 @@
 #     partitions): msquery | msread | msdetrend | msfilter | mswindow | mssnr | mssave,
 #     miniSEED decoding and saving (fsync, SQLite commit) counted.
 #  2. The same work written with NumPy/SciPy (scipy.signal.detrend, butter + sosfilt,
-#     slicing, an rms SNR) and with ObsPy (Trace.detrend, filter, trim), 2 processes
-#     each, on the same samples, decoding not counted; the ratios.  MsPASS's own
+#     slicing, the multitaper SNR of MsPASS's arrival_snr with scipy's dpss and numpy's
+#     rfft) and with ObsPy (Trace.detrend, filter, trim, the same SNR), 2 processes
+#     each, on the same samples, decoding not counted; the ratios (also without the
+#     multitaper SNR on both sides).  MsPASS's own
 #     algorithms when `pip install mspasspy` works here (it is tried once).
 #  3. The pipe limit: the chain's time next to as many pass-through stages (mscat)
 #     moving the same bytes through the same pipes.
@@ -71,13 +73,16 @@ shape() {
 	printf '   mspipe -j2, no mssnr %7.2f s  %8.0f traces/s  %6.1f Msamples/s\n' "$t2n" "$(echo "$ntr / $t2n" | bc -l)" "$(echo "$ns / $t2n / 1000000" | bc -l)"
 	# the same samples for the Python chains (decoded by mspipe, not timed)
 	MSPIPE_DB="$W/$name.db" msquery wf_miniseed --sort dir,dfile | MSPIPE_DB="$W/$name.db" msread > "$W/$name.msp"
-	r=$($PY bench/chain_py.py numpy "$W/$name.msp" 2 0.05 2 "$w1" "$w2" "$nend")
+	r=$($PY bench/chain_py.py numpy "$W/$name.msp" 2 0.05 2 "$w1" "$w2" "$nend" mt)
 	tn=${r#* }
-	printf '   NumPy/SciPy, 2 procs %7.2f s  %8.0f traces/s  %6.1f Msamples/s   mspipe -j2 is %.2fx (%.2fx without mssnr)\n' "$tn" "$(echo "$ntr / $tn" | bc -l)" "$(echo "$ns / $tn / 1000000" | bc -l)" "$(echo "$tn / $t2" | bc -l)" "$(echo "$tn / $t2n" | bc -l)"
+	r=$($PY bench/chain_py.py numpy "$W/$name.msp" 2 0.05 2 "$w1" "$w2" "$nend")
+	tn0=${r#* }
+	printf '   NumPy/SciPy, 2 procs %7.2f s  %8.0f traces/s  %6.1f Msamples/s   mspipe -j2 is %.2fx  (multitaper SNR in both)\n' "$tn" "$(echo "$ntr / $tn" | bc -l)" "$(echo "$ns / $tn / 1000000" | bc -l)" "$(echo "$tn / $t2" | bc -l)"
+	printf '   NumPy/SciPy, no MT   %7.2f s  %8.0f traces/s  %6.1f Msamples/s   mspipe -j2 without mssnr is %.2fx\n' "$tn0" "$(echo "$ntr / $tn0" | bc -l)" "$(echo "$ns / $tn0 / 1000000" | bc -l)" "$(echo "$tn0 / $t2n" | bc -l)"
 	if OBSPY=$(sh scripts/pyref.sh 2>/dev/null); then
-		r=$($OBSPY bench/chain_py.py obspy "$W/$name.msp" 2 0.05 2 "$w1" "$w2" "$nend")
+		r=$($OBSPY bench/chain_py.py obspy "$W/$name.msp" 2 0.05 2 "$w1" "$w2" "$nend" mt)
 		to=${r#* }
-		printf '   ObsPy, 2 procs       %7.2f s  %8.0f traces/s  %6.1f Msamples/s   mspipe -j2 is %.2fx\n' "$to" "$(echo "$ntr / $to" | bc -l)" "$(echo "$ns / $to / 1000000" | bc -l)" "$(echo "$to / $t2" | bc -l)"
+		printf '   ObsPy, 2 procs       %7.2f s  %8.0f traces/s  %6.1f Msamples/s   mspipe -j2 is %.2fx  (multitaper SNR in both)\n' "$to" "$(echo "$ntr / $to" | bc -l)" "$(echo "$ns / $to / 1000000" | bc -l)" "$(echo "$to / $t2" | bc -l)"
 	else
 		echo "   ObsPy: not available (scripts/pyref.sh could not install it)"
 	fi

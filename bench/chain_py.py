@@ -1,12 +1,16 @@
 #!/usr/bin/env python3
 """chain_py.py - the mspipe chain written with NumPy/SciPy or with ObsPy, for bench_chain.sh.
 
-usage: chain_py.py numpy|obspy STREAM NPROC FMIN FMAX W1 W2 NOISE_END
+usage: chain_py.py numpy|obspy STREAM NPROC FMIN FMAX W1 W2 NOISE_END [mt]
 
 Reads the records of an mspipe stream file (the samples mspipe decoded from the same
 miniSEED; this reading is NOT timed), then times, in NPROC processes, per trace:
 linear detrend, 4-corner Butterworth band-pass (sosfilt), the window [W1, W2] s after
-the trace start, and an rms SNR (signal after NOISE_END s over noise before it).
+the trace start, and an rms SNR (signal after NOISE_END s over noise before it);
+with "mt", also the band-limited SNR as MsPASS's arrival_snr computes it: multitaper
+power spectra (DPSS, time-bandwidth 4, 6 tapers, nfft = 2 n, scipy's dpss and numpy's
+rfft, as MsPASS's MTPowerSpectrumEngine) of the noise and signal windows, sqrt(S/N)
+on the signal grid and its median inside the filter band (the work mssnr does).
 numpy: scipy.signal.detrend, butter(output='sos'), sosfilt, slicing (what ObsPy and
 MsPASS call underneath).  obspy: Trace.detrend('linear'), Trace.filter('bandpass'),
 Trace.trim.  Prints: traces seconds.
@@ -47,6 +51,30 @@ def read_stream(path):
 TRACES = []   # filled before the pool forks: the workers inherit it, nothing is pickled
 
 
+MT = False
+TAPERS = {}
+
+
+def mt_spectrum(x):
+    """Multitaper power spectrum, Parseval-scaled per sample (MsPASS HEAD)."""
+    from scipy.signal.windows import dpss
+    n = len(x)
+    if n not in TAPERS:
+        TAPERS[n] = dpss(n, 4.0, 6)
+    t = TAPERS[n]
+    p = (np.abs(np.fft.rfft(t * x, 2 * n, axis=1)) ** 2).sum(axis=0)
+    return p * (np.sum(x * x) / (p.sum() * n))
+
+
+def mt_snr(noise, sig, dt, fmin, fmax):
+    ps, pn = mt_spectrum(sig), mt_spectrum(noise)
+    fs = np.fft.rfftfreq(2 * len(sig), dt)
+    fn = np.fft.rfftfreq(2 * len(noise), dt)
+    r = np.sqrt(np.maximum(ps, 0) / np.maximum(np.interp(fs, fn, pn), 1e-300))
+    band = (fs >= fmin) & (fs <= fmax)
+    return float(np.median(r[band]))
+
+
 def work_numpy(args):
     part, nproc, lim, fmin, fmax, w1, w2, nend = args
     traces = TRACES[part::nproc][:lim]
@@ -62,6 +90,8 @@ def work_numpy(args):
         k = int(round((nend - w1) / dt))
         noise, sig = y[:k], y[k:]
         snrs.append(np.sqrt(np.mean(sig * sig)) / np.sqrt(np.mean(noise * noise)))
+        if MT:
+            mt_snr(noise, sig, dt, fmin, fmax)
     return len(snrs)
 
 
@@ -79,6 +109,8 @@ def work_obspy(args):
         k = int(round((nend - w1) / dt))
         noise, sig = tr.data[:k], tr.data[k:]
         _ = np.sqrt(np.mean(sig * sig)) / np.sqrt(np.mean(noise * noise))
+        if MT:
+            mt_snr(noise, sig, dt, fmin, fmax)
         n += 1
     return n
 
@@ -86,6 +118,8 @@ def work_obspy(args):
 def main():
     which, path, nproc = sys.argv[1], sys.argv[2], int(sys.argv[3])
     fmin, fmax, w1, w2, nend = map(float, sys.argv[4:9])
+    global MT
+    MT = len(sys.argv) > 9 and sys.argv[9] == "mt"
     TRACES.extend(read_stream(path))
     fn = work_numpy if which == "numpy" else work_obspy
     ctx = mp.get_context("fork")
