@@ -49,7 +49,9 @@ int msp_meta_get_int64(const bson_t *doc, const char *key, int64_t *out)
 	case BSON_TYPE_BOOL: *out = bson_iter_bool(&it); return MSP_OK;
 	case BSON_TYPE_DOUBLE: {
 		double d = bson_iter_double(&it);
-		if (d != (double)(int64_t)d)
+		/* range first: converting NaN or a double beyond int64 is undefined
+		 * (found by fuzz_wfdoc with npts 5e84) */
+		if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0) || d != (double)(int64_t)d)
 			return MSP_ERR_TYPE;
 		*out = (int64_t)d;
 		return MSP_OK;

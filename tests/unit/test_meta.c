@@ -122,6 +122,14 @@ int main(void)
 	ok(j2 && bson_equal(j, j2), "JSON round trip gives the same BSON");
 	ok(msp_json_to_bson("{\"a\": ", -1, &err) == NULL, "truncated JSON refused");
 	ok(msp_json_to_bson("not json", -1, NULL) == NULL, "garbage refused (NULL err allowed)");
+	/* doubles beyond int64 (and NaN) are not int64s; converting them was
+	 * undefined (fuzz_wfdoc: a document with nbytes 5e84) */
+	bson_t *big = msp_json_to_bson("{\"a\": 5e84, \"b\": 9223372036854775808.0, \"c\": -9223372036854775808.0, \"d\": {\"$numberDouble\": \"NaN\"}}", -1, &err);
+	ok(big && msp_meta_get_int64(big, "a", &n) == MSP_ERR_TYPE, "5e84 is not an int64");
+	ok(big && msp_meta_get_int64(big, "b", &n) == MSP_ERR_TYPE, "2^63 is not an int64");
+	ok(big && msp_meta_get_int64(big, "c", &n) == MSP_OK && n == INT64_MIN, "-2^63 is an int64");
+	ok(big && msp_meta_get_int64(big, "d", &n) == MSP_ERR_TYPE, "NaN is not an int64");
+	bson_destroy(big);
 	bson_free(txt);
 	bson_destroy(j);
 	bson_destroy(j2);
