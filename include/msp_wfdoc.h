@@ -68,7 +68,8 @@ const char *msp_wf_infer_collection(const bson_t *doc);
  * without _id, plus <coll>_id = its _id and parent_collection = coll; kind
  * (Seismogram for wf_Seismogram); t0, dt, npts; time reference from
  * time_standard (see msread(1) for the rules).  The record is live with no
- * samples loaded (npts from the document, data not yet filled).  MSP_ERR_DATA with a
+ * samples loaded (npts from the document; no room for the samples yet:
+ * msp_wf_load_samples allocates once the bytes are found).  MSP_ERR_DATA with a
  * message when a required key (starttime, delta or sampling_rate) is
  * missing or bad; rec then still has the metadata. */
 int msp_wf_doc_to_record(const bson_t *doc, const char *coll, msp_record *rec, char *err,

@@ -248,8 +248,6 @@ int msp_wf_doc_to_record(const bson_t *doc, const char *coll, msp_record *rec, c
 		msp_record_log(rec, "msread", MSP_SEV_COMPLAINT,
 		               "time_standard \"%s\" unknown; taken as Relative", ts ? ts : "");
 	}
-	/* room for the samples; they are filled (or the record dies with
-	 * npts 0) by msp_wf_load_samples, so no zeroing here */
 	if ((uint64_t)npts > MSP_WF_MAX_BYTES / sizeof(double) / (uint64_t)rec->kind) {
 		/* a wrong document is one dead record, not an allocation that
 		 * ends the chain "out of memory" */
@@ -257,8 +255,12 @@ int msp_wf_doc_to_record(const bson_t *doc, const char *coll, msp_record *rec, c
 		       (long long)npts, (unsigned long long)MSP_WF_MAX_BYTES);
 		return MSP_ERR_DATA;
 	}
-	if (msp_record_resize(rec, rec->kind, (size_t)npts))
+	/* npts as the document says, but no room for the samples yet: the
+	 * document is input, and msp_wf_load_samples allocates once the bytes
+	 * are found (or the record dies with npts 0) */
+	if (msp_record_resize(rec, rec->kind, 0))
 		return MSP_ERR_NOMEM;
+	rec->npts = (size_t)npts;
 	return MSP_OK;
 }
 
@@ -364,6 +366,10 @@ int msp_wf_load_samples(msp_wf_reader *r, const bson_t *doc, msp_record *rec)
 			abort_record(rec, alg, err);
 			return MSP_OK;
 		}
+		if (msp_record_resize(rec, rec->kind, rec->npts)) {
+			free(buf);
+			return MSP_ERR_NOMEM;
+		}
 		if (len)
 			memcpy(rec->data, buf, len);
 		free(buf);
@@ -420,6 +426,9 @@ int msp_wf_load_samples(msp_wf_reader *r, const bson_t *doc, msp_record *rec)
 		check_against_doc(doc, rec, alg);
 		return MSP_OK;
 	}
+	/* the bytes are there: now the room for them */
+	if (msp_record_resize(rec, rec->kind, rec->npts))
+		return MSP_ERR_NOMEM;
 	if (rec->kind == MSP_SEISMOGRAM)
 		msp_deinterleave3((const double *)buf, rec->npts, rec->data);
 	else

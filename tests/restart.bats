@@ -106,16 +106,17 @@ chain() {
 		chain "s$i" &
 		sub=$!
 		# kill the victim (a child of this chain's subshell) at a random moment
-		# of its run: once it is there, after 0 to 0.24 s
-		for _ in $(seq 100); do pgrep -P "$sub" -x "$victim" > /dev/null && break; sleep 0.01; done
-		cs=$((RANDOM % 25))
-		sleep "0.$(printf '%02d' "$cs")"
+		# of its run: once it is there, after 0 to 40 ms (the whole chain
+		# takes about 0.1 s on an idle machine)
+		for _ in $(seq 500); do pgrep -P "$sub" -x "$victim" > /dev/null && break; done
+		cs=$((RANDOM % 5))
+		sleep "0.0$cs"
 		pid=$(pgrep -P "$sub" -x "$victim" || true)
 		what="had ended"
 		if [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null; then hits=$((hits + 1)); what=killed; fi
 		wait "$sub" 2>/dev/null || true
 		before=$(msquery wf_TimeSeries "{\"data_tag\": \"s$i\"}" --count)
-		echo "# $victim $what at 0.$(printf '%02d' "$cs") s: $before of 300 saved" >&3
+		echo "# $victim $what $((cs * 10)) ms after it started: $before of 300 saved" >&3
 		chain "s$i"
 		msquery wf_TimeSeries "{\"data_tag\": \"s$i\"}" > got.jsonl
 		[ "$(wc -l < got.jsonl)" -eq 300 ]
