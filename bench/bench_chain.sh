@@ -52,7 +52,8 @@ chain() {
 	 | msdetrend --type linear | msfilter --bandpass 0.05,2 \
 	 | mswindow --ref starttime $w1 $w2 --short truncate $S | mssave --tag $tag -q"
 	a=$(now)
-	MSPIPE_DB="$W/$set_.db" MSPIPE_WFDIR="$W/wf" parallel -j"$jobs" --halt now,fail=1 "$cmd" ::: $(seq 1 "$parts")
+	MSPIPE_DB="$W/$set_.db" MSPIPE_WFDIR="$W/wf" /usr/bin/time -f "%U %S" -o "$W/cpu.$tag" \
+		parallel -j"$jobs" --halt now,fail=1 "$cmd" ::: $(seq 1 "$parts")
 	b=$(now)
 	el "$a" "$b"
 }
@@ -68,7 +69,8 @@ shape() {
 	t2n=$(chain "$name" 2 2 "${name}j2n" "$w1" "$w2" "$nend" nosnr)
 	saved=$(MSPIPE_DB="$W/$name.db" msquery --count wf_TimeSeries "{\"data_tag\":\"${name}j2\"}")
 	echo "   (records saved by the -j2 run: $saved of $ntr; the rest buried with a reason)"
-	printf '   mspipe -j1           %7.2f s  %8.0f traces/s  %6.1f Msamples/s\n' "$t1" "$(echo "$ntr / $t1" | bc -l)" "$(echo "$ns / $t1 / 1000000" | bc -l)"
+	cores=$(awk -v w="$t1" '{printf "%.2f", ($1 + $2) / w}' "$W/cpu.${name}j1")
+	printf '   mspipe -j1           %7.2f s  %8.0f traces/s  %6.1f Msamples/s   (one pipeline already keeps %s cores busy)\n' "$t1" "$(echo "$ntr / $t1" | bc -l)" "$(echo "$ns / $t1 / 1000000" | bc -l)" "$cores"
 	printf '   mspipe -j2           %7.2f s  %8.0f traces/s  %6.1f Msamples/s   speed-up %.2fx\n' "$t2" "$(echo "$ntr / $t2" | bc -l)" "$(echo "$ns / $t2 / 1000000" | bc -l)" "$(echo "$t1 / $t2" | bc -l)"
 	printf '   mspipe -j2, no mssnr %7.2f s  %8.0f traces/s  %6.1f Msamples/s\n' "$t2n" "$(echo "$ntr / $t2n" | bc -l)" "$(echo "$ns / $t2n / 1000000" | bc -l)"
 	# the same samples for the Python chains (decoded by mspipe, not timed)
@@ -139,7 +141,12 @@ b=$(now)
 printf '   msquery opening the database and counting: %.2f ms\n' "$(echo "($b - $a) * 1000 / 50" | bc -l)"
 for parts in 1 8 64; do
 	t=$(chain short "$parts" 2 "p$parts" 10 90 45 nosnr)
+	eval "t_$parts=$t"
 	printf '   %3d partitions of the short set at -j2: %.2f s (%.1f ms a partition)\n' "$parts" "$t" "$(echo "$t * 1000 / $parts" | bc -l)"
 done
-echo "   (a partition costs about the start-up of its 7 processes plus GNU parallel's ~2.4 ms a job;"
-echo "    partitions of a few hundred traces or more keep that below a few percent)"
+ntr=$(MSPIPE_DB="$W/short.db" msquery --count wf_miniseed)
+extra=$(echo "($t_64 - $t_1) / 63" | bc -l)
+per_trace=$(echo "$t_1 / $ntr" | bc -l)
+printf '   each extra partition costs %.1f ms (start-up of its processes, opening the database,\n' "$(echo "$extra * 1000" | bc -l)"
+printf '   the sample file and its fsync, the commit); a trace costs %.3f ms, so a partition of\n' "$(echo "$per_trace * 1000" | bc -l)"
+printf '   %.0f traces or more keeps that overhead under 10%%\n' "$(echo "$extra / $per_trace * 10" | bc -l)"
