@@ -9,6 +9,8 @@
 #ifndef MSP_STATUS_H
 #define MSP_STATUS_H
 
+#include <stddef.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -36,6 +38,12 @@ enum msp_status {
 
 /* A short, constant phrase for a status code; never NULL. */
 const char *msp_strerror(int status);
+
+/* Format a detailed message into a caller's buffer (nothing when err is NULL
+ * or errlen 0): how library calls that take (char *err, size_t errlen) explain
+ * a failure without printing. */
+void msp_errf(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 #ifdef __cplusplus
 }

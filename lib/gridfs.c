@@ -14,23 +14,11 @@ struct msp_gridfs {
 	mongoc_gridfs_bucket_t *bucket;
 };
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (!err || !errlen)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 int msp_gridfs_open(msp_gridfs **out, const char *uri, char *err, size_t errlen)
 {
 	*out = NULL;
 	if (strncmp(uri, "mongodb://", 10) != 0 && strncmp(uri, "mongodb+srv://", 14) != 0) {
-		seterr(err, errlen, "GridFS needs a MongoDB database (mongodb:// URI)");
+		msp_errf(err, errlen, "GridFS needs a MongoDB database (mongodb:// URI)");
 		return MSP_ERR_UNSUPPORTED;
 	}
 	mongoc_init(); /* idempotent after the first call */
@@ -40,7 +28,7 @@ int msp_gridfs_open(msp_gridfs **out, const char *uri, char *err, size_t errlen)
 	bson_error_t e;
 	mongoc_uri_t *u = mongoc_uri_new_with_error(uri, &e);
 	if (!u) {
-		seterr(err, errlen, "bad MongoDB URI: %s", e.message);
+		msp_errf(err, errlen, "bad MongoDB URI: %s", e.message);
 		return MSP_ERR_INVAL;
 	}
 	const char *dbname = mongoc_uri_get_database(u);
@@ -53,7 +41,7 @@ int msp_gridfs_open(msp_gridfs **out, const char *uri, char *err, size_t errlen)
 	if (!g->client) {
 		mongoc_uri_destroy(u);
 		free(g);
-		seterr(err, errlen, "cannot make a MongoDB client");
+		msp_errf(err, errlen, "cannot make a MongoDB client");
 		return MSP_ERR_DB;
 	}
 	mongoc_database_t *db = mongoc_client_get_database(g->client, dbname ? dbname : "mspass");
@@ -61,7 +49,7 @@ int msp_gridfs_open(msp_gridfs **out, const char *uri, char *err, size_t errlen)
 	mongoc_database_destroy(db);
 	mongoc_uri_destroy(u);
 	if (!g->bucket) {
-		seterr(err, errlen, "GridFS bucket: %s", e.message);
+		msp_errf(err, errlen, "GridFS bucket: %s", e.message);
 		mongoc_client_destroy(g->client);
 		free(g);
 		return MSP_ERR_DB;
@@ -88,7 +76,7 @@ int msp_gridfs_fetch_cb(void *ctx, const bson_value_t *id, uint8_t **buf, size_t
 	*len = 0;
 	mongoc_stream_t *s = mongoc_gridfs_bucket_open_download_stream(g->bucket, id, &e);
 	if (!s) {
-		seterr(err, errlen, "GridFS: %s", e.message);
+		msp_errf(err, errlen, "GridFS: %s", e.message);
 		return MSP_ERR_NOTFOUND;
 	}
 	size_t cap = 1 << 16, n = 0;
@@ -112,7 +100,7 @@ int msp_gridfs_fetch_cb(void *ctx, const bson_value_t *id, uint8_t **buf, size_t
 		if (r < 0) {
 			free(p);
 			mongoc_stream_destroy(s);
-			seterr(err, errlen, "GridFS: read failed");
+			msp_errf(err, errlen, "GridFS: read failed");
 			return MSP_ERR_IO;
 		}
 		if (r == 0)

@@ -21,18 +21,6 @@
 
 #define ALG "msread"
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (!err || !errlen)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* libmseed reports problems (a failed Steim integrity check among them) only
  * through its log functions.  We route them here so that the library prints
  * nothing and a diagnostic during an unpack marks the record corrupt.  This
@@ -83,7 +71,7 @@ static int parse_one(const uint8_t *buf, size_t len, size_t off, size_t *reclen_
 {
 	size_t avail = len - off;
 	if (avail < MINRECLEN) {
-		seterr(err, errlen, "%zu trailing bytes at byte %zu are not a record", avail, off);
+		msp_errf(err, errlen, "%zu trailing bytes at byte %zu are not a record", avail, off);
 		return MSP_ERR_DATA;
 	}
 	/* the guard first: libmseed 2.19.8 trusts what it unpacks */
@@ -91,11 +79,11 @@ static int parse_one(const uint8_t *buf, size_t len, size_t off, size_t *reclen_
 	size_t reclen = 0;
 	int g = msp_mseed_record_check(buf + off, avail, &reclen, why, sizeof why);
 	if (g == MSP_ERR_TRUNCATED) {
-		seterr(err, errlen, "record at byte %zu is cut short: %s", off, why);
+		msp_errf(err, errlen, "record at byte %zu is cut short: %s", off, why);
 		return MSP_ERR_DATA;
 	}
 	if (g) {
-		seterr(err, errlen, "corrupt record at byte %zu: %s", off, why);
+		msp_errf(err, errlen, "corrupt record at byte %zu: %s", off, why);
 		return MSP_ERR_DATA;
 	}
 	int rl = (int)reclen;
@@ -103,12 +91,12 @@ static int parse_one(const uint8_t *buf, size_t len, size_t off, size_t *reclen_
 	/* msr_parse does not write into the record it reads */
 	int rc = msr_parse((char *)buf + off, rl, msr, rl, data ? 1 : 0, 0);
 	if (rc != MS_NOERROR || diag_count) {
-		seterr(err, errlen, "corrupt record at byte %zu: %s", off,
+		msp_errf(err, errlen, "corrupt record at byte %zu: %s", off,
 		       diag_count ? diag_msg : ms_errorstr(rc));
 		return MSP_ERR_DATA;
 	}
 	if (data && (*msr)->numsamples != (*msr)->samplecnt) {
-		seterr(err, errlen, "corrupt record at byte %zu: %lld of %lld samples decoded", off,
+		msp_errf(err, errlen, "corrupt record at byte %zu: %lld of %lld samples decoded", off,
 		       (long long)(*msr)->numsamples, (long long)(*msr)->samplecnt);
 		return MSP_ERR_DATA;
 	}
@@ -200,7 +188,7 @@ static int grid_place(grid *g, const MSRecord *msr, int64_t idx, char *err, size
 	g->decoded += n;
 	int64_t limit = g->decoded * MSP_GRID_FILL;
 	if (idx + n > limit && idx + n > ((int64_t)1 << 20)) {
-		seterr(err, errlen, "the records of %s lie %lld samples apart for %lld recorded: "
+		msp_errf(err, errlen, "the records of %s lie %lld samples apart for %lld recorded: "
 		       "gaps of more than %d times the data are refused", msr->channel,
 		       (long long)(idx + n), (long long)g->decoded, MSP_GRID_FILL);
 		return MSP_ERR_DATA;
@@ -226,7 +214,7 @@ static int grid_place(grid *g, const MSRecord *msr, int64_t idx, char *err, size
 		memcpy(x, msr->datasamples, (size_t)n * sizeof(double));
 		break;
 	default:
-		seterr(err, errlen, "record of %s has samples of type '%c'", msr->channel,
+		msp_errf(err, errlen, "record of %s has samples of type '%c'", msr->channel,
 		       msr->sampletype);
 		return MSP_ERR_DATA;
 	}
@@ -235,7 +223,7 @@ static int grid_place(grid *g, const MSRecord *msr, int64_t idx, char *err, size
 		/* a gap: grid positions filled..idx-1 have no sample */
 		double dt = 1.0 / g->rate;
 		if (g->o->gaps == MSP_GAPS_KILL) {
-			seterr(err, errlen, "gap of %lld samples after %.6f (--gaps kill)",
+			msp_errf(err, errlen, "gap of %lld samples after %.6f (--gaps kill)",
 			       (long long)(idx - g->filled),
 			       (double)g->t0 / HPTMODULUS + (double)(g->filled - 1) * dt);
 			return MSP_ERR_DATA;
@@ -274,13 +262,13 @@ static int same_stream(const MSRecord *msr, const msp_mseed_info *info, double r
 {
 	if (strcmp(msr->network, info->net) || strcmp(msr->station, info->sta) ||
 	    strcmp(msr->location, info->loc) || strcmp(msr->channel, info->chan)) {
-		seterr(err, errlen, "record at byte %zu is %s.%s.%s.%s, not %s.%s.%s.%s: the byte "
+		msp_errf(err, errlen, "record at byte %zu is %s.%s.%s.%s, not %s.%s.%s.%s: the byte "
 		       "range holds more than one channel", off, msr->network, msr->station,
 		       msr->location, msr->channel, info->net, info->sta, info->loc, info->chan);
 		return 0;
 	}
 	if (fabs(msr->samprate - rate) > o->rate_tolerance * rate) {
-		seterr(err, errlen, "record at byte %zu has sample rate %g, not %g", off,
+		msp_errf(err, errlen, "record at byte %zu has sample rate %g, not %g", off,
 		       msr->samprate, rate);
 		return 0;
 	}
@@ -329,7 +317,7 @@ int msp_mseed_decode(const uint8_t *buf, size_t len, const msp_mseed_opts *opts,
 			trim(info->chan, msr->channel);
 			info->encoding = msr->encoding;
 			if (!(g.rate > 0) || !isfinite(g.rate)) {
-				seterr(err, errlen, "record at byte %zu has sample rate %g", off, g.rate);
+				msp_errf(err, errlen, "record at byte %zu has sample rate %g", off, g.rate);
 				rc = MSP_ERR_DATA;
 				goto out;
 			}
@@ -395,7 +383,7 @@ int msp_mseed_decode(const uint8_t *buf, size_t len, const msp_mseed_opts *opts,
 		}
 	}
 	if (info->nrecords == 0 || g.filled <= 0) {
-		seterr(err, errlen, info->nrecords ? "no samples in %zu records"
+		msp_errf(err, errlen, info->nrecords ? "no samples in %zu records"
 		                                   : "no miniSEED record in %zu bytes",
 		       info->nrecords ? info->nrecords : len);
 		rc = MSP_ERR_DATA;
@@ -436,7 +424,7 @@ int msp_mseed_decode(const uint8_t *buf, size_t len, const msp_mseed_opts *opts,
 		               info->noverlaps, sid);
 out:
 	if (rc == MSP_ERR_TOOBIG) {
-		seterr(err, errlen, "segment beyond 2^31 samples");
+		msp_errf(err, errlen, "segment beyond 2^31 samples");
 		rc = MSP_ERR_DATA;
 	}
 	bson_destroy(&g.gaps);
@@ -481,15 +469,15 @@ int msp_mseed_encode(const msp_record *rec, int reclen, uint8_t **out, size_t *o
 	*out = NULL;
 	*outlen = 0;
 	if (rec->kind != MSP_TIMESERIES) {
-		seterr(err, errlen, "miniSEED holds one component; this is a Seismogram");
+		msp_errf(err, errlen, "miniSEED holds one component; this is a Seismogram");
 		return MSP_ERR_UNSUPPORTED;
 	}
 	if (rec->tref != MSP_TREF_UTC) {
-		seterr(err, errlen, "miniSEED needs UTC time; this record is relative");
+		msp_errf(err, errlen, "miniSEED needs UTC time; this record is relative");
 		return MSP_ERR_DATA;
 	}
 	if (rec->npts == 0) {
-		seterr(err, errlen, "no samples to write");
+		msp_errf(err, errlen, "no samples to write");
 		return MSP_ERR_DATA;
 	}
 	const char *net = "", *sta = NULL, *loc = "", *chan = NULL;
@@ -498,11 +486,11 @@ int msp_mseed_encode(const msp_record *rec, int reclen, uint8_t **out, size_t *o
 	msp_meta_get_string(rec->meta, "loc", &loc);
 	msp_meta_get_string(rec->meta, "chan", &chan);
 	if (!sta || !chan) {
-		seterr(err, errlen, "miniSEED needs sta and chan in the metadata");
+		msp_errf(err, errlen, "miniSEED needs sta and chan in the metadata");
 		return MSP_ERR_NOTFOUND;
 	}
 	if (strlen(net) > 2 || strlen(sta) > 5 || strlen(loc) > 2 || strlen(chan) > 3) {
-		seterr(err, errlen, "net.sta.loc.chan %s.%s.%s.%s too long for SEED 2", net, sta, loc,
+		msp_errf(err, errlen, "net.sta.loc.chan %s.%s.%s.%s too long for SEED 2", net, sta, loc,
 		       chan);
 		return MSP_ERR_DATA;
 	}
@@ -575,7 +563,7 @@ int msp_mseed_encode(const msp_record *rec, int reclen, uint8_t **out, size_t *o
 	mst_free(&mst);
 	if (n < 0 || ctx.failed || packed != (int64_t)rec->npts) {
 		free(ctx.p);
-		seterr(err, errlen, "libmseed could not pack the samples%s%s",
+		msp_errf(err, errlen, "libmseed could not pack the samples%s%s",
 		       diag_count ? ": " : "", diag_count ? diag_msg : "");
 		return ctx.failed ? MSP_ERR_NOMEM : MSP_ERR_DATA;
 	}

@@ -34,18 +34,6 @@ struct msp_matcher {
 	size_t nid;
 };
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (!err || !errlen)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 int msp_matcher_new(msp_matcher **out, const char *coll, const msp_matcher_opts *opts)
 {
 	*out = NULL;
@@ -243,13 +231,13 @@ int msp_matcher_apply(const msp_matcher *m, msp_record *rec, char *err, size_t e
 	bson_iter_t it;
 	if (bson_iter_init_find(&it, rec->meta, idkey)) {
 		if (!BSON_ITER_HOLDS_OID(&it)) {
-			seterr(err, errlen, "%s is not an ObjectId", idkey);
+			msp_errf(err, errlen, "%s is not an ObjectId", idkey);
 			return MSP_ERR_NOTFOUND;
 		}
 		char hex[25];
 		bson_oid_to_string(bson_iter_oid(&it), hex);
 		if (!(e = find_by_id(m, bson_iter_oid(&it)))) {
-			seterr(err, errlen, "ObjectIdMatcher found no %s document with _id %s", m->coll,
+			msp_errf(err, errlen, "ObjectIdMatcher found no %s document with _id %s", m->coll,
 			       hex);
 			return MSP_ERR_NOTFOUND;
 		}
@@ -257,7 +245,7 @@ int msp_matcher_apply(const msp_matcher *m, msp_record *rec, char *err, size_t e
 		double t;
 		if (m->o.time_key) {
 			if (msp_meta_get_double(rec->meta, m->o.time_key, &t)) {
-				seterr(err, errlen, "OriginTimeMatcher: no numeric %s in the metadata",
+				msp_errf(err, errlen, "OriginTimeMatcher: no numeric %s in the metadata",
 				       m->o.time_key);
 				return MSP_ERR_NOTFOUND;
 			}
@@ -266,30 +254,30 @@ int msp_matcher_apply(const msp_matcher *m, msp_record *rec, char *err, size_t e
 		} else if (rec->t0shift_valid) {
 			t = rec->t0 + rec->t0shift; /* the UTC start, not the relative t0 */
 		} else {
-			seterr(err, errlen, "OriginTimeMatcher: relative time without a UTC shift");
+			msp_errf(err, errlen, "OriginTimeMatcher: relative time without a UTC shift");
 			return MSP_ERR_NOTFOUND;
 		}
 		double test = t - m->o.offset;
 		if (!(e = find_by_time(m, test))) {
-			seterr(err, errlen, "OriginTimeMatcher found no source within %g s of %.3f",
+			msp_errf(err, errlen, "OriginTimeMatcher found no source within %g s of %.3f",
 			       m->o.tolerance, test);
 			return MSP_ERR_NOTFOUND;
 		}
 	} else {
 		if (rec->tref != MSP_TREF_UTC) {
-			seterr(err, errlen, "MiniseedMatcher: relative time cannot match a %s interval",
+			msp_errf(err, errlen, "MiniseedMatcher: relative time cannot match a %s interval",
 			       m->coll);
 			return MSP_ERR_NOTFOUND;
 		}
 		char *key = make_key(rec->meta, m->kind);
 		if (!key) {
-			seterr(err, errlen, "MiniseedMatcher: net, sta%s missing",
+			msp_errf(err, errlen, "MiniseedMatcher: net, sta%s missing",
 			       m->kind == K_CHANNEL ? " or chan" : "");
 			return MSP_ERR_NOTFOUND;
 		}
 		e = find_by_key(m, key, rec->t0);
 		if (!e) {
-			seterr(err, errlen, "MiniseedMatcher found no %s for %s: no time range holds "
+			msp_errf(err, errlen, "MiniseedMatcher found no %s for %s: no time range holds "
 			       "%.6f", m->coll, key, rec->t0);
 			free(key);
 			return MSP_ERR_NOTFOUND;

@@ -15,18 +15,6 @@
 #include "msp_wfdoc.h"
 #include "msp_status.h"
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (!err || !errlen)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 void msp_samplefile_init(msp_samplefile *sf)
 {
 	memset(sf, 0, sizeof *sf);
@@ -54,25 +42,25 @@ int msp_samplefile_create(msp_samplefile *sf, const char *dir, const char *dfile
                           size_t errlen)
 {
 	if (mkdirs(dir)) {
-		seterr(err, errlen, "%s: %s", dir, strerror(errno));
+		msp_errf(err, errlen, "%s: %s", dir, strerror(errno));
 		return MSP_ERR_IO;
 	}
 	char abs[PATH_MAX], path[PATH_MAX + 256];
 	if (!realpath(dir, abs)) {
-		seterr(err, errlen, "%s: %s", dir, strerror(errno));
+		msp_errf(err, errlen, "%s: %s", dir, strerror(errno));
 		return MSP_ERR_IO;
 	}
 	snprintf(path, sizeof path, "%s/%s", abs, dfile);
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0666);
 	if (fd < 0) {
-		seterr(err, errlen, "%s: %s", path, strerror(errno));
+		msp_errf(err, errlen, "%s: %s", path, strerror(errno));
 		return MSP_ERR_IO;
 	}
 	/* the new name must survive a crash too, or a committed document
 	 * could point into a file that is not there */
 	int dfd = open(abs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0 || fsync(dfd)) {
-		seterr(err, errlen, "%s: fsync: %s", abs, strerror(errno));
+		msp_errf(err, errlen, "%s: fsync: %s", abs, strerror(errno));
 		if (dfd >= 0)
 			close(dfd);
 		close(fd);
@@ -99,7 +87,7 @@ int msp_samplefile_append(msp_samplefile *sf, const void *buf, size_t n, int64_t
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
-			seterr(err, errlen, "%s/%s: write: %s", sf->dir, sf->dfile, strerror(errno));
+			msp_errf(err, errlen, "%s/%s: write: %s", sf->dir, sf->dfile, strerror(errno));
 			return MSP_ERR_IO;
 		}
 		done += (size_t)w;
@@ -131,7 +119,7 @@ int msp_samplefile_sync(msp_samplefile *sf, char *err, size_t errlen)
 	if (sf->fd < 0 || sf->synced == sf->size)
 		return MSP_OK;
 	if (fdatasync(sf->fd)) {
-		seterr(err, errlen, "%s/%s: fdatasync: %s", sf->dir, sf->dfile, strerror(errno));
+		msp_errf(err, errlen, "%s/%s: fdatasync: %s", sf->dir, sf->dfile, strerror(errno));
 		return MSP_ERR_IO;
 	}
 	sf->syncs++;

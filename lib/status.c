@@ -1,6 +1,8 @@
 /*
  * status.c - the phrases behind libmspipe's status codes.
  */
+#include <stdarg.h>
+#include <stdio.h>
 #include "msp_status.h"
 
 const char *msp_strerror(int status)
@@ -26,4 +28,14 @@ const char *msp_strerror(int status)
 	case MSP_ERR_DATA: return "data cannot be processed";
 	}
 	return "unknown status";
+}
+
+void msp_errf(char *err, size_t errlen, const char *fmt, ...)
+{
+	if (!err || !errlen)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
 }

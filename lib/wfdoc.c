@@ -16,18 +16,6 @@
 #include "msp_meta.h"
 #include "msp_status.h"
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (!err || !errlen)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* ---- the file cache ---- */
 
 void msp_filecache_init(msp_filecache *fc)
@@ -54,11 +42,11 @@ int msp_filecache_read(msp_filecache *fc, const char *dir, const char *dfile, in
 	int n = dir && *dir ? snprintf(path, sizeof path, "%s/%s", dir, dfile)
 	                    : snprintf(path, sizeof path, "%s", dfile);
 	if (n < 0 || (size_t)n >= sizeof path) {
-		seterr(err, errlen, "path too long");
+		msp_errf(err, errlen, "path too long");
 		return MSP_ERR_INVAL;
 	}
 	if (foff < 0 || nbytes < 0 || (uint64_t)nbytes > MSP_WF_MAX_BYTES || foff > INT64_MAX - nbytes) {
-		seterr(err, errlen, "%s: bad foff %lld or nbytes %lld", path, (long long)foff,
+		msp_errf(err, errlen, "%s: bad foff %lld or nbytes %lld", path, (long long)foff,
 		       (long long)nbytes);
 		return MSP_ERR_RANGE;
 	}
@@ -74,12 +62,12 @@ int msp_filecache_read(msp_filecache *fc, const char *dir, const char *dfile, in
 		fc->opens++;
 		if (fc->fd < 0) {
 			int e = errno;
-			seterr(err, errlen, "%s: %s", path, strerror(e));
+			msp_errf(err, errlen, "%s: %s", path, strerror(e));
 			return e == ENOENT ? MSP_ERR_NOTFOUND : MSP_ERR_IO;
 		}
 		struct stat sb;
 		if (fstat(fc->fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-			seterr(err, errlen, "%s: not a regular file", path);
+			msp_errf(err, errlen, "%s: not a regular file", path);
 			close(fc->fd);
 			fc->fd = -1;
 			return MSP_ERR_IO;
@@ -97,7 +85,7 @@ int msp_filecache_read(msp_filecache *fc, const char *dir, const char *dfile, in
 		 * allocate gigabytes it will never fill */
 		struct stat sb;
 		if (fstat(fc->fd, &sb) == 0 && S_ISREG(sb.st_mode) && foff + nbytes > (int64_t)sb.st_size) {
-			seterr(err, errlen, "%s: %lld bytes at byte %lld asked, file ends after %lld", path,
+			msp_errf(err, errlen, "%s: %lld bytes at byte %lld asked, file ends after %lld", path,
 			       (long long)nbytes, (long long)foff,
 			       (long long)(sb.st_size > foff ? sb.st_size - foff : 0));
 			return MSP_ERR_TRUNCATED;
@@ -114,12 +102,12 @@ int msp_filecache_read(msp_filecache *fc, const char *dir, const char *dfile, in
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
-			seterr(err, errlen, "%s: read at byte %lld: %s", path, (long long)foff,
+			msp_errf(err, errlen, "%s: read at byte %lld: %s", path, (long long)foff,
 			       strerror(errno));
 			return MSP_ERR_IO;
 		}
 		if (r == 0) {
-			seterr(err, errlen, "%s: %lld bytes at byte %lld asked, file ends after %zu",
+			msp_errf(err, errlen, "%s: %lld bytes at byte %lld asked, file ends after %zu",
 			       path, (long long)nbytes, (long long)foff, got);
 			return MSP_ERR_TRUNCATED;
 		}
@@ -204,7 +192,7 @@ int msp_wf_doc_to_record(const bson_t *doc, const char *coll, msp_record *rec, c
 	rec->live = 1;
 	double t0, dt, rate;
 	if (msp_meta_get_double(doc, "starttime", &t0) || !isfinite(t0)) {
-		seterr(err, errlen, "no usable starttime in the document");
+		msp_errf(err, errlen, "no usable starttime in the document");
 		return MSP_ERR_DATA;
 	}
 	if (msp_meta_get_double(doc, "delta", &dt) == MSP_OK && dt > 0 && isfinite(dt)) {
@@ -213,7 +201,7 @@ int msp_wf_doc_to_record(const bson_t *doc, const char *coll, msp_record *rec, c
 	           isfinite(rate)) {
 		dt = 1.0 / rate;
 	} else {
-		seterr(err, errlen, "no usable delta or sampling_rate in the document");
+		msp_errf(err, errlen, "no usable delta or sampling_rate in the document");
 		return MSP_ERR_DATA;
 	}
 	int64_t npts = 0;
@@ -251,7 +239,7 @@ int msp_wf_doc_to_record(const bson_t *doc, const char *coll, msp_record *rec, c
 	if ((uint64_t)npts > MSP_WF_MAX_BYTES / sizeof(double) / (uint64_t)rec->kind) {
 		/* a wrong document is one dead record, not an allocation that
 		 * ends the chain "out of memory" */
-		seterr(err, errlen, "npts %lld is beyond what one record can hold (%llu bytes of samples)",
+		msp_errf(err, errlen, "npts %lld is beyond what one record can hold (%llu bytes of samples)",
 		       (long long)npts, (unsigned long long)MSP_WF_MAX_BYTES);
 		return MSP_ERR_DATA;
 	}
