@@ -362,11 +362,11 @@ num() { echo "CASE WHEN json_extract(doc,'\$.$1') IS NULL THEN 'none' ELSE print
 	need_data
 	[ -f "$REPO/tests/lib/ferretdb.bash" ] || skip "no tests/lib/ferretdb.bash"
 	source "$REPO/tests/lib/ferretdb.bash"
-	# (checked here: a skip inside $(ferret_uri) would only leave its subshell)
 	[ -x "$FERRETDB" ] || skip_or_fail "no FerretDB binary at $FERRETDB (run scripts/ferretdb.sh)"
 	ferret_start
 	[ -f "$FERRET_DIR/uri" ] || skip_or_fail "FerretDB did not start: $(tail -3 "$FERRET_DIR/log" 2>/dev/null)"
-	U="$(ferret_uri)"
+	ferret_db || return 1
+	U="$M"
 	run msindex -v --db "$U" "$DATA"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"80 new document(s), 26 already there"* ]]

@@ -73,10 +73,10 @@ restart_chain() {
 	command -v msquery >/dev/null || skip "msquery not built"
 	[ -f "$REPO/tests/lib/ferretdb.bash" ] || skip "no tests/lib/ferretdb.bash"
 	source "$REPO/tests/lib/ferretdb.bash"
-	# (skip here: a skip inside ferret_uri's command substitution would not end the test)
 	[ -x "$FERRETDB" ] || { skip_or_fail "no FerretDB binary at $FERRETDB (scripts/ferretdb.sh)"; return; }
 	ferret_start
-	MSPIPE_DB="$(ferret_uri)" || return 0
+	ferret_db || return 1
+	MSPIPE_DB="$M"
 	[ -n "$MSPIPE_DB" ] || { skip_or_fail "FerretDB did not start"; return; }
 	export MSPIPE_DB
 	restart_chain 10 30
