@@ -40,6 +40,10 @@ int msp_meta_set_document(bson_t *doc, const char *key, const bson_t *sub);
 int msp_meta_remove(bson_t *doc, const char *key);
 /* Rename a top-level key (MSP_ERR_NOTFOUND if absent). */
 int msp_meta_rename(bson_t *doc, const char *from, const char *to);
+/* Replace meta with meta minus the keys of upd and of the NULL-terminated
+ * list drop (may be NULL), followed by upd: many keys set in one rebuild
+ * (the setters above rebuild the document once per key). */
+int msp_meta_update(bson_t *meta, const bson_t *upd, const char *const *drop);
 /* Copy every key of src into dst, replacing existing keys, with an optional
  * prefix on the key names (prefix NULL or ""). */
 int msp_meta_merge(bson_t *dst, const bson_t *src, const char *prefix);

@@ -158,6 +158,32 @@ int msp_meta_rename(bson_t *doc, const char *from, const char *to)
 	return found ? MSP_OK : MSP_ERR_NOTFOUND;
 }
 
+int msp_meta_update(bson_t *meta, const bson_t *upd, const char *const *drop)
+{
+	bson_t out;
+	bson_iter_t it, f;
+	bson_init(&out);
+	if (bson_iter_init(&it, meta))
+		while (bson_iter_next(&it)) {
+			const char *k = bson_iter_key(&it);
+			int skip = bson_iter_init_find(&f, upd, k);
+			for (int i = 0; !skip && drop && drop[i]; i++)
+				skip = !strcmp(k, drop[i]);
+			if (!skip && !bson_append_iter(&out, NULL, 0, &it)) {
+				bson_destroy(&out);
+				return MSP_ERR_NOMEM;
+			}
+		}
+	if (!bson_concat(&out, upd)) {
+		bson_destroy(&out);
+		return MSP_ERR_NOMEM;
+	}
+	bson_reinit(meta);
+	int ok = bson_concat(meta, &out);
+	bson_destroy(&out);
+	return ok ? MSP_OK : MSP_ERR_NOMEM;
+}
+
 int msp_meta_merge(bson_t *dst, const bson_t *src, const char *prefix)
 {
 	bson_iter_t it;

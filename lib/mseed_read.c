@@ -112,35 +112,6 @@ static void trim(char *dst, const char *src)
 		dst[--n] = '\0';
 }
 
-/* Replace or add every key of upd in *meta, and drop the keys in drop (a
- * NULL-terminated list, may be NULL), in one rebuild of the document rather
- * than one per key: this runs once per record. */
-static int meta_update(bson_t *meta, const bson_t *upd, const char *const *drop)
-{
-	bson_t out;
-	bson_iter_t it, f;
-	bson_init(&out);
-	if (bson_iter_init(&it, meta))
-		while (bson_iter_next(&it)) {
-			const char *k = bson_iter_key(&it);
-			int skip = bson_iter_init_find(&f, upd, k);
-			for (int i = 0; !skip && drop && drop[i]; i++)
-				skip = !strcmp(k, drop[i]);
-			if (!skip && !bson_append_iter(&out, NULL, 0, &it)) {
-				bson_destroy(&out);
-				return MSP_ERR_NOMEM;
-			}
-		}
-	if (!bson_concat(&out, upd)) {
-		bson_destroy(&out);
-		return MSP_ERR_NOMEM;
-	}
-	bson_reinit(meta);
-	int ok = bson_concat(meta, &out);
-	bson_destroy(&out);
-	return ok ? MSP_OK : MSP_ERR_NOMEM;
-}
-
 /* The grid being filled: samples, how far they are filled, gaps seen. */
 typedef struct grid {
 	msp_record *rec;      /* its data buffer holds the samples */
@@ -410,7 +381,7 @@ int msp_mseed_decode(const uint8_t *buf, size_t len, const msp_mseed_opts *opts,
 	if (info->ngaps)
 		BSON_APPEND_ARRAY(&upd, "gaps", &g.gaps);
 	static const char *const drop_gaps[] = {"gaps", NULL};
-	rc = meta_update(rec->meta, &upd, info->ngaps ? NULL : drop_gaps);
+	rc = msp_meta_update(rec->meta, &upd, info->ngaps ? NULL : drop_gaps);
 	bson_destroy(&upd);
 	if (rc)
 		goto out;

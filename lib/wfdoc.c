@@ -117,35 +117,6 @@ int msp_filecache_read(msp_filecache *fc, const char *dir, const char *dfile, in
 	return MSP_OK;
 }
 
-/* Replace or add every key of upd in *meta, and drop the keys in drop (a
- * NULL-terminated list, may be NULL), in one rebuild of the document rather
- * than one per key: this runs once per record. */
-static int meta_update(bson_t *meta, const bson_t *upd, const char *const *drop)
-{
-	bson_t out;
-	bson_iter_t it, f;
-	bson_init(&out);
-	if (bson_iter_init(&it, meta))
-		while (bson_iter_next(&it)) {
-			const char *k = bson_iter_key(&it);
-			int skip = bson_iter_init_find(&f, upd, k);
-			for (int i = 0; !skip && drop && drop[i]; i++)
-				skip = !strcmp(k, drop[i]);
-			if (!skip && !bson_append_iter(&out, NULL, 0, &it)) {
-				bson_destroy(&out);
-				return MSP_ERR_NOMEM;
-			}
-		}
-	if (!bson_concat(&out, upd)) {
-		bson_destroy(&out);
-		return MSP_ERR_NOMEM;
-	}
-	bson_reinit(meta);
-	int ok = bson_concat(meta, &out);
-	bson_destroy(&out);
-	return ok ? MSP_OK : MSP_ERR_NOMEM;
-}
-
 /* ---- reading ---- */
 
 const char *msp_wf_infer_collection(const bson_t *doc)
@@ -315,7 +286,7 @@ static void check_against_doc(const bson_t *doc, msp_record *rec, const char *al
 		BSON_APPEND_INT64(&upd, "npts", (int64_t)rec->npts);
 		BSON_APPEND_DOUBLE(&upd, "endtime", msp_record_endtime(rec));
 	}
-	meta_update(rec->meta, &upd, NULL);
+	msp_meta_update(rec->meta, &upd, NULL);
 	bson_destroy(&upd);
 }
 
