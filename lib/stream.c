@@ -311,6 +311,43 @@ static int take_doc(bson_t **dst, const uint8_t *p, uint32_t len, uint32_t *coun
 	return MSP_OK;
 }
 
+/* The fields of a record header, once checked: version, header CRC, kind,
+ * flags and the lengths against the bound (before anything is allocated).
+ * Shared by the record and the frame readers so both say the same things. */
+typedef struct hdr_info {
+	uint16_t kind;
+	uint32_t flags, meta_len, elog_len, hist_len;
+	uint64_t npts, docs;
+} hdr_info;
+
+static int check_header(msp_reader *r, const uint8_t *h, uint64_t recno, uint64_t start, hdr_info *hi)
+{
+	uint16_t ver = get_u16(h + 4);
+	if (ver != MSP_STREAM_VERSION)
+		return fail(r, MSP_ERR_VERSION, recno, start, "unsupported stream version %u", ver);
+	if (msp_crc32c(0, h, 60) != get_u32(h + 60))
+		return fail(r, MSP_ERR_CHECKSUM, recno, start, "checksum mismatch in record header");
+	hi->kind = get_u16(h + 6);
+	hi->flags = get_u32(h + 8);
+	hi->meta_len = get_u32(h + 12);
+	hi->npts = get_u64(h + 40);
+	hi->elog_len = get_u32(h + 48);
+	hi->hist_len = get_u32(h + 52);
+	if (hi->kind != MSP_TIMESERIES && hi->kind != MSP_SEISMOGRAM)
+		return fail(r, MSP_ERR_FORMAT, recno, start, "unknown record kind %u", hi->kind);
+	if (hi->flags & ~(FLAG_LIVE | FLAG_UTC | FLAG_SHIFT))
+		return fail(r, MSP_ERR_FORMAT, recno, start, "unknown flags 0x%x", hi->flags);
+	hi->docs = (uint64_t)hi->meta_len + hi->elog_len + hi->hist_len;
+	uint64_t bound = r->max_record;
+	if (hi->npts > bound / 8 / hi->kind ||
+	    MSP_HEADER_SIZE + hi->docs + hi->npts * 8 * hi->kind + 4 > bound)
+		return fail(r, MSP_ERR_TOOBIG, recno, start,
+		            "record of %llu samples and %llu document bytes exceeds the bound of %llu bytes",
+		            (unsigned long long)hi->npts, (unsigned long long)hi->docs,
+		            (unsigned long long)bound);
+	return MSP_OK;
+}
+
 int msp_reader_next(msp_reader *r, msp_record *rec)
 {
 	uint8_t h[MSP_HEADER_SIZE];
@@ -370,28 +407,13 @@ int msp_reader_next(msp_reader *r, msp_record *rec)
 			return fail(r, MSP_ERR_TRUNCATED, recno, start,
 			            "record cut short after %zd of %d header bytes", got + 4, MSP_HEADER_SIZE);
 		r->ended = 0;
-		uint16_t ver = get_u16(h + 4);
-		if (ver != MSP_STREAM_VERSION)
-			return fail(r, MSP_ERR_VERSION, recno, start, "unsupported stream version %u", ver);
-		if (msp_crc32c(0, h, 60) != get_u32(h + 60))
-			return fail(r, MSP_ERR_CHECKSUM, recno, start, "checksum mismatch in record header");
-		uint16_t kind = get_u16(h + 6);
-		uint32_t flags = get_u32(h + 8);
-		uint32_t meta_len = get_u32(h + 12);
-		uint64_t npts = get_u64(h + 40);
-		uint32_t elog_len = get_u32(h + 48);
-		uint32_t hist_len = get_u32(h + 52);
-		if (kind != MSP_TIMESERIES && kind != MSP_SEISMOGRAM)
-			return fail(r, MSP_ERR_FORMAT, recno, start, "unknown record kind %u", kind);
-		if (flags & ~(FLAG_LIVE | FLAG_UTC | FLAG_SHIFT))
-			return fail(r, MSP_ERR_FORMAT, recno, start, "unknown flags 0x%x", flags);
-		uint64_t docs = (uint64_t)meta_len + elog_len + hist_len;
-		uint64_t bound = r->max_record;
-		if (npts > bound / 8 / kind ||
-		    MSP_HEADER_SIZE + docs + npts * 8 * kind + 4 > bound)
-			return fail(r, MSP_ERR_TOOBIG, recno, start,
-			            "record of %llu samples and %llu document bytes exceeds the bound of %llu bytes",
-			            (unsigned long long)npts, (unsigned long long)docs, (unsigned long long)bound);
+		hdr_info hi;
+		int hrc = check_header(r, h, recno, start, &hi);
+		if (hrc)
+			return hrc;
+		uint16_t kind = hi.kind;
+		uint32_t flags = hi.flags, meta_len = hi.meta_len, elog_len = hi.elog_len, hist_len = hi.hist_len;
+		uint64_t npts = hi.npts, docs = hi.docs;
 		/* documents */
 		int rc = grow_docbuf(r, (size_t)docs);
 		if (rc)
@@ -553,28 +575,13 @@ int msp_reader_next_frame(msp_reader *r, const uint8_t **frame, size_t *frame_le
 			return fail(r, MSP_ERR_TRUNCATED, recno, start,
 			            "record cut short after %zd of %d header bytes", got, MSP_HEADER_SIZE);
 		r->ended = 0;
-		uint16_t ver = get_u16(h + 4);
-		if (ver != MSP_STREAM_VERSION)
-			return fail(r, MSP_ERR_VERSION, recno, start, "unsupported stream version %u", ver);
-		if (msp_crc32c(0, h, 60) != get_u32(h + 60))
-			return fail(r, MSP_ERR_CHECKSUM, recno, start, "checksum mismatch in record header");
-		uint16_t kind = get_u16(h + 6);
-		uint32_t flags = get_u32(h + 8);
-		uint32_t meta_len = get_u32(h + 12);
-		uint64_t npts = get_u64(h + 40);
-		uint32_t elog_len = get_u32(h + 48);
-		uint32_t hist_len = get_u32(h + 52);
-		if (kind != MSP_TIMESERIES && kind != MSP_SEISMOGRAM)
-			return fail(r, MSP_ERR_FORMAT, recno, start, "unknown record kind %u", kind);
-		if (flags & ~(FLAG_LIVE | FLAG_UTC | FLAG_SHIFT))
-			return fail(r, MSP_ERR_FORMAT, recno, start, "unknown flags 0x%x", flags);
-		uint64_t docs = (uint64_t)meta_len + elog_len + hist_len;
-		uint64_t bound = r->max_record;
-		if (npts > bound / 8 / kind ||
-		    MSP_HEADER_SIZE + docs + npts * 8 * kind + 4 > bound)
-			return fail(r, MSP_ERR_TOOBIG, recno, start,
-			            "record of %llu samples and %llu document bytes exceeds the bound of %llu bytes",
-			            (unsigned long long)npts, (unsigned long long)docs, (unsigned long long)bound);
+		hdr_info hi;
+		int hrc = check_header(r, h, recno, start, &hi);
+		if (hrc)
+			return hrc;
+		uint16_t kind = hi.kind;
+		uint32_t meta_len = hi.meta_len, elog_len = hi.elog_len, hist_len = hi.hist_len;
+		uint64_t npts = hi.npts, docs = hi.docs;
 		size_t nbytes = (size_t)npts * 8 * kind;
 		size_t total = MSP_HEADER_SIZE + (size_t)docs + nbytes + 4;
 		got = peek(r, total, &h);
