@@ -531,47 +531,31 @@ static void project_level(const bson_t *src, bson_t *dst, const char **paths, si
 			else if (h == 1)
 				deeper = 1;
 		}
-		if (incl) {
-			if (exact) {
+		if (exact) { /* the key itself is named: kept whole, or left out whole */
+			if (incl)
 				bson_append_iter(dst, k, -1, &it);
-			} else if (deeper && BSON_ITER_HOLDS_DOCUMENT(&it)) {
-				const char *sub[64];
-				size_t ns = 0, kl = strlen(k);
-				for (size_t i = 0; i < np && ns < 64; i++)
-					if (path_hits(paths[i], k) == 1)
-						sub[ns++] = paths[i] + kl + 1;
-				uint32_t len;
-				const uint8_t *data;
-				bson_iter_document(&it, &len, &data);
-				bson_t in, out;
-				if (bson_init_static(&in, data, len)) {
-					bson_append_document_begin(dst, k, -1, &out);
-					project_level(&in, &out, sub, ns, 1, 0, 0);
-					bson_append_document_end(dst, &out);
-				}
-			}
-		} else {
-			if (exact)
-				continue;
-			if (deeper && BSON_ITER_HOLDS_DOCUMENT(&it)) {
-				const char *sub[64];
-				size_t ns = 0, kl = strlen(k);
-				for (size_t i = 0; i < np && ns < 64; i++)
-					if (path_hits(paths[i], k) == 1)
-						sub[ns++] = paths[i] + kl + 1;
-				uint32_t len;
-				const uint8_t *data;
-				bson_iter_document(&it, &len, &data);
-				bson_t in, out;
-				if (bson_init_static(&in, data, len)) {
-					bson_append_document_begin(dst, k, -1, &out);
-					project_level(&in, &out, sub, ns, 0, 0, 0);
-					bson_append_document_end(dst, &out);
-				}
-				continue;
-			}
-			bson_append_iter(dst, k, -1, &it);
+			continue;
 		}
+		if (deeper && BSON_ITER_HOLDS_DOCUMENT(&it)) {
+			/* a path goes below this key: project the subdocument the same way */
+			const char *sub[64];
+			size_t ns = 0, kl = strlen(k);
+			for (size_t i = 0; i < np && ns < 64; i++)
+				if (path_hits(paths[i], k) == 1)
+					sub[ns++] = paths[i] + kl + 1;
+			uint32_t len;
+			const uint8_t *data;
+			bson_iter_document(&it, &len, &data);
+			bson_t in, out;
+			if (bson_init_static(&in, data, len)) {
+				bson_append_document_begin(dst, k, -1, &out);
+				project_level(&in, &out, sub, ns, incl, 0, 0);
+				bson_append_document_end(dst, &out);
+			}
+			continue;
+		}
+		if (!incl) /* not named: kept by an exclusion, dropped by an inclusion */
+			bson_append_iter(dst, k, -1, &it);
 	}
 }
 
