@@ -20,10 +20,16 @@ saved() {
 	msquery "$1" "{\"data_tag\": \"$2\"}"
 }
 
-# restart_chain KILLS SPAN: the whole scenario on $MSPIPE_DB, each kill at a
-# random moment in the first SPAN tenths of a second of a run.
+# restart_chain KILLS MAXMS: the whole scenario on $MSPIPE_DB.  Each killed run is
+# the chain staged through a file: msread writes the records still to do,
+# and mssave reads them through a FIFO that this test holds open.  The test
+# writes a random number of bytes of them (a cut anywhere, inside a record
+# or between two, never the whole), waits 0 to MAXMS-1 ms and kills mssave with
+# SIGKILL.  mssave cannot have finished (its input has not ended), so every
+# kill lands mid-way: while it decodes, writes samples, fsyncs or commits,
+# or waits for more with a batch half full and a record half read.
 restart_chain() {
-	local kills=$1 span=$2
+	local kills=$1 maxms=$2 size cut ms
 	cd "$TMP"
 	# 1030 raw records; the 30 whose sample file is then removed die in msread
 	mssynth --stream -n 1000 --npts 500 --seed 3 | mssave -q --tag raw --dir A
@@ -31,20 +37,31 @@ restart_chain() {
 	rm -r B
 	# the uninterrupted reference
 	todo ref | msread | mssave -q --tag ref --dir R
+	mkfifo feed
 	killed=0
 	for i in $(seq "$kills"); do
-		todo step | msread | mssave -q --tag step --batch 5 --dir S &
+		todo step | msread > todo.msp
+		size=$(stat -c %s todo.msp)
+		# about 2/kills of the whole a run on average, so the kills spread
+		# over the work and some is left for the last run
+		cut=$((1 + (RANDOM * 32768 + RANDOM) % (2 * 4400000 / kills)))
+		[ "$cut" -lt "$size" ] || cut=$((size - 1))
+		ms=$((RANDOM % maxms))
+		mssave -q --tag step --batch 5 --dir S < feed &
 		pid=$!
-		cs=$((RANDOM % (span * 10)))
-		sleep "$(printf '%d.%02d' $((cs / 100)) $((cs % 100)))"
-		kill -KILL "$pid" 2>/dev/null && killed=$((killed + 1))
+		exec 7> feed
+		head -c "$cut" todo.msp >&7
+		sleep "$(printf '%d.%03d' $((ms / 1000)) $((ms % 1000)))"
+		kill -KILL "$pid" && killed=$((killed + 1))
+		exec 7>&-
 		wait "$pid" 2>/dev/null || true
+		echo "# kill $i: $cut of $size bytes fed, $ms ms later: $(saved wf_TimeSeries step | wc -l) saved" >&3
 	done
+	rm feed todo.msp
 	before=$(saved wf_TimeSeries step | wc -l)
 	echo "# $killed of $kills runs killed mid-way; $before saved before the last run" >&3
-	# a kill that finds mssave gone (the work done) fails; at least one
-	# must have cut a running mssave
-	[ "$killed" -ge 1 ]
+	[ "$killed" -eq "$kills" ]
+	[ "$before" -lt 1000 ]
 	todo step | msread | mssave -q --tag step --dir S
 	# further re-runs save nothing new, even without --not-saved-as
 	todo step | msread | mssave -q --tag step --dir S
@@ -66,7 +83,7 @@ restart_chain() {
 
 @test "restart: 20 SIGKILLs of mssave, re-run after each: 1000 saved + 30 buried, no duplicate, same samples" {
 	command -v msquery >/dev/null || skip "msquery not built"
-	restart_chain 20 2
+	restart_chain 20 50
 }
 
 @test "restart: the same on the MongoDB backend (FerretDB), 10 SIGKILLs" {
@@ -79,7 +96,7 @@ restart_chain() {
 	MSPIPE_DB="$M"
 	[ -n "$MSPIPE_DB" ] || { skip_or_fail "FerretDB did not start"; return; }
 	export MSPIPE_DB
-	restart_chain 10 30
+	restart_chain 10 1000
 }
 
 # SIGKILL of any one tool of a five-tool chain (msquery | msread | msdetrend |
