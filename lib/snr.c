@@ -9,6 +9,7 @@
  * that accumulates df), the accident is kept, so numbers compare.
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -316,15 +317,45 @@ typedef struct plan_cache {
 	unsigned long used;
 } plan_cache;
 
+/* How the multitaper spectra of one window length n are computed: FFTW's
+ * real transform of nfft = 2n when 2n has only small prime factors, else
+ * Bluestein's chirp-z on a smooth length M >= 3n - 1 with two tapers in one
+ * complex transform (see mt_bluestein).  Either way the result is the
+ * 2n-point DFT that MsPASS's frequency grid needs, to rounding. */
+typedef struct mt_plan {
+	int n, k;          /* window length, tapers */
+	double nw;
+	size_t M;          /* Bluestein length; 0: the direct r2c path */
+	fftw_complex *q;   /* (k+1)/2 pairs x n: (t_2p + i t_2p+1) conj(chirp) */
+	fftw_complex *bh;  /* M: the chirp's transform, divided by M */
+	fftw_complex *a, *f; /* M each: the premultiplied input (tail kept 0) and its transform */
+	fftw_plan fwd, bwd;
+	unsigned long used;
+} mt_plan;
+
 struct msp_snr {
 	taper_cache tc[NCACHE];
 	plan_cache pc[NCACHE];
+	mt_plan mp[NCACHE];
 	unsigned long clock;
 	char err[512];
 	double *work, *work2, *filt;
 	size_t wcap, fcap;
 	unsigned flags;
 };
+
+static void mt_plan_clear(mt_plan *m)
+{
+	if (m->fwd)
+		fftw_destroy_plan(m->fwd);
+	if (m->bwd)
+		fftw_destroy_plan(m->bwd);
+	fftw_free(m->q);
+	fftw_free(m->bh);
+	fftw_free(m->a);
+	fftw_free(m->f);
+	memset(m, 0, sizeof *m);
+}
 
 int msp_snr_new(msp_snr **out)
 {
@@ -341,6 +372,7 @@ void msp_snr_free(msp_snr *h)
 	if (!h)
 		return;
 	for (int i = 0; i < NCACHE; i++) {
+		mt_plan_clear(&h->mp[i]);
 		free(h->tc[i].t);
 		if (h->pc[i].kind) {
 			fftw_destroy_plan(h->pc[i].p);
@@ -459,6 +491,156 @@ static int ensure_work(msp_snr *h, size_t n)
 	return MSP_OK;
 }
 
+/* ------------------------------------------------- multitaper transforms */
+
+static unsigned long largest_prime(unsigned long n)
+{
+	unsigned long p = 1;
+	for (unsigned long f = 2; f * f <= n; f++)
+		while (n % f == 0) {
+			p = f;
+			n /= f;
+		}
+	return n > 1 ? n : p;
+}
+
+/* The Bluestein length: the least M >= need of the form 2^a 3^b 5^c 7^d with
+ * b <= 2, and a <= 9 above 8192 (FFTW_ESTIMATE plans long powers of two and
+ * of three poorly on this kind of machine: 24576 costs twice 24500). */
+static size_t bluestein_len(size_t need)
+{
+	size_t best = 0;
+	for (size_t p2 = 1; p2 <= 4 * need; p2 *= 2)
+		for (size_t p3 = 1; p3 <= 9; p3 *= 3)
+			for (size_t p5 = 1; p2 * p3 * p5 <= 4 * need; p5 *= 5)
+				for (size_t p7 = 1; p2 * p3 * p5 * p7 <= 4 * need; p7 *= 7) {
+					size_t m = p2 * p3 * p5 * p7;
+					if (m < need || (m > 8192 && p2 > 512))
+						continue;
+					if (!best || m < best)
+						best = m;
+				}
+	return best;
+}
+
+static fftw_plan plan_c2c(int m, fftw_complex *in, fftw_complex *out, int sign, unsigned flags)
+{
+	fftw_plan p = fftw_plan_dft_1d(m, in, out, sign, flags);
+	if (!p && (flags & FFTW_WISDOM_ONLY))
+		p = fftw_plan_dft_1d(m, in, out, sign, FFTW_ESTIMATE);
+	return p;
+}
+
+/* The transforms of windows of n samples with k tapers of time-bandwidth nw.
+ * Made once per length (LRU of NCACHE), so a stream of equal windows pays
+ * for the tapers, the chirp and the plans once. */
+static mt_plan *get_mt_plan(msp_snr *h, int n, double nw, int k, const double *tp)
+{
+	int lru = 0;
+	for (int i = 0; i < NCACHE; i++) {
+		mt_plan *m = &h->mp[i];
+		if (m->n == n && m->k == k && m->nw == nw) {
+			m->used = ++h->clock;
+			return m;
+		}
+		if (m->used < h->mp[lru].used)
+			lru = i;
+	}
+	mt_plan *m = &h->mp[lru];
+	mt_plan_clear(m);
+	size_t N = 2 * (size_t)n;
+	/* FFTW's codelets and generic passes handle factors up to ~31 at about
+	 * the cost of a smooth length; beyond, its prime algorithms cost 4 to 7
+	 * times that, more than Bluestein's three smooth transforms a pair. */
+	if (largest_prime(N) > 31) {
+		size_t M = bluestein_len(3 * (size_t)n - 1), np = ((size_t)k + 1) / 2;
+		m->q = fftw_malloc(np * (size_t)n * sizeof *m->q);
+		m->bh = fftw_malloc(M * sizeof *m->bh);
+		m->a = fftw_malloc(M * sizeof *m->a);
+		m->f = fftw_malloc(M * sizeof *m->f);
+		if (!m->q || !m->bh || !m->a || !m->f)
+			goto fail;
+		/* plans first: planning with FFTW_MEASURE overwrites the arrays */
+		m->fwd = plan_c2c((int)M, m->a, m->f, FFTW_FORWARD, h->flags);
+		m->bwd = plan_c2c((int)M, m->f, m->f, FFTW_BACKWARD, h->flags);
+		fftw_plan pb = plan_c2c((int)M, m->bh, m->bh, FFTW_FORWARD, FFTW_ESTIMATE);
+		if (!m->fwd || !m->bwd || !pb) {
+			if (pb)
+				fftw_destroy_plan(pb);
+			goto fail;
+		}
+		/* chirp c_j = exp(i pi j^2 / N), the angle reduced exactly (j^2 mod 2N)
+		 * before the trigonometry; b holds c_j for j in -(n-1)..N-1, cyclically */
+		memset(m->bh, 0, M * sizeof *m->bh);
+		for (size_t j = 0; j < N; j++) {
+			double ang = M_PI * (double)((uint64_t)j * j % (2 * N)) / (double)N;
+			double c = cos(ang), sn = sin(ang);
+			m->bh[j][0] = c;
+			m->bh[j][1] = sn;
+			if (j > 0 && j < (size_t)n) {
+				m->bh[M - j][0] = c;
+				m->bh[M - j][1] = sn;
+			}
+			if (j < (size_t)n)
+				for (size_t p = 0; p < np; p++) {
+					const double *t1 = tp + 2 * p * (size_t)n;
+					double u = t1[j], v = 2 * p + 1 < (size_t)k ? t1[(size_t)n + j] : 0.0;
+					/* (u + i v)(c - i sn) */
+					m->q[p * (size_t)n + j][0] = u * c + v * sn;
+					m->q[p * (size_t)n + j][1] = v * c - u * sn;
+				}
+		}
+		fftw_execute(pb);
+		fftw_destroy_plan(pb);
+		for (size_t j = 0; j < M; j++) {
+			m->bh[j][0] /= (double)M;
+			m->bh[j][1] /= (double)M;
+		}
+		memset(m->a, 0, M * sizeof *m->a);
+		m->M = M;
+	}
+	m->n = n;
+	m->k = k;
+	m->nw = nw;
+	m->used = ++h->clock;
+	return m;
+fail:
+	mt_plan_clear(m);
+	return NULL;
+}
+
+/* Sum over the tapers of |DFT_2n(t x)|^2 at 0..n by Bluestein: for a pair
+ * z = (t1 + i t2) x, Z_k = conj(c_k) sum_j z_j conj(c_j) c_(k-j), a cyclic
+ * convolution of length M >= 3n - 1 giving every k in 0..2n-1; as t1 x and
+ * t2 x are real, |X1_k|^2 + |X2_k|^2 = (|Z_k|^2 + |Z_(2n-k)|^2) / 2, and
+ * |Z_k| is the convolution's modulus (the chirp factor has modulus 1). */
+static void mt_bluestein(const mt_plan *m, const double *x, double *spec)
+{
+	size_t n = (size_t)m->n, N = 2 * n, M = m->M, np = ((size_t)m->k + 1) / 2;
+	fftw_complex *a = m->a, *f = m->f;
+	const fftw_complex *bh = m->bh;
+	for (size_t p = 0; p < np; p++) {
+		const fftw_complex *q = m->q + p * n;
+		for (size_t j = 0; j < n; j++) {
+			a[j][0] = x[j] * q[j][0];
+			a[j][1] = x[j] * q[j][1];
+		}
+		fftw_execute(m->fwd);
+		for (size_t j = 0; j < M; j++) {
+			double re = f[j][0] * bh[j][0] - f[j][1] * bh[j][1];
+			double im = f[j][0] * bh[j][1] + f[j][1] * bh[j][0];
+			f[j][0] = re;
+			f[j][1] = im;
+		}
+		fftw_execute(m->bwd);
+		for (size_t j = 0; j <= n; j++) {
+			size_t r = j ? N - j : 0;
+			spec[j] += 0.5 * (f[j][0] * f[j][0] + f[j][1] * f[j][1] + f[r][0] * f[r][0] +
+			                  f[r][1] * f[r][1]);
+		}
+	}
+}
+
 /* ------------------------------------------------------------ spectra */
 
 int msp_snr_mtspec(msp_snr *h, const double *x, size_t n, double dt, double tbp, int ntapers,
@@ -469,16 +651,19 @@ int msp_snr_mtspec(msp_snr *h, const double *x, size_t n, double dt, double tbp,
 		return MSP_ERR_INVAL;
 	}
 	const double *tp = get_tapers(h, (int)n, tbp, ntapers);
+	mt_plan *mp = tp ? get_mt_plan(h, (int)n, tbp, ntapers, tp) : NULL;
 	size_t nfft = 2 * n, nf = nfft / 2 + 1;
-	plan_cache *pc = get_plan(h, 1, nfft);
-	if (!tp || !pc)
+	plan_cache *pc = mp && !mp->M ? get_plan(h, 1, nfft) : NULL;
+	if (!tp || !mp || (!mp->M && !pc))
 		return MSP_ERR_NOMEM;
 	double var = 0;
 	for (size_t i = 0; i < n; i++)
 		var += x[i] * x[i];
 	for (size_t j = 0; j < nf; j++)
 		spec[j] = 0.0;
-	for (int k = 0; k < ntapers; k++) {
+	if (mp->M)
+		mt_bluestein(mp, x, spec);
+	for (int k = 0; k < ntapers && !mp->M; k++) {
 		const double *t = tp + (size_t)k * n;
 		for (size_t i = 0; i < n; i++)
 			pc->rin[i] = t[i] * x[i];

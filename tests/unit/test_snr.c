@@ -124,6 +124,47 @@ static void test_dpss(void)
 	is(msp_dpss(1, 4, 1, NULL, NULL), MSP_ERR_INVAL, "n < 2 refused");
 }
 
+/* The two ways of computing the spectra: FFTW's r2c of 2n (2n 31-smooth)
+ * and Bluestein's chirp-z (a larger prime factor), with even and odd taper
+ * counts, and lengths that repeat (the cached plans), against numpy's rfft. */
+static void test_mtspec_lengths(msp_snr *h)
+{
+	static const int ns[] = {881, 1024, 681, 3881, 881, 5, 1000, 8081};
+	static const int ks[] = {6, 6, 5, 6, 6, 3, 7, 6};
+	if (!have_py)
+		return;
+	for (size_t c = 0; c < sizeof ns / sizeof *ns; c++) {
+		int n = ns[c], k = ks[c];
+		double *x = malloc((size_t)n * sizeof *x), *spec = malloc((size_t)(n + 1) * sizeof *spec),
+		       *ref = malloc((size_t)(n + 1) * sizeof *ref), df;
+		for (int i = 0; i < n; i++)
+			x[i] = gauss() + 3 * sin(0.3 * i) + 1e-3 * i;
+		double tbp = k > 3 ? 4.0 : 2.0;
+		int rc = msp_snr_mtspec(h, x, (size_t)n, 0.05, tbp, k, spec, &df);
+		wr("x.bin", x, (size_t)n);
+		char code[512];
+		snprintf(code, sizeof code,
+		         "from scipy.signal.windows import dpss\n"
+		         "x = np.fromfile('x.bin'); n = len(x); dt = 0.05; nfft = 2 * n\n"
+		         "t = dpss(n, %g, %d)\n"
+		         "P = sum(abs(np.fft.rfft(w * x, nfft)) ** 2 for w in t)\n"
+		         "df = (1 / (2 * dt)) / (nfft // 2)\n"
+		         "P *= np.sum(x * x) / (P.sum() * df) / n\n"
+		         "P.astype('<f8').tofile('p.bin')\n", tbp, k);
+		py(code);
+		size_t got = rd("p.bin", ref, (size_t)n + 1);
+		double mr = 0;
+		for (size_t i = 0; i < got; i++)
+			mr = fmax(mr, fabs(spec[i] - ref[i]) / (fabs(ref[i]) + 1e-300 + 1e-12 * ref[0]));
+		ok(rc == MSP_OK && got == (size_t)n + 1 && mr < 1e-9,
+		   "multitaper psd, n=%d (2n's largest prime factor decides the method), %d tapers = numpy to %.2g",
+		   n, k, mr);
+		free(x);
+		free(spec);
+		free(ref);
+	}
+}
+
 static void test_mtspec(msp_snr *h)
 {
 	enum { N = 777 };
@@ -396,6 +437,7 @@ int main(void)
 	test_amplitudes();
 	test_dpss();
 	test_mtspec(h);
+	test_mtspec_lengths(h);
 	test_bandwidth();
 	test_fd(h);
 	test_known_ratio(h);
