@@ -26,6 +26,7 @@ typedef struct msp_samplefile {
 	char *dfile;
 	int64_t size;     /* bytes appended (= file size) */
 	int64_t synced;   /* bytes known durable */
+	int64_t kicked;   /* bytes whose writeback has been started */
 	uint64_t syncs;   /* fdatasync calls */
 	double *scratch;  /* interleaving buffer */
 	size_t scratch_cap;
