@@ -27,6 +27,9 @@ fuzz_stream|fuzz_reader)
 	$PY $MSPS flip "$dir/base" "$dir/flip-payload" 2800
 	$PY $MSPS u16 "$dir/base" "$dir/version" 4 2
 	$PY $MSPS drop "$dir/base" "$dir/lost" 1
+	# BSON well framed but invalid inside, checksums right (fuzz_reader: the
+	# frame paths carry it, the decoder refuses it)
+	$PY $MSPS poke "$dir/base" "$dir/bson-contents" 68 0x20
 	printf '{"sta": "ANMO"}\n' > "$dir/json"
 	;;
 fuzz_mseed_index|fuzz_mseed_decode)

@@ -40,11 +40,23 @@ int msp_reader_next(msp_reader *r, msp_record *rec);
 const char *msp_reader_errmsg(const msp_reader *r);
 /* The next record as its verified bytes (header, documents, samples and
  * checksum, exactly as in the stream), for tools that pass records through
- * unchanged (mscat): every check of msp_reader_next (checksums, bound, BSON,
- * end marks) with the same messages, but no decoding and no copy when the
- * frame lies within the reader's block.  *frame stays valid until the next
- * call on r.  Do not mix with msp_reader_next on one reader mid-record. */
+ * unchanged (mscat): the checks of msp_reader_next on the frame (header
+ * checksum before any length is trusted, bound, payload checksum, end
+ * marks and their counts) with the same messages, and the framing of the
+ * BSON documents (lengths, terminating byte), but not their contents: a
+ * pass-through carries documents as bytes, and the tool that decodes the
+ * record validates them (msp_reader_next refuses malformed BSON).  No
+ * decoding and no copy when the frame lies within the reader's block.
+ * *frame stays valid until the next call on r.  Do not mix with
+ * msp_reader_next on one reader mid-record. */
 int msp_reader_next_frame(msp_reader *r, const uint8_t **frame, size_t *frame_len);
+/* The same for a run of consecutive frames: every frame that is already in
+ * the reader's hands whole and passes those checks, at least one, as one
+ * contiguous span of *run_len bytes holding *nframes frames (valid until
+ * the next call on r).  A run stops before an end mark and before a bad
+ * frame: the frames before a bad one are returned, and the next call
+ * reports the error (MSP_EOF and errors as msp_reader_next_frame). */
+int msp_reader_next_frames(msp_reader *r, const uint8_t **run, size_t *run_len, uint64_t *nframes);
 /* Records returned so far, and bytes consumed. */
 uint64_t msp_reader_count(const msp_reader *r);
 uint64_t msp_reader_offset(const msp_reader *r);
@@ -54,8 +66,14 @@ void msp_reader_close(msp_reader *r);
 int msp_writer_open(msp_writer **out, int fd, const char *name);
 int msp_writer_put(msp_writer *w, const msp_record *rec);
 /* Write a record frame from msp_reader_next_frame as it is (it counts
- * towards the end mark like a record).  MSP_ERR_INVAL if it is not a frame. */
+ * towards the end mark like a record).  MSP_ERR_INVAL if it is not exactly
+ * one frame. */
 int msp_writer_put_frame(msp_writer *w, const uint8_t *frame, size_t len);
+/* Write a run from msp_reader_next_frames as it is: nframes records towards
+ * the end mark; a long run goes out in one system call from the caller's
+ * memory, not copied.  MSP_ERR_INVAL unless run holds exactly nframes (> 0)
+ * frames by their lengths. */
+int msp_writer_put_frames(msp_writer *w, const uint8_t *run, size_t len, uint64_t nframes);
 /* Flush buffered bytes (no end mark). */
 int msp_writer_flush(msp_writer *w);
 /* Write the end mark and flush.  Call once before msp_writer_close; a writer

@@ -348,126 +348,12 @@ static int check_header(msp_reader *r, const uint8_t *h, uint64_t recno, uint64_
 	return MSP_OK;
 }
 
-int msp_reader_next(msp_reader *r, msp_record *rec)
-{
-	uint8_t h[MSP_HEADER_SIZE];
-	for (;;) {
-		uint64_t start = r->offset;
-		uint64_t recno = r->nrecords + 1;
-		ssize_t got = rd(r, h, 4);
-		if (got < 0)
-			return fail(r, MSP_ERR_IO, recno, start, "read error (%s)", strerror(r->io_errno));
-		if (got == 0) {
-			if (r->ended)
-				return MSP_EOF;
-			if (!r->saw_bytes)
-				return fail(r, MSP_ERR_NOEND, recno, start,
-				            "empty input, no end-of-stream mark (the producer wrote nothing)");
-			return fail(r, MSP_ERR_NOEND, recno, start,
-			            "input ends without an end-of-stream mark (the producer stopped early)");
-		}
-		r->saw_bytes = 1;
-		if (got < 4) {
-			if (memcmp(h, MAGIC_REC, (size_t)got) && memcmp(h, MAGIC_END, (size_t)got))
-				return fail(r, MSP_ERR_MAGIC, recno, start, "not an mspipe stream%s",
-				            looks_like(h, (size_t)got));
-			return fail(r, MSP_ERR_TRUNCATED, recno, start,
-			            "record cut short after %zd of %d header bytes", got, MSP_HEADER_SIZE);
-		}
-		if (memcmp(h, MAGIC_END, 4) == 0) {
-			got = rd(r, h + 4, MSP_ENDMARK_SIZE - 4);
-			if (got < 0)
-				return fail(r, MSP_ERR_IO, recno, start, "read error (%s)", strerror(r->io_errno));
-			if (got < MSP_ENDMARK_SIZE - 4)
-				return fail(r, MSP_ERR_TRUNCATED, recno, start, "end-of-stream mark cut short");
-			uint16_t ver = get_u16(h + 4);
-			if (ver != MSP_STREAM_VERSION)
-				return fail(r, MSP_ERR_VERSION, recno, start, "unsupported stream version %u", ver);
-			if (msp_crc32c(0, h, MSP_ENDMARK_SIZE - 4) != get_u32(h + MSP_ENDMARK_SIZE - 4))
-				return fail(r, MSP_ERR_CHECKSUM, recno, start, "checksum mismatch in end-of-stream mark");
-			uint64_t claimed = get_u64(h + 8);
-			if (claimed != r->since_mark)
-				return fail(r, MSP_ERR_FORMAT, recno, start,
-				            "end-of-stream mark counts %llu records but %llu preceded it (records lost or duplicated)",
-				            (unsigned long long)claimed, (unsigned long long)r->since_mark);
-			r->since_mark = 0;
-			r->ended = 1;
-			continue;
-		}
-		if (memcmp(h, MAGIC_REC, 4) != 0) {
-			/* read a few more bytes to say what the input looks like */
-			got = rd(r, h + 4, 12);
-			return fail(r, MSP_ERR_MAGIC, recno, start, "not an mspipe stream%s",
-			            looks_like(h, 4 + (got > 0 ? (size_t)got : 0)));
-		}
-		got = rd(r, h + 4, MSP_HEADER_SIZE - 4);
-		if (got < 0)
-			return fail(r, MSP_ERR_IO, recno, start, "read error (%s)", strerror(r->io_errno));
-		if (got < MSP_HEADER_SIZE - 4)
-			return fail(r, MSP_ERR_TRUNCATED, recno, start,
-			            "record cut short after %zd of %d header bytes", got + 4, MSP_HEADER_SIZE);
-		r->ended = 0;
-		hdr_info hi;
-		int hrc = check_header(r, h, recno, start, &hi);
-		if (hrc)
-			return hrc;
-		uint16_t kind = hi.kind;
-		uint32_t flags = hi.flags, meta_len = hi.meta_len, elog_len = hi.elog_len, hist_len = hi.hist_len;
-		uint64_t npts = hi.npts, docs = hi.docs;
-		/* documents */
-		int rc = grow_docbuf(r, (size_t)docs);
-		if (rc)
-			return fail(r, rc, recno, start, "cannot allocate %llu bytes", (unsigned long long)docs);
-		got = rd(r, r->docbuf, (size_t)docs);
-		if (got < 0)
-			return fail(r, MSP_ERR_IO, recno, start, "read error (%s)", strerror(r->io_errno));
-		if ((uint64_t)got < docs)
-			return fail(r, MSP_ERR_TRUNCATED, recno, start, "record cut short inside its metadata");
-		uint32_t crc = msp_crc32c(0, r->docbuf, (size_t)docs);
-		/* samples */
-		rc = msp_record_resize(rec, kind, (size_t)npts);
-		if (rc)
-			return fail(r, rc, recno, start, "cannot allocate %llu samples", (unsigned long long)npts);
-		size_t nbytes = (size_t)npts * 8 * kind;
-		got = rd(r, rec->data, nbytes);
-		if (got < 0)
-			return fail(r, MSP_ERR_IO, recno, start, "read error (%s)", strerror(r->io_errno));
-		if ((size_t)got < nbytes)
-			return fail(r, MSP_ERR_TRUNCATED, recno, start,
-			            "record cut short inside its samples (%zd of %zu bytes)", got, nbytes);
-		crc = msp_crc32c(crc, rec->data, nbytes);
-		uint8_t tail[4];
-		got = rd(r, tail, 4);
-		if (got < 0)
-			return fail(r, MSP_ERR_IO, recno, start, "read error (%s)", strerror(r->io_errno));
-		if (got < 4)
-			return fail(r, MSP_ERR_TRUNCATED, recno, start, "record cut short before its checksum");
-		if (crc != get_u32(tail))
-			return fail(r, MSP_ERR_CHECKSUM, recno, start, "checksum mismatch in record payload");
-		if (HOST_BE)
-			swap_doubles(rec->data, (size_t)npts * kind);
-		if ((rc = take_doc(&rec->meta, r->docbuf, meta_len, NULL)) ||
-		    (rc = take_doc(&rec->elog, r->docbuf + meta_len, elog_len, &rec->nelog)) ||
-		    (rc = take_doc(&rec->history, r->docbuf + meta_len + elog_len, hist_len, &rec->nhistory)))
-			return fail(r, rc, recno, start, "malformed BSON document in record");
-		rec->live = (flags & FLAG_LIVE) != 0;
-		rec->tref = (flags & FLAG_UTC) ? MSP_TREF_UTC : MSP_TREF_RELATIVE;
-		rec->t0shift_valid = (flags & FLAG_SHIFT) != 0;
-		rec->t0 = get_f64(h + 16);
-		rec->dt = get_f64(h + 24);
-		rec->t0shift = get_f64(h + 32);
-		rec->history_dropped = get_u32(h + 56);
-		r->nrecords++;
-		r->since_mark++;
-		return MSP_OK;
-	}
-}
-
 /*
  * Make n bytes available contiguously at *p without consuming them (the
- * frame reader's view).  Returns how many are available (< n only at the
- * end of input) or -1 on a read error.  The I/O block is compacted, and
- * grown to hold a frame larger than it, only when a frame straddles its end.
+ * frame reader's view, and every reader's view of a frame's first bytes).
+ * Returns how many are available (< n only at the end of input) or -1 on a
+ * read error.  The I/O block is compacted, and grown to hold a frame larger
+ * than it, only when a frame straddles its end.
  */
 static ssize_t peek(msp_reader *r, size_t n, const uint8_t **p)
 {
@@ -476,6 +362,8 @@ static ssize_t peek(msp_reader *r, size_t n, const uint8_t **p)
 		*p = r->mem + r->offset;
 		return (ssize_t)(n < avail ? n : avail);
 	}
+	if (r->pos == r->len)
+		r->pos = r->len = 0; /* nothing in hand: the next read may fill the whole block */
 	while (r->len - r->pos < n) {
 		if (r->buf_cap - r->pos < n) {
 			if (r->pos) {
@@ -516,7 +404,23 @@ static void consume(msp_reader *r, size_t n)
 	r->offset += n;
 }
 
-int msp_reader_next_frame(msp_reader *r, const uint8_t **frame, size_t *frame_len)
+/* Bytes already in hand (buffered, or the rest of a memory source): what a
+ * run of frames may take without a read. */
+static size_t buffered(const msp_reader *r)
+{
+	return r->fd < 0 ? r->memlen - (size_t)r->offset : r->len - r->pos;
+}
+
+/*
+ * Go to the next record header: the one place where the start of a frame
+ * is read, for the record reader and the frame reader alike, so that both
+ * stop at the same places with the same words.  End marks on the way are
+ * checked (version, checksum, the count of records since the previous one)
+ * and stepped over; a clean end (the last frame was an end mark) is
+ * MSP_EOF.  On MSP_OK *hp points at a record header that passed
+ * check_header, not yet consumed, and *startp is its offset.
+ */
+static int frame_start(msp_reader *r, const uint8_t **hp, hdr_info *hi, uint64_t *startp)
 {
 	const uint8_t *h;
 	for (;;) {
@@ -564,6 +468,7 @@ int msp_reader_next_frame(msp_reader *r, const uint8_t **frame, size_t *frame_le
 			continue;
 		}
 		if (memcmp(h, MAGIC_REC, 4) != 0) {
+			/* a few more bytes, to say what the input looks like */
 			got = peek(r, 16, &h);
 			return fail(r, MSP_ERR_MAGIC, recno, start, "not an mspipe stream%s",
 			            looks_like(h, got > 0 ? (size_t)got : 0));
@@ -575,48 +480,180 @@ int msp_reader_next_frame(msp_reader *r, const uint8_t **frame, size_t *frame_le
 			return fail(r, MSP_ERR_TRUNCATED, recno, start,
 			            "record cut short after %zd of %d header bytes", got, MSP_HEADER_SIZE);
 		r->ended = 0;
-		hdr_info hi;
-		int hrc = check_header(r, h, recno, start, &hi);
-		if (hrc)
-			return hrc;
-		uint16_t kind = hi.kind;
-		uint32_t meta_len = hi.meta_len, elog_len = hi.elog_len, hist_len = hi.hist_len;
-		uint64_t npts = hi.npts, docs = hi.docs;
-		size_t nbytes = (size_t)npts * 8 * kind;
-		size_t total = MSP_HEADER_SIZE + (size_t)docs + nbytes + 4;
-		got = peek(r, total, &h);
-		if (got < 0)
-			return fail(r, MSP_ERR_IO, recno, start, "read error (%s)", strerror(r->io_errno));
-		if ((size_t)got < total) {
-			/* the same words as msp_reader_next for the same cut */
-			size_t have = (size_t)got;
-			if (have < MSP_HEADER_SIZE + docs)
-				return fail(r, MSP_ERR_TRUNCATED, recno, start, "record cut short inside its metadata");
-			if (have < MSP_HEADER_SIZE + docs + nbytes)
-				return fail(r, MSP_ERR_TRUNCATED, recno, start,
-				            "record cut short inside its samples (%zu of %zu bytes)",
-				            have - MSP_HEADER_SIZE - (size_t)docs, nbytes);
-			return fail(r, MSP_ERR_TRUNCATED, recno, start, "record cut short before its checksum");
-		}
-		if (msp_crc32c(0, h + MSP_HEADER_SIZE, (size_t)docs + nbytes) != get_u32(h + total - 4))
-			return fail(r, MSP_ERR_CHECKSUM, recno, start, "checksum mismatch in record payload");
-		const uint8_t *d = h + MSP_HEADER_SIZE;
-		uint32_t lens[3] = {meta_len, elog_len, hist_len};
-		for (int k = 0; k < 3; k++) {
-			bson_t view;
-			size_t erroff;
-			if (lens[k] < 5 || !bson_init_static(&view, d, lens[k]) ||
-			    !bson_validate(&view, BSON_VALIDATE_NONE, &erroff))
-				return fail(r, MSP_ERR_FORMAT, recno, start, "malformed BSON document in record");
-			d += lens[k];
-		}
+		int rc = check_header(r, h, recno, start, hi);
+		if (rc)
+			return rc;
+		*hp = h;
+		*startp = start;
+		return MSP_OK;
+	}
+}
+
+int msp_reader_next(msp_reader *r, msp_record *rec)
+{
+	uint8_t h[MSP_HEADER_SIZE];
+	const uint8_t *hp;
+	hdr_info hi;
+	uint64_t start, recno = r->nrecords + 1;
+	int rc = frame_start(r, &hp, &hi, &start);
+	if (rc)
+		return rc;
+	/* the rest is copied out of the block (or read straight into the
+	 * samples), which may move it: keep the header */
+	memcpy(h, hp, MSP_HEADER_SIZE);
+	consume(r, MSP_HEADER_SIZE);
+	uint16_t kind = hi.kind;
+	uint32_t flags = hi.flags, meta_len = hi.meta_len, elog_len = hi.elog_len, hist_len = hi.hist_len;
+	uint64_t npts = hi.npts, docs = hi.docs;
+	/* documents */
+	rc = grow_docbuf(r, (size_t)docs);
+	if (rc)
+		return fail(r, rc, recno, start, "cannot allocate %llu bytes", (unsigned long long)docs);
+	ssize_t got = rd(r, r->docbuf, (size_t)docs);
+	if (got < 0)
+		return fail(r, MSP_ERR_IO, recno, start, "read error (%s)", strerror(r->io_errno));
+	if ((uint64_t)got < docs)
+		return fail(r, MSP_ERR_TRUNCATED, recno, start, "record cut short inside its metadata");
+	uint32_t crc = msp_crc32c(0, r->docbuf, (size_t)docs);
+	/* samples */
+	rc = msp_record_resize(rec, kind, (size_t)npts);
+	if (rc)
+		return fail(r, rc, recno, start, "cannot allocate %llu samples", (unsigned long long)npts);
+	size_t nbytes = (size_t)npts * 8 * kind;
+	got = rd(r, rec->data, nbytes);
+	if (got < 0)
+		return fail(r, MSP_ERR_IO, recno, start, "read error (%s)", strerror(r->io_errno));
+	if ((size_t)got < nbytes)
+		return fail(r, MSP_ERR_TRUNCATED, recno, start,
+		            "record cut short inside its samples (%zd of %zu bytes)", got, nbytes);
+	crc = msp_crc32c(crc, rec->data, nbytes);
+	uint8_t tail[4];
+	got = rd(r, tail, 4);
+	if (got < 0)
+		return fail(r, MSP_ERR_IO, recno, start, "read error (%s)", strerror(r->io_errno));
+	if (got < 4)
+		return fail(r, MSP_ERR_TRUNCATED, recno, start, "record cut short before its checksum");
+	if (crc != get_u32(tail))
+		return fail(r, MSP_ERR_CHECKSUM, recno, start, "checksum mismatch in record payload");
+	if (HOST_BE)
+		swap_doubles(rec->data, (size_t)npts * kind);
+	if ((rc = take_doc(&rec->meta, r->docbuf, meta_len, NULL)) ||
+	    (rc = take_doc(&rec->elog, r->docbuf + meta_len, elog_len, &rec->nelog)) ||
+	    (rc = take_doc(&rec->history, r->docbuf + meta_len + elog_len, hist_len, &rec->nhistory)))
+		return fail(r, rc, recno, start, "malformed BSON document in record");
+	rec->live = (flags & FLAG_LIVE) != 0;
+	rec->tref = (flags & FLAG_UTC) ? MSP_TREF_UTC : MSP_TREF_RELATIVE;
+	rec->t0shift_valid = (flags & FLAG_SHIFT) != 0;
+	rec->t0 = get_f64(h + 16);
+	rec->dt = get_f64(h + 24);
+	rec->t0shift = get_f64(h + 32);
+	rec->history_dropped = get_u32(h + 56);
+	r->nrecords++;
+	r->since_mark++;
+	return MSP_OK;
+}
+
+static size_t frame_size(const hdr_info *hi)
+{
+	return MSP_HEADER_SIZE + (size_t)hi->docs + (size_t)hi->npts * 8 * hi->kind + 4;
+}
+
+/*
+ * The checks of a whole frame of total bytes at h, whose header passed
+ * check_header: the payload checksum, and the framing of the three
+ * documents (at least 5 bytes, at most INT32_MAX, the document's own
+ * length word equal to the header's, a last byte of 0).  Those are the
+ * checks bson_init_static makes before the record reader's bson_validate,
+ * so a frame refused here is refused by msp_reader_next with the same
+ * words.  The documents' contents are not walked: a pass-through carries
+ * them as bytes, and whoever decodes the record validates them (mspipe(5)).
+ */
+static int check_frame(msp_reader *r, const uint8_t *h, const hdr_info *hi, size_t total,
+                       uint64_t recno, uint64_t start)
+{
+	if (msp_crc32c(0, h + MSP_HEADER_SIZE, total - MSP_HEADER_SIZE - 4) != get_u32(h + total - 4))
+		return fail(r, MSP_ERR_CHECKSUM, recno, start, "checksum mismatch in record payload");
+	const uint8_t *d = h + MSP_HEADER_SIZE;
+	const uint32_t lens[3] = {hi->meta_len, hi->elog_len, hi->hist_len};
+	for (int k = 0; k < 3; k++) {
+		if (lens[k] < 5 || lens[k] > INT32_MAX || get_u32(d) != lens[k] || d[lens[k] - 1] != 0)
+			return fail(r, MSP_ERR_FORMAT, recno, start, "malformed BSON document in record");
+		d += lens[k];
+	}
+	return MSP_OK;
+}
+
+/*
+ * The frame reader: up to max consecutive record frames as one run of
+ * bytes.  The first frame is read like any (peek, reading as needed); the
+ * frames after it join the run only while they are already in hand whole
+ * and pass every check, so a run never needs a read and stays contiguous.
+ * Anything else (an end mark, a frame not yet read, a bad frame) ends the
+ * run, and the next call meets it through frame_start and says what it is:
+ * the frames before a bad one are returned, and the error comes next.
+ */
+static int frames(msp_reader *r, size_t max, const uint8_t **run, size_t *run_len, uint64_t *nframes)
+{
+	const uint8_t *h;
+	hdr_info hi;
+	uint64_t start, recno = r->nrecords + 1;
+	int rc = frame_start(r, &h, &hi, &start);
+	if (rc)
+		return rc;
+	size_t total = frame_size(&hi);
+	ssize_t got = peek(r, total, &h);
+	if (got < 0)
+		return fail(r, MSP_ERR_IO, recno, start, "read error (%s)", strerror(r->io_errno));
+	if ((size_t)got < total) {
+		/* the same words as msp_reader_next for the same cut */
+		size_t have = (size_t)got, nbytes = (size_t)hi.npts * 8 * hi.kind;
+		if (have < MSP_HEADER_SIZE + hi.docs)
+			return fail(r, MSP_ERR_TRUNCATED, recno, start, "record cut short inside its metadata");
+		if (have < MSP_HEADER_SIZE + hi.docs + nbytes)
+			return fail(r, MSP_ERR_TRUNCATED, recno, start,
+			            "record cut short inside its samples (%zu of %zu bytes)",
+			            have - MSP_HEADER_SIZE - (size_t)hi.docs, nbytes);
+		return fail(r, MSP_ERR_TRUNCATED, recno, start, "record cut short before its checksum");
+	}
+	if ((rc = check_frame(r, h, &hi, total, recno, start)))
+		return rc;
+	consume(r, total);
+	r->nrecords++;
+	r->since_mark++;
+	size_t len = total;
+	uint64_t n = 1;
+	while (n < max) {
+		/* the next frame starts where this one ended: h + len, no read since */
+		const uint8_t *p = h + len;
+		size_t avail = buffered(r);
+		if (avail < MSP_HEADER_SIZE || memcmp(p, MAGIC_REC, 4) != 0 ||
+		    check_header(r, p, r->nrecords + 1, r->offset, &hi))
+			break;
+		total = frame_size(&hi);
+		if (total > avail || check_frame(r, p, &hi, total, r->nrecords + 1, r->offset))
+			break;
 		consume(r, total);
 		r->nrecords++;
 		r->since_mark++;
-		*frame = h;
-		*frame_len = total;
-		return MSP_OK;
+		len += total;
+		n++;
 	}
+	r->err[0] = '\0'; /* a check that ended the run speaks on the next call */
+	*run = h;
+	*run_len = len;
+	*nframes = n;
+	return MSP_OK;
+}
+
+int msp_reader_next_frame(msp_reader *r, const uint8_t **frame, size_t *frame_len)
+{
+	uint64_t n;
+	return frames(r, 1, frame, frame_len, &n);
+}
+
+int msp_reader_next_frames(msp_reader *r, const uint8_t **run, size_t *run_len, uint64_t *nframes)
+{
+	return frames(r, SIZE_MAX, run, run_len, nframes);
 }
 
 int msp_record_decode(msp_record *rec, const uint8_t *buf, size_t len, size_t *used,
@@ -803,22 +840,49 @@ int msp_writer_put(msp_writer *w, const msp_record *rec)
 	return MSP_OK;
 }
 
-int msp_writer_put_frame(msp_writer *w, const uint8_t *frame, size_t len)
+int msp_writer_put_frames(msp_writer *w, const uint8_t *run, size_t len, uint64_t nframes)
 {
 	int rc;
 	if (w->failed)
 		return MSP_ERR_IO;
-	if (len < MSP_HEADER_SIZE + 4 || memcmp(frame, MAGIC_REC, 4) != 0)
+	/* The run must be exactly nframes record frames, walked by their
+	 * lengths (the reader has checked their checksums): a caller that
+	 * passes anything else gets MSP_ERR_INVAL, not a stream that lies. */
+	size_t off = 0;
+	uint64_t n = 0;
+	while (off < len) {
+		const uint8_t *h = run + off;
+		size_t left = len - off;
+		if (left < MSP_HEADER_SIZE + 4 || memcmp(h, MAGIC_REC, 4) != 0)
+			return MSP_ERR_INVAL;
+		uint64_t kind = get_u16(h + 6), npts = get_u64(h + 40);
+		if ((kind != MSP_TIMESERIES && kind != MSP_SEISMOGRAM) || npts > left / 8 / kind)
+			return MSP_ERR_INVAL;
+		uint64_t flen = MSP_HEADER_SIZE + (uint64_t)get_u32(h + 12) + get_u32(h + 48) +
+		                get_u32(h + 52) + npts * 8 * kind + 4;
+		if (flen > left)
+			return MSP_ERR_INVAL;
+		off += (size_t)flen;
+		n++;
+	}
+	if (n == 0 || n != nframes)
 		return MSP_ERR_INVAL;
+	/* a long run goes out from the caller's memory (the reader's block)
+	 * behind what is buffered, in one writev: no copy */
 	if (len >= DIRECT_MIN)
-		rc = write_buffered_and(w, frame, len);
+		rc = write_buffered_and(w, run, len);
 	else
-		rc = emit(w, frame, len);
+		rc = emit(w, run, len);
 	if (rc)
 		return rc;
-	w->nrecords++;
-	w->total++;
+	w->nrecords += n;
+	w->total += n;
 	return MSP_OK;
+}
+
+int msp_writer_put_frame(msp_writer *w, const uint8_t *frame, size_t len)
+{
+	return msp_writer_put_frames(w, frame, len, 1);
 }
 
 void msp_endmark_encode(uint8_t out[MSP_ENDMARK_SIZE], uint64_t nrecords)

@@ -35,6 +35,41 @@ load lib/broken
 	[ "${lines[0]}" = "mscat: 5 records" ] && [ "${lines[1]}" = 5 ]
 }
 
+@test "mscat: BSON contents pass as bytes; the decoding tool downstream refuses them (mspipe.5)" {
+	# the base stream (mspstream.py) with, in its first record's metadata, an
+	# element of unknown type 0x20 (byte 68: the first element's type), the
+	# checksums made right: well framed, not valid BSON
+	$PY "$REPO/tests/lib/mspstream.py" base "$TMP/base"
+	$PY "$REPO/tests/lib/mspstream.py" poke "$TMP/base" "$TMP/bad" 68 0x20
+	mscat < "$TMP/bad" > "$TMP/out"
+	cmp "$TMP/bad" "$TMP/out"
+	run sh -c "msinfo < '$TMP/out'"
+	[ "$status" -eq 1 ]
+	[ "$output" = "msinfo: stdin: malformed BSON document in record at record 1 (byte 0)" ]
+	# a document whose length word disagrees with the header: mscat refuses it
+	$PY "$REPO/tests/lib/mspstream.py" poke "$TMP/base" "$TMP/bad2" 64 0x7f
+	run sh -c "mscat < '$TMP/bad2' > /dev/null"
+	[ "$status" -eq 1 ]
+	[ "$output" = "mscat: stdin: malformed BSON document in record at record 1 (byte 0)" ]
+}
+
+@test "mscat: a bad record after good ones: those are written, the end mark is not" {
+	mssynth --stream --count 50 --npts 100 > "$TMP/a"
+	# flip a byte inside record 31's payload (its offset from mspstream.py)
+	off=$($PY "$REPO/tests/lib/mspstream.py" frames "$TMP/a" | awk 'NR == 31 { print $2 + 100 }')
+	$PY "$REPO/tests/lib/mspstream.py" flip "$TMP/a" "$TMP/b" "$off"
+	run sh -c "mscat < '$TMP/b' 2>'$TMP/err' > '$TMP/out'"
+	[ "$status" -eq 1 ]
+	[[ "$(cat "$TMP/err")" == "mscat: stdin: checksum mismatch in record payload at record 31 (byte "* ]]
+	prefix=$($PY "$REPO/tests/lib/mspstream.py" frames "$TMP/a" | awk 'NR == 31 { print $2 }')
+	[ "$(stat -c %s "$TMP/out")" -eq "$prefix" ]
+	cmp -n "$prefix" "$TMP/a" "$TMP/out"
+	[ "$($PY "$REPO/tests/lib/mspstream.py" frames "$TMP/out" | grep -c '^record')" = 30 ]
+	run sh -c "mscat < '$TMP/out' > /dev/null"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"input ends without an end-of-stream mark (the producer stopped early) at record 31 "* ]]
+}
+
 @test "mscat: a missing or broken file is exit 1 naming the file" {
 	run mscat "$TMP/nonexistent"
 	[ "$status" -eq 1 ] && [ "$output" = "mscat: $TMP/nonexistent: No such file or directory" ]

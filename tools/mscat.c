@@ -1,9 +1,12 @@
 /*
  * mscat - join record streams into one, validating every record on the way
- * (magic, version, checksums, BSON documents, end marks).  With no FILE, or
+ * (magic, version, checksums, bound, document framing, end marks; the BSON
+ * contents are checked by the tools that decode records).  With no FILE, or
  * FILE "-", reads stdin.  The output has one end mark, so it reads as one
- * producer's stream.  Records pass as verified bytes (msp_reader_next_frame):
- * mscat never changes a record, so it need not decode and re-encode one.
+ * producer's stream.  Records pass as verified bytes, a run of them at a
+ * time straight from the input block to the output (msp_reader_next_frames,
+ * msp_writer_put_frames): mscat never changes a record, so it need not
+ * decode, re-encode or even copy one.
  *
  *   records from files or stdin -> one record stream on stdout
  */
@@ -31,6 +34,26 @@ static const mst_prog prog = {
 	.records_out = 1,
 };
 
+/* Pass one input through, a run of records at a time.  At a bad record
+ * the records before it are flushed out before the message: the output
+ * then ends without an end mark, so the next tool says it was cut short,
+ * and it has every record that was good, whatever the buffer held. */
+static void pass(msp_reader *in, const char *name, msp_writer *out, uint64_t *n)
+{
+	const uint8_t *run;
+	size_t len;
+	uint64_t k;
+	int rc;
+	while ((rc = msp_reader_next_frames(in, &run, &len, &k)) == MSP_OK) {
+		mst_write_frames(out, run, len, k);
+		mst_progress(*n += k);
+	}
+	if (rc != MSP_EOF) {
+		(void)msp_writer_flush(out); /* the read error is the one to report */
+		mst_fatal("%s: %s", name, msp_reader_errmsg(in));
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const char *arg;
@@ -41,8 +64,6 @@ int main(int argc, char **argv)
 			count = 1;
 
 	msp_writer *out = mst_open_output();
-	const uint8_t *frame;
-	size_t flen;
 	uint64_t n = 0;
 	int nfiles = argc - optind;
 	for (int i = 0; i < (nfiles ? nfiles : 1); i++) {
@@ -50,23 +71,14 @@ int main(int argc, char **argv)
 		msp_reader *in;
 		if (strcmp(path, "-") == 0) {
 			in = mst_open_input();
-			while (mst_read_frame(in, &frame, &flen)) {
-				mst_write_frame(out, frame, flen);
-				mst_progress(++n);
-			}
+			pass(in, "stdin", out, &n);
 		} else {
 			int fd = open(path, O_RDONLY);
 			if (fd < 0)
 				mst_fatal("%s: %s", path, strerror(errno));
 			if (msp_reader_open(&in, fd, path, 0))
 				mst_fatal("out of memory");
-			int rc;
-			while ((rc = msp_reader_next_frame(in, &frame, &flen)) == MSP_OK) {
-				mst_write_frame(out, frame, flen);
-				mst_progress(++n);
-			}
-			if (rc != MSP_EOF)
-				mst_fatal("%s: %s", path, msp_reader_errmsg(in));
+			pass(in, path, out, &n);
 			close(fd);
 		}
 		msp_reader_close(in);

@@ -3,8 +3,8 @@
  * fail, in the manner of jq's I/O error tests.
  *
  *   MSP_FAULT=CALL:N[:ERRNO]   the N-th call (1-based) of CALL fails with ERRNO
- *                              (default EIO).  CALL: read write pwrite fsync
- *                              fdatasync close open
+ *                              (default EIO).  CALL: read write (and writev)
+ *                              pwrite fsync fdatasync close open
  *   MSP_FAULT_FD=FD            count only calls on this descriptor (read, write,
  *                              pwrite, fsync, fdatasync, close)
  *   MSP_FAULT_ALL=1            every call from the N-th on fails, not only the N-th
@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 static char which[32];
@@ -111,6 +112,14 @@ ssize_t write(int fd, const void *buf, size_t n)
 	REAL(write);
 	if (hit("write", fd)) { errno = fault_errno; return -1; }
 	return real_write(fd, buf, n);
+}
+
+/* writev is a write: the stream writer sends long runs with it */
+ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
+{
+	REAL(writev);
+	if (hit("write", fd)) { errno = fault_errno; return -1; }
+	return real_writev(fd, iov, iovcnt);
 }
 
 ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)

@@ -10,6 +10,9 @@ of a stream, and damage streams in known ways.
   mspstream.py flip IN OUT OFFSET     invert the byte at OFFSET
   mspstream.py u16 IN OUT OFFSET V    store V little-endian at OFFSET (no CRC fix)
   mspstream.py drop IN OUT INDEX      remove frame INDEX (0-based) whole
+  mspstream.py poke IN OUT OFFSET V   store byte V at OFFSET and make the record
+                                      frame's checksums right again (damage that
+                                      only a check of the contents can see)
 """
 import struct
 import sys
@@ -125,6 +128,16 @@ def main(a):
     elif a[0] == "drop":
         k, o, n = frames(bytes(data))[int(a[3])]
         del data[o:o + n]
+    elif a[0] == "poke":
+        at = int(a[3])
+        for k, o, n in frames(bytes(data)):
+            if k == "record" and o <= at < o + n:
+                data[at] = int(a[4], 0)
+                struct.pack_into("<I", data, o + 60, crc32c(bytes(data[o:o + 60])))
+                struct.pack_into("<I", data, o + n - 4, crc32c(bytes(data[o + 64:o + n - 4])))
+                break
+        else:
+            sys.exit("mspstream.py: offset %d is not in a record" % at)
     else:
         sys.exit("mspstream.py: unknown command " + a[0])
     open(a[2], "wb").write(bytes(data))

@@ -1,6 +1,8 @@
 /*
  * test_stream.c - the record stream: round trips of random records, concatenation,
- * every cut and every single-bit flip detected, oversize lengths refused.
+ * every cut and every single-bit flip detected, oversize lengths refused; the
+ * pass-through path (runs of frames) byte for byte, stopping at a bad frame
+ * after writing the ones before it, and where BSON is checked.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -117,6 +119,98 @@ static int read_all(const uint8_t *buf, size_t len, int *count, msp_record **che
 	return mismatch ? -99 : rc;
 }
 
+/* A temporary file holding buf, positioned at its start (a regular file:
+ * the reader gets whole blocks, so runs hold many frames). */
+static FILE *file_of(const uint8_t *buf, size_t len)
+{
+	FILE *f = tmpfile();
+	if (!f || fwrite(buf, 1, len, f) != len || fflush(f) || fseek(f, 0, SEEK_SET))
+		return NULL;
+	return f;
+}
+
+/* The whole content of f. */
+static uint8_t *slurp(FILE *f, size_t *len)
+{
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	uint8_t *b = malloc((size_t)n + 1);
+	fseek(f, 0, SEEK_SET);
+	*len = fread(b, 1, (size_t)n, f);
+	return b;
+}
+
+/* Pass a stream through runs (what mscat does): msp_reader_next_frames into
+ * msp_writer_put_frames, the end mark at a clean end, a flush (no end mark)
+ * after an error.  Returns the reader's final status, the output, the
+ * reader's message, the longest run and the records written. */
+static int pass_runs(const uint8_t *in, size_t inlen, uint8_t **out, size_t *outlen, char *err,
+                     size_t errlen, uint64_t *maxrun, uint64_t *written)
+{
+	FILE *fi = file_of(in, inlen), *fo = tmpfile();
+	msp_reader *r;
+	msp_writer *w;
+	msp_reader_open(&r, fileno(fi), "stdin", 0);
+	msp_writer_open(&w, fileno(fo), "stdout");
+	const uint8_t *run;
+	size_t len;
+	uint64_t n;
+	int rc;
+	*maxrun = *written = 0;
+	while ((rc = msp_reader_next_frames(r, &run, &len, &n)) == MSP_OK) {
+		if (msp_writer_put_frames(w, run, len, n) != MSP_OK)
+			return -100;
+		if (n > *maxrun)
+			*maxrun = n;
+		*written += n;
+	}
+	if (rc == MSP_EOF)
+		msp_writer_finish(w);
+	else
+		msp_writer_flush(w);
+	snprintf(err, errlen, "%s", msp_reader_errmsg(r));
+	msp_writer_close(w);
+	msp_reader_close(r);
+	*out = slurp(fo, outlen);
+	fclose(fi);
+	fclose(fo);
+	return rc;
+}
+
+/* The record reader over a whole buffer (from a file): final status, records
+ * before it and its message. */
+static int records_of(const uint8_t *buf, size_t len, uint64_t *n, char *err, size_t errlen)
+{
+	FILE *f = file_of(buf, len);
+	msp_reader *r;
+	msp_reader_open(&r, fileno(f), "stdin", 0);
+	msp_record *rec = msp_record_new();
+	int rc;
+	while ((rc = msp_reader_next(r, rec)) == MSP_OK)
+		;
+	*n = msp_reader_count(r);
+	snprintf(err, errlen, "%s", msp_reader_errmsg(r));
+	msp_record_free(rec);
+	msp_reader_close(r);
+	fclose(f);
+	return rc;
+}
+
+/* 64 bytes that are not a frame. */
+static const uint8_t *junk_of(void)
+{
+	static const uint8_t j[64] = "MSPRnot a frame at all";
+	return j;
+}
+
+/* The payload CRC of the frame at f made right again after an edit. */
+static void fix_payload_crc(uint8_t *f, size_t flen)
+{
+	uint32_t c = msp_crc32c(0, f + MSP_HEADER_SIZE, flen - MSP_HEADER_SIZE - 4);
+	uint8_t le[4] = {(uint8_t)c, (uint8_t)(c >> 8), (uint8_t)(c >> 16), (uint8_t)(c >> 24)};
+	memcpy(f + flen - 4, le, 4);
+}
+
 
 int main(void)
 {
@@ -215,16 +309,31 @@ int main(void)
 			use = variant;                    /* a cut */
 		else if (variant < 2 * slen)
 			fl[variant - slen] ^= 0x10;       /* a flip */
-		int pa[2], pb[2];
-		if (pipe(pa) || pipe(pb))
+		int pa[2], pb[2], pc[2];
+		if (pipe(pa) || pipe(pb) || pipe(pc))
 			break;
-		if (write(pa[1], fl, use) != (ssize_t)use || write(pb[1], fl, use) != (ssize_t)use)
+		if (write(pa[1], fl, use) != (ssize_t)use || write(pb[1], fl, use) != (ssize_t)use ||
+		    write(pc[1], fl, use) != (ssize_t)use)
 			frame_ok = 0;
 		close(pa[1]);
 		close(pb[1]);
-		msp_reader *ra, *rb;
+		close(pc[1]);
+		msp_reader *ra, *rb, *rc3;
 		msp_reader_open(&ra, pa[0], "stdin", 0);
 		msp_reader_open(&rb, pb[0], "stdin", 0);
+		msp_reader_open(&rc3, pc[0], "stdin", 0);
+		/* the runs reader: the same frames as one span, then the same end */
+		const uint8_t *run;
+		size_t rlen, all_len = 0;
+		uint64_t rn, all_n = 0;
+		uint8_t *all = NULL;
+		int sc;
+		while ((sc = msp_reader_next_frames(rc3, &run, &rlen, &rn)) == MSP_OK) {
+			all = realloc(all, all_len + rlen);
+			memcpy(all + all_len, run, rlen);
+			all_len += rlen;
+			all_n += rn;
+		}
 		msp_record *rec = msp_record_new();
 		int sa, sb = MSP_OK;
 		const uint8_t *fr;
@@ -241,15 +350,171 @@ int main(void)
 		sb = msp_reader_next_frame(rb, &fr, &flen);
 		if (sa != sb || strcmp(msp_reader_errmsg(ra), msp_reader_errmsg(rb)))
 			frame_ok = 0;
+		if (sc != sa || strcmp(msp_reader_errmsg(ra), msp_reader_errmsg(rc3)) ||
+		    all_n != msp_reader_count(ra) || all_n != msp_reader_count(rc3))
+			frame_ok = 0;
+		/* the records before the end, as bytes, are the input's first bytes
+		 * (frames are the stream's bytes and the runs skip no end mark
+		 * between records: this stream has one, at its end) */
+		if (all_len > use || (all_len && memcmp(all, fl, all_len)))
+			frame_ok = 0;
+		free(all);
 		frame_cases++;
 		msp_record_free(rec);
 		msp_reader_close(ra);
 		msp_reader_close(rb);
+		msp_reader_close(rc3);
 		close(pa[0]);
 		close(pb[0]);
+		close(pc[0]);
 	}
-	ok(frame_ok, "msp_reader_next_frame agrees with msp_reader_next on %d cuts and flips", frame_cases);
+	ok(frame_ok, "msp_reader_next_frame and _frames agree with msp_reader_next on %d cuts and flips",
+	   frame_cases);
 	free(fl);
+
+	/* runs of frames (mscat's path): many small records and one larger than
+	 * the I/O block, through msp_reader_next_frames and msp_writer_put_frames,
+	 * come out as the identical stream, several frames per run */
+	enum { NRUN = 300, BIGAT = 120 };
+	msp_record *many[2 * NRUN];
+	for (int i = 0; i < NRUN; i++)
+		many[i] = many[NRUN + i] =
+			random_record(i % 7 == 3 ? MSP_SEISMOGRAM : MSP_TIMESERIES,
+			              i == BIGAT ? 200000 : (size_t)(next() % 3000), (int)(next() % 8), i % 11 == 0);
+	size_t mlen, olen;
+	uint8_t *ms = stream_of(many, NRUN, &mlen), *out;
+	char err[256], err2[256];
+	uint64_t maxrun, written, nrec;
+	rc = pass_runs(ms, mlen, &out, &olen, err, sizeof err, &maxrun, &written);
+	ok(rc == MSP_EOF && olen == mlen && memcmp(out, ms, mlen) == 0 && written == NRUN,
+	   "%d records (one of 1.6 MB) pass through runs of frames byte for byte", NRUN);
+	ok(maxrun > 1, "a run holds several frames (the longest: %llu)", (unsigned long long)maxrun);
+	free(out);
+
+	/* two concatenated streams (an end mark between): one stream, one mark */
+	uint8_t *twice = malloc(2 * mlen);
+	memcpy(twice, ms, mlen);
+	memcpy(twice + mlen, ms, mlen);
+	size_t jlen;
+	uint8_t *joined = stream_of(many, 2 * NRUN, &jlen);
+	rc = pass_runs(twice, 2 * mlen, &out, &olen, err, sizeof err, &maxrun, &written);
+	ok(rc == MSP_EOF && olen == jlen && memcmp(out, joined, jlen) == 0,
+	   "two streams through runs: one stream with one end mark counting %d", 2 * NRUN);
+	free(out);
+	free(twice);
+	free(joined);
+
+	/* a bad frame in the middle of what would be a run: the frames before it
+	 * are written, the error is the record reader's, the output has no end
+	 * mark (a reader of it says the producer stopped early) */
+	size_t offk = 0;
+	const int BAD = 200;
+	for (int i = 0; i < BAD; i++) {
+		uint8_t *b;
+		size_t l;
+		msp_record_encode(many[i], &b, &l);
+		offk += l;
+		free(b);
+	}
+	uint8_t *bad = malloc(mlen);
+	memcpy(bad, ms, mlen);
+	bad[offk + MSP_HEADER_SIZE + 3] ^= 0x40; /* inside the metadata: payload CRC */
+	rc = pass_runs(bad, mlen, &out, &olen, err, sizeof err, &maxrun, &written);
+	int rrc = records_of(bad, mlen, &nrec, err2, sizeof err2);
+	ok(rc == MSP_ERR_CHECKSUM && rrc == rc && strcmp(err, err2) == 0 && nrec == BAD,
+	   "a bad payload in record %d: the same error as the record reader (%s)", BAD + 1, err);
+	ok(written == BAD && olen == offk && memcmp(out, bad, offk) == 0,
+	   "the %d records before it are written, byte for byte, and nothing after", BAD);
+	rrc = records_of(out, olen, &nrec, err2, sizeof err2);
+	ok(rrc == MSP_ERR_NOEND && nrec == BAD, "the output is not a complete stream (%s)", err2);
+	free(out);
+	/* the same with a bad header checksum */
+	memcpy(bad, ms, mlen);
+	bad[offk + 20] ^= 1;
+	rc = pass_runs(bad, mlen, &out, &olen, err, sizeof err, &maxrun, &written);
+	rrc = records_of(bad, mlen, &nrec, err2, sizeof err2);
+	ok(rc == MSP_ERR_CHECKSUM && strcmp(err, err2) == 0 && written == BAD && olen == offk &&
+	   memcmp(out, bad, offk) == 0, "a bad header in record %d: %s; %d records written", BAD + 1, err, BAD);
+	free(out);
+	free(bad);
+
+	/* msp_writer_put_frames takes exactly nframes frames, nothing else */
+	{
+		FILE *fo = tmpfile();
+		msp_writer *w;
+		msp_writer_open(&w, fileno(fo), "stdout");
+		uint8_t *f1;
+		size_t l1;
+		msp_record_encode(many[1], &f1, &l1);
+		uint8_t *two = malloc(2 * l1);
+		memcpy(two, f1, l1);
+		memcpy(two + l1, f1, l1);
+		ok(msp_writer_put_frames(w, two, 2 * l1, 1) == MSP_ERR_INVAL &&
+		   msp_writer_put_frames(w, two, 2 * l1, 3) == MSP_ERR_INVAL &&
+		   msp_writer_put_frames(w, two, 2 * l1 - 1, 2) == MSP_ERR_INVAL &&
+		   msp_writer_put_frames(w, two, 0, 0) == MSP_ERR_INVAL &&
+		   msp_writer_put_frame(w, two, l1 + 1) == MSP_ERR_INVAL &&
+		   msp_writer_put_frames(w, junk_of(), 64, 1) == MSP_ERR_INVAL && msp_writer_count(w) == 0,
+		   "msp_writer_put_frames refuses a wrong count, a cut run, no frame and junk");
+		ok(msp_writer_put_frames(w, two, 2 * l1, 2) == MSP_OK && msp_writer_finish(w) == MSP_OK &&
+		   msp_writer_count(w) == 2, "and writes two frames as one run");
+		msp_writer_close(w);
+		size_t got;
+		uint8_t *b = slurp(fo, &got);
+		rrc = records_of(b, got, &nrec, err2, sizeof err2);
+		ok(rrc == MSP_EOF && nrec == 2, "which read back as a complete stream of 2");
+		free(b);
+		free(two);
+		free(f1);
+		fclose(fo);
+	}
+
+	/* BSON: the frame path checks the documents' framing (the same words as
+	 * the record reader) but not their contents, which the record reader
+	 * (every tool that decodes records) validates */
+	{
+		msp_record *one[1] = {many[1]};
+		size_t l;
+		uint8_t *st = stream_of(one, 1, &l);
+		size_t flen = l - MSP_ENDMARK_SIZE;
+		uint32_t mlen0 = (uint32_t)st[12] | (uint32_t)st[13] << 8;
+		ok(mlen0 > 12, "the test record has metadata (%u bytes)", mlen0);
+		uint8_t *v = malloc(l);
+		/* an element of unknown type 0x20 inside a well-framed document */
+		memcpy(v, st, l);
+		v[MSP_HEADER_SIZE + 4] = 0x20;
+		fix_payload_crc(v, flen);
+		rc = pass_runs(v, l, &out, &olen, err, sizeof err, &maxrun, &written);
+		ok(rc == MSP_EOF && olen == l && memcmp(out, v, l) == 0,
+		   "a well-framed document with bad contents passes the frame path as bytes");
+		rrc = records_of(out, olen, &nrec, err2, sizeof err2);
+		ok(rrc == MSP_ERR_FORMAT && strstr(err2, "malformed BSON document in record") != NULL,
+		   "and the record reader refuses it: %s", err2);
+		free(out);
+		/* a document whose own length word disagrees with the header */
+		memcpy(v, st, l);
+		v[MSP_HEADER_SIZE] ^= 1;
+		fix_payload_crc(v, flen);
+		rc = pass_runs(v, l, &out, &olen, err, sizeof err, &maxrun, &written);
+		rrc = records_of(v, l, &nrec, err2, sizeof err2);
+		ok(rc == MSP_ERR_FORMAT && rrc == rc && strcmp(err, err2) == 0 && olen == 0,
+		   "a document length that disagrees with the header: both refuse (%s)", err);
+		free(out);
+		/* a document that does not end with its 0 byte */
+		memcpy(v, st, l);
+		v[MSP_HEADER_SIZE + mlen0 - 1] = 1;
+		fix_payload_crc(v, flen);
+		rc = pass_runs(v, l, &out, &olen, err, sizeof err, &maxrun, &written);
+		rrc = records_of(v, l, &nrec, err2, sizeof err2);
+		ok(rc == MSP_ERR_FORMAT && rrc == rc && strcmp(err, err2) == 0 && olen == 0,
+		   "a document without its final 0: both refuse (%s)", err);
+		free(out);
+		free(v);
+		free(st);
+	}
+	for (int i = 0; i < NRUN; i++)
+		msp_record_free(many[i]);
+	free(ms);
 
 	/* oversize lengths are refused before allocating */
 	msp_record *big = random_record(MSP_TIMESERIES, 100000, 0, 0);

@@ -302,21 +302,11 @@ void mst_write(msp_writer *w, const msp_record *rec)
 		write_failed(w);
 }
 
-int mst_read_frame(msp_reader *r, const uint8_t **frame, size_t *len)
+void mst_write_frames(msp_writer *w, const uint8_t *run, size_t len, uint64_t n)
 {
-	int rc = msp_reader_next_frame(r, frame, len);
-	if (rc == MSP_OK)
-		return 1;
-	if (rc == MSP_EOF)
-		return 0;
-	mst_fatal("stdin: %s", msp_reader_errmsg(r));
-}
-
-void mst_write_frame(msp_writer *w, const uint8_t *frame, size_t len)
-{
-	int rc = msp_writer_put_frame(w, frame, len);
+	int rc = msp_writer_put_frames(w, run, len, n);
 	if (rc == MSP_ERR_INVAL)
-		mst_fatal("internal error: not a record frame");
+		mst_fatal("internal error: not a run of record frames");
 	if (rc)
 		write_failed(w);
 }

@@ -80,9 +80,9 @@ msp_writer *mst_open_output(void);
 int mst_read(msp_reader *r, msp_record *rec);
 /* Write one record; an I/O error is fatal (a closed pipe ends quietly). */
 void mst_write(msp_writer *w, const msp_record *rec);
-/* The same for a record passed through as verified bytes (mscat). */
-int mst_read_frame(msp_reader *r, const uint8_t **frame, size_t *len);
-void mst_write_frame(msp_writer *w, const uint8_t *frame, size_t len);
+/* The same for a run of n records passed through as verified bytes (mscat:
+ * msp_reader_next_frames, msp_writer_put_frames). */
+void mst_write_frames(msp_writer *w, const uint8_t *run, size_t len, uint64_t n);
 /* End mark, flush, close. */
 void mst_finish_output(msp_writer *w);
 void mst_close_input(msp_reader *r);
