@@ -1,15 +1,22 @@
 /*
  * fuzz_mseed_decode.c - libFuzzer target for msread's decoder: the whole
- * input as one wf_miniseed byte range through msp_mseed_decode (guard, both
- * the in-order and the sorted two-pass way, gap filling), under each gap
- * policy, on a private copy so ASan sees any read past the range; and a
- * decoded record written back with msp_mseed_encode and decoded again.
+ * input as one wf_miniseed byte range through msp_mseed_decode (guard,
+ * mspipe's own header reader and Steim/int/float decoders, both the
+ * in-order and the sorted two-pass way, gap filling), under each gap
+ * policy, on a private copy so ASan sees any read past the range; a decoded
+ * record written back with msp_mseed_encode and decoded again; and every
+ * record of the input decoded both by mspipe's own decoder and by libmseed
+ * 2.19 (tests/lib/mseed_ref.h): they must accept the same records and agree
+ * on the header and every sample (abort otherwise).
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "msp_mseed_read.h"
 #include "msp_status.h"
+#include "../tests/lib/mseed_ref.h"
+
+static double xa[65536], xb[65536];
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -36,6 +43,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 		}
 		msp_record_clear(rec);
+	}
+	/* record by record: mspipe's decoder against libmseed's */
+	size_t off = 0;
+	while (off < size) {
+		char why[512];
+		if (mref_compare(copy + off, size - off, 0, xa, xb, why, sizeof why) ||
+		    mref_compare(copy + off, size - off, 1, xa, xb, why, sizeof why)) {
+			fprintf(stderr, "record at byte %zu: %s\n", off, why);
+			abort();
+		}
+		size_t rl = 0;
+		if (msp_mseed_record_check(copy + off, size - off, &rl, NULL, 0) != MSP_OK)
+			break;
+		off += rl;
 	}
 	msp_record_free(rec);
 	free(copy);

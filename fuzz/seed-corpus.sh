@@ -46,6 +46,28 @@ fuzz_mseed_index|fuzz_mseed_decode)
 		# a full SEED volume: a control header before the data records
 		{ printf '000001V 0100056 2.4121992,001~'; head -c 482 /dev/zero | tr '\0' ' '; head -c 2048 "$f"; } > "$dir/full-seed"
 	fi
+	# one record of each fixed-size encoding (int16, int32, float32,
+	# float64) in each byte order, with blockettes 100 and 1001, written
+	# from the SEED layout here (no mspipe code involved)
+	$PY - "$dir" <<'PYEOF'
+import struct, sys
+for enc, fmt, size in ((1, "h", 2), (3, "i", 4), (4, "f", 4), (5, "d", 8)):
+    for bo, e in ((1, ">"), (0, "<")):
+        n = (512 - 128) // size
+        hdr = struct.pack(e + "6scc5s2s3s2sHHBBBBHHhhBBBBiHH", b"000001", b"D", b" ",
+                          b"SYN  ", b"00", b"BHZ", b"XX", 2011, 70, 5, 46, 23, 0, 1234,
+                          n, 40, 1, 0, 0, 0, 3, 0, 128, 48)
+        b1000 = struct.pack(e + "HHBBBB", 1000, 56, enc, bo, 9, 0)
+        b100 = struct.pack(e + "HHf4x", 100, 68, 40.0)
+        b1001 = struct.pack(e + "HHBbBB", 1001, 0, 100, -17, 0, 0)
+        body = hdr + b1000 + b100 + b1001
+        body += b"\0" * (128 - len(body))
+        vals = [((k * 37) % 201 - 100) * (1 if size == 2 else 1000) for k in range(n)]
+        if fmt in "fd":
+            vals = [v / 7.0 for v in vals]
+        body += struct.pack(e + fmt * n, *vals)
+        open("%s/enc%d-%s" % (sys.argv[1], enc, "be" if bo else "le"), "wb").write(body)
+PYEOF
 	;;
 fuzz_stationxml)
 	cp ${MSPIPE_DATA:-../shared/data}/stations/*.xml "$dir/" 2>/dev/null || true

@@ -27,8 +27,10 @@ extern "C" {
  * Validate one raw miniSEED 2 record at rec[0..len) before libmseed sees it.
  *
  * Checks: fixed header sanity (sequence number digits/spaces, quality code
- * D/R/Q/M, plausible BTIME in either byte order); a blockette chain that
- * stays inside the record and ends; a blockette 1000 with a record length of
+ * D/R/Q/M, plausible BTIME in either byte order, the host's tried first as
+ * libmseed does); a blockette chain that stays inside the record and ends;
+ * exactly one blockette 1000 (libmseed would take the last one's length and
+ * encoding, which these checks did not see), with a record length of
  * 2^7..2^20, a word order of 0 or 1 and an encoding libmseed can decode; the
  * record length within the buffer; the data offset within the record; and the
  * declared sample count fitting the data section (count * sample size, or the

@@ -3,13 +3,16 @@
  * of a miniSEED file) into one TimeSeries, with MsPASS's reading rules, and
  * write a TimeSeries as miniSEED.
  *
- * Decoding walks the buffer record by record, checks each raw record with
- * msp_mseed_record_check() (msp_mseed.h) before libmseed unpacks it (Debian's
- * libmseed 2.19.8 reads past its buffer on some corrupt records), unpacks Steim1, Steim2, int16, int32, float32 and float64
- * in either byte order, and lays the samples on one regular grid that starts
- * at the first record: a gap between records is an interval on the grid with
- * no sample, filled by the gap policy.  Any libmseed diagnostic while a record
- * is unpacked (a Steim integrity failure, for one) makes the record corrupt.
+ * Decoding walks the buffer record by record: each raw record is checked
+ * with msp_mseed_record_check() (msp_mseed.h), its header read and its
+ * samples decoded by mspipe's own decoder (msp_mseed_unpack.h: Steim1,
+ * Steim2, int16, int32, float32 and float64 in either byte order, straight
+ * into float64, with libmseed 2.19's results and its idea of a corrupt
+ * record: a Steim integrity failure, for one); the rare encodings it does
+ * not decode (GEOSCOPE, CDSN, SRO, DWWSSN) go to libmseed, with any libmseed
+ * diagnostic making the record corrupt.  The samples land on one regular
+ * grid that starts at the first record: a gap between records is an
+ * interval on the grid with no sample, filled by the gap policy.
  */
 #ifndef MSP_MSEED_READ_H
 #define MSP_MSEED_READ_H
@@ -58,7 +61,9 @@ int msp_mseed_decode(const uint8_t *buf, size_t len, const msp_mseed_opts *opts,
  * buffer: Steim2 when every sample is an integer within Steim2's range,
  * float64 otherwise.  net/sta/loc/chan come from the metadata (net and loc
  * may be absent; a missing sta or chan is MSP_ERR_NOTFOUND).  The start time is rounded to the microsecond,
- * miniSEED's resolution. *encoding receives the encoding used. */
+ * miniSEED's resolution. *encoding receives the encoding used.  A sample
+ * rate that miniSEED 2's factor and multiplier cannot hold within 1e-4 is
+ * MSP_ERR_DATA (it would be written as another rate, or 0). */
 int msp_mseed_encode(const msp_record *rec, int reclen, uint8_t **out, size_t *outlen,
                      int *encoding, char *err, size_t errlen);
 

@@ -106,13 +106,15 @@ int msp_mseed_record_check(const uint8_t *rec, size_t len, size_t *reclen,
 	if (rec[7] != ' ' && rec[7] != 0)
 		return fail(err, errlen, MSP_ERR_FORMAT, "bad reserved byte 0x%02x", rec[7]);
 
-	/* Header byte order: the one in which year and day-of-year make sense
-	 * (big-endian first, the SEED default). */
+	/* Header byte order: the one in which year and day-of-year make sense,
+	 * the host's tried first as libmseed does (a year/day valid both ways,
+	 * such as 2056 = 0x0808, must be read the way libmseed will read it). */
+	int host_le = __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__;
 	int le;
-	if (valid_yday(rd16(rec + 20, 0), rd16(rec + 22, 0)))
-		le = 0;
-	else if (valid_yday(rd16(rec + 20, 1), rd16(rec + 22, 1)))
-		le = 1;
+	if (valid_yday(rd16(rec + 20, host_le), rd16(rec + 22, host_le)))
+		le = host_le;
+	else if (valid_yday(rd16(rec + 20, !host_le), rd16(rec + 22, !host_le)))
+		le = !host_le;
 	else
 		return fail(err, errlen, MSP_ERR_FORMAT,
 			    "start time year/day not plausible in either byte order");
@@ -142,7 +144,12 @@ int msp_mseed_record_check(const uint8_t *rec, size_t len, size_t *reclen,
 		}
 		unsigned type = rd16(rec + off, le);
 		unsigned next = rd16(rec + off + 2, le);
-		if (type == 1000 && !b1000) {
+		if (type == 1000 && b1000)
+			/* libmseed takes the last one's length and encoding, the
+			 * checks below the first's: one only */
+			return fail(err, errlen, MSP_ERR_FORMAT,
+				    "two blockettes 1000 (at %u and %u)", b1000_off, off);
+		if (type == 1000) {
 			if (off + 8 > lim)
 				return fail(err, errlen, MSP_ERR_TRUNCATED,
 					    "blockette 1000 cut off at byte %zu", len);

@@ -2,11 +2,11 @@
  * mseed_read.c - one wf_miniseed segment (a byte range of miniSEED records)
  * to one TimeSeries, and one TimeSeries to miniSEED (see msp_mseed_read.h).
  *
- * Two passes over the byte range: the first checks every raw record and
- * parses headers only (channel, rate, start, sample count) to learn the grid;
- * the second unpacks each record's samples straight onto the grid.  Keeping
- * the samples out of the first pass keeps memory at one record's size plus
- * a few words per miniSEED record.
+ * One pass in file order reads each record's header and decodes its
+ * samples straight onto the grid (msp_mseed_unpack.h); only records out of
+ * time order send the decoder to two passes: headers first (the grid's
+ * start and the order), then the samples.  Memory stays at the segment's
+ * samples plus a few words per miniSEED record.
  */
 #include <math.h>
 #include <stdarg.h>
@@ -16,6 +16,7 @@
 #include <libmseed.h>
 #include "msp_mseed_read.h"
 #include "msp_mseed.h"
+#include "msp_mseed_unpack.h"
 #include "msp_meta.h"
 #include "msp_status.h"
 
@@ -54,7 +55,7 @@ typedef struct seg_rec {
 	size_t off, len;
 	int64_t idx;     /* grid index of its first sample */
 	int64_t nsamp;
-	hptime_t start;
+	int64_t start;
 } seg_rec;
 
 static int cmp_idx(const void *a, const void *b)
@@ -65,19 +66,19 @@ static int cmp_idx(const void *a, const void *b)
 	return x->off < y->off ? -1 : (x->off > y->off);
 }
 
-/* Parse (and with data, unpack) the record at buf[off..off+reclen). */
-static int parse_one(const uint8_t *buf, size_t len, size_t off, size_t *reclen_out,
-                     MSRecord **msr, int data, char *err, size_t errlen)
+/* Read the header of the record at buf[off..): the guard, then mspipe's
+ * own header reader (msp_mseed_unpack.h), which reports what libmseed's
+ * msr_parse reports. */
+static int parse_one(const uint8_t *buf, size_t len, size_t off, msp_mseed_hdr *h, char *err,
+                     size_t errlen)
 {
 	size_t avail = len - off;
 	if (avail < MINRECLEN) {
 		msp_errf(err, errlen, "%zu trailing bytes at byte %zu are not a record", avail, off);
 		return MSP_ERR_DATA;
 	}
-	/* the guard first: libmseed 2.19.8 trusts what it unpacks */
 	char why[200];
-	size_t reclen = 0;
-	int g = msp_mseed_record_check(buf + off, avail, &reclen, why, sizeof why);
+	int g = msp_mseed_unpack_header(buf + off, avail, h, why, sizeof why);
 	if (g == MSP_ERR_TRUNCATED) {
 		msp_errf(err, errlen, "record at byte %zu is cut short: %s", off, why);
 		return MSP_ERR_DATA;
@@ -86,22 +87,48 @@ static int parse_one(const uint8_t *buf, size_t len, size_t off, size_t *reclen_
 		msp_errf(err, errlen, "corrupt record at byte %zu: %s", off, why);
 		return MSP_ERR_DATA;
 	}
-	int rl = (int)reclen;
+	return MSP_OK;
+}
+
+/* The encodings mspipe does not decode itself (GEOSCOPE, CDSN, SRO,
+ * DWWSSN: none seen in practice) go through libmseed, as they always did;
+ * the guard has checked the record first. */
+static int libmseed_samples(const uint8_t *recp, const msp_mseed_hdr *h, MSRecord **msr,
+                            double *x, char *why, size_t whylen)
+{
+	int rl = (int)h->reclen;
 	quiet_libmseed();
 	/* msr_parse does not write into the record it reads */
-	int rc = msr_parse((char *)buf + off, rl, msr, rl, data ? 1 : 0, 0);
+	int rc = msr_parse((char *)recp, rl, msr, rl, 1, 0);
 	if (rc != MS_NOERROR || diag_count) {
-		msp_errf(err, errlen, "corrupt record at byte %zu: %s", off,
-		       diag_count ? diag_msg : ms_errorstr(rc));
+		msp_errf(why, whylen, "%s", diag_count ? diag_msg : ms_errorstr(rc));
 		return MSP_ERR_DATA;
 	}
-	if (data && (*msr)->numsamples != (*msr)->samplecnt) {
-		msp_errf(err, errlen, "corrupt record at byte %zu: %lld of %lld samples decoded", off,
-		       (long long)(*msr)->numsamples, (long long)(*msr)->samplecnt);
+	if ((*msr)->numsamples != h->samplecnt) {
+		msp_errf(why, whylen, "%lld of %lld samples decoded", (long long)(*msr)->numsamples,
+		         (long long)h->samplecnt);
 		return MSP_ERR_DATA;
 	}
-	*reclen_out = (size_t)rl;
-	return MSP_OK;
+	int64_t n = h->samplecnt;
+	switch ((*msr)->sampletype) {
+	case 'i': {
+		const int32_t *s = (*msr)->datasamples;
+		for (int64_t k = 0; k < n; k++)
+			x[k] = s[k];
+		return MSP_OK;
+	}
+	case 'f': {
+		const float *s = (*msr)->datasamples;
+		for (int64_t k = 0; k < n; k++)
+			x[k] = s[k];
+		return MSP_OK;
+	}
+	case 'd':
+		memcpy(x, (*msr)->datasamples, (size_t)n * sizeof(double));
+		return MSP_OK;
+	}
+	msp_errf(why, whylen, "samples of type '%c'", (*msr)->sampletype);
+	return MSP_ERR_DATA;
 }
 
 static void trim(char *dst, const char *src)
@@ -117,13 +144,14 @@ typedef struct grid {
 	msp_record *rec;      /* its data buffer holds the samples */
 	size_t cap;           /* doubles allocated in rec->data */
 	int64_t filled;       /* grid positions 0..filled-1 hold data */
-	hptime_t t0;
+	int64_t t0;           /* hptime (microseconds) of grid position 0 */
 	double rate;
-	hptime_t last_hp;     /* time of the last sample placed */
+	int64_t last_hp;      /* time of the last sample placed */
 	bson_t gaps;
 	const msp_mseed_opts *o;
 	msp_mseed_info *info;
 	int64_t decoded;      /* samples unpacked so far */
+	MSRecord *msr;        /* libmseed's, for the encodings left to it */
 } grid;
 
 /* A gap may not blow a few records up into gigabytes of fill: the grid is
@@ -149,18 +177,19 @@ static int grid_room(grid *g, int64_t need)
 	return MSP_OK;
 }
 
-/* Put one unpacked record's samples at grid index idx: gap handling before
- * it, overlap counted, the later samples kept. */
-static int grid_place(grid *g, const MSRecord *msr, int64_t idx, char *err, size_t errlen)
+/* Decode the record at buf[off..) (header h) straight onto grid index idx:
+ * gap handling before it, overlap counted, the later samples kept. */
+static int grid_place(grid *g, const uint8_t *buf, size_t off, const msp_mseed_hdr *h,
+                      int64_t idx, char *err, size_t errlen)
 {
-	int64_t n = msr->numsamples;
+	int64_t n = h->samplecnt;
 	if (n <= 0)
 		return MSP_OK;
 	g->decoded += n;
 	int64_t limit = g->decoded * MSP_GRID_FILL;
 	if (idx + n > limit && idx + n > ((int64_t)1 << 20)) {
 		msp_errf(err, errlen, "the records of %s lie %lld samples apart for %lld recorded: "
-		       "gaps of more than %d times the data are refused", msr->channel,
+		       "gaps of more than %d times the data are refused", h->chan,
 		       (long long)(idx + n), (long long)g->decoded, MSP_GRID_FILL);
 		return MSP_ERR_DATA;
 	}
@@ -168,25 +197,12 @@ static int grid_place(grid *g, const MSRecord *msr, int64_t idx, char *err, size
 	if (rc)
 		return rc;
 	double *x = g->rec->data + idx;
-	switch (msr->sampletype) {
-	case 'i': {
-		const int32_t *s = msr->datasamples;
-		for (int64_t k = 0; k < n; k++)
-			x[k] = s[k];
-		break;
-	}
-	case 'f': {
-		const float *s = msr->datasamples;
-		for (int64_t k = 0; k < n; k++)
-			x[k] = s[k];
-		break;
-	}
-	case 'd':
-		memcpy(x, msr->datasamples, (size_t)n * sizeof(double));
-		break;
-	default:
-		msp_errf(err, errlen, "record of %s has samples of type '%c'", msr->channel,
-		       msr->sampletype);
+	char why[200];
+	rc = msp_mseed_unpack_samples(buf + off, h, x, why, sizeof why);
+	if (rc == MSP_ERR_UNSUPPORTED)
+		rc = libmseed_samples(buf + off, h, &g->msr, x, why, sizeof why);
+	if (rc) {
+		msp_errf(err, errlen, "corrupt record at byte %zu: %s", off, why);
 		return MSP_ERR_DATA;
 	}
 	double *d = g->rec->data;
@@ -210,7 +226,7 @@ static int grid_place(grid *g, const MSRecord *msr, int64_t idx, char *err, size
 		bson_append_document_begin(&g->gaps, key, -1, &gd);
 		/* the recorded times, not the grid's, so they are exact to the microsecond */
 		BSON_APPEND_DOUBLE(&gd, "starttime", (double)g->last_hp / HPTMODULUS);
-		BSON_APPEND_DOUBLE(&gd, "endtime", (double)msr->starttime / HPTMODULUS);
+		BSON_APPEND_DOUBLE(&gd, "endtime", (double)h->starttime / HPTMODULUS);
 		bson_append_document_end(&g->gaps, &gd);
 		g->info->ngaps++;
 	} else if (idx < g->filled) {
@@ -218,29 +234,29 @@ static int grid_place(grid *g, const MSRecord *msr, int64_t idx, char *err, size
 	}
 	if (idx + n > g->filled) {
 		g->filled = idx + n;
-		g->last_hp = msr->starttime + (hptime_t)llround((double)(n - 1) * HPTMODULUS / g->rate);
+		g->last_hp = h->starttime + (int64_t)llround((double)(n - 1) * HPTMODULUS / g->rate);
 		g->rec->npts = (size_t)g->filled;
 	}
 	g->info->nrecords++;
 	return MSP_OK;
 }
 
-/* Is this record of the segment's channel and rate?  libmseed gives the
- * codes already cleaned of spaces, so a plain comparison does (no copies:
- * this runs once per record). */
-static int same_stream(const MSRecord *msr, const msp_mseed_info *info, double rate,
+/* Is this record of the segment's channel and rate?  The codes are
+ * already cleaned of trailing spaces, so a plain comparison does (no
+ * copies: this runs once per record). */
+static int same_stream(const msp_mseed_hdr *h, const msp_mseed_info *info, double rate,
                        const msp_mseed_opts *o, size_t off, char *err, size_t errlen)
 {
-	if (strcmp(msr->network, info->net) || strcmp(msr->station, info->sta) ||
-	    strcmp(msr->location, info->loc) || strcmp(msr->channel, info->chan)) {
+	if (strcmp(h->net, info->net) || strcmp(h->sta, info->sta) ||
+	    strcmp(h->loc, info->loc) || strcmp(h->chan, info->chan)) {
 		msp_errf(err, errlen, "record at byte %zu is %s.%s.%s.%s, not %s.%s.%s.%s: the byte "
-		       "range holds more than one channel", off, msr->network, msr->station,
-		       msr->location, msr->channel, info->net, info->sta, info->loc, info->chan);
+		       "range holds more than one channel", off, h->net, h->sta,
+		       h->loc, h->chan, info->net, info->sta, info->loc, info->chan);
 		return 0;
 	}
-	if (fabs(msr->samprate - rate) > o->rate_tolerance * rate) {
+	if (fabs(h->samprate - rate) > o->rate_tolerance * rate) {
 		msp_errf(err, errlen, "record at byte %zu has sample rate %g, not %g", off,
-		       msr->samprate, rate);
+		       h->samprate, rate);
 		return 0;
 	}
 	return 1;
@@ -256,7 +272,7 @@ int msp_mseed_decode(const uint8_t *buf, size_t len, const msp_mseed_opts *opts,
 	if (!info)
 		info = &local;
 	memset(info, 0, sizeof *info);
-	MSRecord *msr = NULL;
+	msp_mseed_hdr h;
 	seg_rec *recs = NULL;
 	size_t nrecs = 0, cap = 0;
 	int rc = MSP_OK;
@@ -276,35 +292,34 @@ int msp_mseed_decode(const uint8_t *buf, size_t len, const msp_mseed_opts *opts,
 	int64_t prev_idx = 0;
 	size_t off = 0;
 	while (off < len) {
-		size_t rl;
-		if ((rc = parse_one(buf, len, off, &rl, &msr, 1, err, errlen)))
+		if ((rc = parse_one(buf, len, off, &h, err, errlen)))
 			goto out;
 		if (info->nrecords == 0 && in_order) {
-			g.rate = msr->samprate;
-			g.t0 = msr->starttime;
-			trim(info->net, msr->network);
-			trim(info->sta, msr->station);
-			trim(info->loc, msr->location);
-			trim(info->chan, msr->channel);
-			info->encoding = msr->encoding;
+			g.rate = h.samprate;
+			g.t0 = h.starttime;
+			trim(info->net, h.net);
+			trim(info->sta, h.sta);
+			trim(info->loc, h.loc);
+			trim(info->chan, h.chan);
+			info->encoding = h.encoding;
 			if (!(g.rate > 0) || !isfinite(g.rate)) {
 				msp_errf(err, errlen, "record at byte %zu has sample rate %g", off, g.rate);
 				rc = MSP_ERR_DATA;
 				goto out;
 			}
-		} else if (!same_stream(msr, info, g.rate, opts, off, err, errlen)) {
+		} else if (!same_stream(&h, info, g.rate, opts, off, err, errlen)) {
 			rc = MSP_ERR_DATA;
 			goto out;
 		}
-		int64_t idx = llround((double)(msr->starttime - g.t0) / HPTMODULUS * g.rate);
+		int64_t idx = llround((double)(h.starttime - g.t0) / HPTMODULUS * g.rate);
 		if (idx < prev_idx) {
 			in_order = 0;
 			break;
 		}
 		prev_idx = idx;
-		if ((rc = grid_place(&g, msr, idx, err, errlen)))
+		if ((rc = grid_place(&g, buf, off, &h, idx, err, errlen)))
 			goto out;
-		off += rl;
+		off += h.reclen;
 	}
 
 	if (!in_order) {
@@ -316,10 +331,9 @@ int msp_mseed_decode(const uint8_t *buf, size_t len, const msp_mseed_opts *opts,
 		rec->npts = 0;
 		off = 0;
 		while (off < len) {
-			size_t rl;
-			if ((rc = parse_one(buf, len, off, &rl, &msr, 0, err, errlen)))
+			if ((rc = parse_one(buf, len, off, &h, err, errlen)))
 				goto out;
-			if (!same_stream(msr, info, g.rate, opts, off, err, errlen)) {
+			if (!same_stream(&h, info, g.rate, opts, off, err, errlen)) {
 				rc = MSP_ERR_DATA;
 				goto out;
 			}
@@ -334,22 +348,21 @@ int msp_mseed_decode(const uint8_t *buf, size_t len, const msp_mseed_opts *opts,
 				cap = ncap;
 			}
 			recs[nrecs].off = off;
-			recs[nrecs].len = rl;
-			recs[nrecs].nsamp = msr->samplecnt;
-			recs[nrecs].start = msr->starttime;
-			if (msr->starttime < g.t0)
-				g.t0 = msr->starttime;
+			recs[nrecs].len = h.reclen;
+			recs[nrecs].nsamp = h.samplecnt;
+			recs[nrecs].start = h.starttime;
+			if (h.starttime < g.t0)
+				g.t0 = h.starttime;
 			nrecs++;
-			off += rl;
+			off += h.reclen;
 		}
 		for (size_t i = 0; i < nrecs; i++)
 			recs[i].idx = llround((double)(recs[i].start - g.t0) / HPTMODULUS * g.rate);
 		qsort(recs, nrecs, sizeof *recs, cmp_idx);
 		/* pass 2: samples, in time order */
 		for (size_t i = 0; i < nrecs; i++) {
-			size_t rl;
-			if ((rc = parse_one(buf, len, recs[i].off, &rl, &msr, 1, err, errlen)) ||
-			    (rc = grid_place(&g, msr, recs[i].idx, err, errlen)))
+			if ((rc = parse_one(buf, len, recs[i].off, &h, err, errlen)) ||
+			    (rc = grid_place(&g, buf, recs[i].off, &h, recs[i].idx, err, errlen)))
 				goto out;
 		}
 	}
@@ -399,8 +412,8 @@ out:
 		rc = MSP_ERR_DATA;
 	}
 	bson_destroy(&g.gaps);
-	if (msr)
-		msr_free(&msr);
+	if (g.msr)
+		msr_free(&g.msr);
 	free(recs);
 	return rc;
 }
@@ -465,6 +478,19 @@ int msp_mseed_encode(const msp_record *rec, int reclen, uint8_t **out, size_t *o
 		       chan);
 		return MSP_ERR_DATA;
 	}
+	/* miniSEED 2 carries the rate as a 16-bit factor and multiplier: a rate
+	 * they cannot hold at all (1e-40 Hz from a decoded blockette 100, say)
+	 * would be written as 0 Hz, a file no reader takes back; one they hold
+	 * only roughly (40.001 Hz is written 40) also gets a blockette 100
+	 * below, which readers take first */
+	int16_t fact = 0, mult = 0;
+	double rate = 1.0 / rec->dt;
+	if (!(rate > 0) || !isfinite(rate) || !((float)rate > 0) || !isfinite((float)rate) ||
+	    ms_genfactmult(rate, &fact, &mult) != 0 || !(ms_nomsamprate(fact, mult) > 0)) {
+		msp_errf(err, errlen, "sample rate %g Hz cannot be written in miniSEED 2", rate);
+		return MSP_ERR_DATA;
+	}
+	int need_b100 = ms_nomsamprate(fact, mult) != rate;
 	/* Steim2 differences are 30-bit; keep the samples well inside that. */
 	int integral = 1;
 	for (size_t i = 0; i < rec->npts && integral; i++) {
@@ -515,7 +541,11 @@ int msp_mseed_encode(const msp_record *rec, int reclen, uint8_t **out, size_t *o
 	MSRecord *tmpl = msr_init(NULL);
 	struct blkt_1001_s b1001;
 	memset(&b1001, 0, sizeof b1001);
-	if (!tmpl || !msr_addblockette(tmpl, (char *)&b1001, sizeof b1001, 1001, 0)) {
+	struct blkt_100_s b100;
+	memset(&b100, 0, sizeof b100);
+	b100.samprate = (float)rate;
+	if (!tmpl || !msr_addblockette(tmpl, (char *)&b1001, sizeof b1001, 1001, 0) ||
+	    (need_b100 && !msr_addblockette(tmpl, (char *)&b100, sizeof b100, 100, 0))) {
 		if (tmpl)
 			msr_free(&tmpl);
 		mst_free(&mst);

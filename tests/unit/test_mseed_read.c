@@ -218,6 +218,26 @@ static void roundtrip(void)
 	rc = msp_mseed_decode(out, n, NULL, b, NULL, err, sizeof err);
 	ok(rc == MSP_OK && !memcmp(b->data, r->data, r->npts * 8), "float64 round trip exact");
 	free(out);
+	/* 40.001 Hz: the factor and multiplier hold 40, so a blockette 100
+	 * carries the rate; without it 80000 samples drift by 2 */
+	r->data[5] = 0;
+	msp_record_resize(r, MSP_TIMESERIES, 80000);
+	for (size_t i = 0; i < r->npts; i++)
+		r->data[i] = (double)((long)(i * 7919) % 201 - 100);
+	r->dt = 1.0 / 40.001;
+	rc = msp_mseed_encode(r, 512, &out, &n, &enc, err, sizeof err);
+	ok(rc == MSP_OK, "40.001 Hz packs (%s)", err);
+	msp_mseed_info info;
+	rc = msp_mseed_decode(out, n, NULL, b, &info, err, sizeof err);
+	ok(rc == MSP_OK && b->npts == r->npts && info.noverlaps == 0 && info.ngaps == 0 &&
+	   !memcmp(b->data, r->data, r->npts * 8), "40.001 Hz round trip: %zu samples, no overlap (%s)",
+	   b->npts, err);
+	near(1.0 / b->dt, 40.001, 1e-5, "rate 40.001 kept to float precision");
+	free(out);
+	/* a rate miniSEED 2 cannot hold at all is refused, not written as 0 Hz */
+	r->dt = 1e40;
+	rc = msp_mseed_encode(r, 512, &out, &n, &enc, err, sizeof err);
+	ok(rc == MSP_ERR_DATA, "1e-40 Hz refused: %s", err);
 	msp_record_free(b);
 	msp_record_free(r);
 }
