@@ -39,6 +39,9 @@
 #else
 #define DIRECT_MIN (64 * 1024)
 #endif
+/* The largest the reader's block grows to for frames that straddle it
+ * (peek); a single larger frame still gets a block of its own size. */
+#define BLOCK_MAX (32 * 1024 * 1024)
 static const char MAGIC_REC[4] = {'M', 'S', 'P', 'R'};
 static const char MAGIC_END[4] = {'M', 'S', 'P', 'E'};
 
@@ -352,8 +355,8 @@ static int check_header(msp_reader *r, const uint8_t *h, uint64_t recno, uint64_
  * Make n bytes available contiguously at *p without consuming them (the
  * frame reader's view, and every reader's view of a frame's first bytes).
  * Returns how many are available (< n only at the end of input) or -1 on a
- * read error.  The I/O block is compacted, and grown to hold a frame larger
- * than it, only when a frame straddles its end.
+ * read error.  The I/O block is compacted, and grown (see below), only when
+ * a frame straddles its end.
  */
 static ssize_t peek(msp_reader *r, size_t n, const uint8_t **p)
 {
@@ -371,8 +374,14 @@ static ssize_t peek(msp_reader *r, size_t n, const uint8_t **p)
 				r->len -= r->pos;
 				r->pos = 0;
 			}
-			if (r->buf_cap < n) {
-				size_t cap = n < 2 * r->buf_cap ? 2 * r->buf_cap : n;
+			/* A frame that does not fit after pos is moved to the front:
+			 * with frames near the block's size (1-hour records) that
+			 * was most of every frame copied once more.  So a block
+			 * holds at least four frames of up to 8 MiB (one beyond
+			 * that): the move comes once in several frames. */
+			size_t want = n <= BLOCK_MAX / 4 ? 4 * n : n;
+			if (r->buf_cap < want) {
+				size_t cap = want < 2 * r->buf_cap ? 2 * r->buf_cap : want;
 				uint8_t *nb = realloc(r->buf, cap);
 				if (!nb) {
 					r->io_errno = ENOMEM;
