@@ -15,6 +15,10 @@
 #     moving the same bytes through the same pipes.
 #  4. Peak RSS of every process of the chain for 1k and 100k traces (flat: ratio).
 #  5. Start-up cost per process, and cost per partition.
+#  6. Where the CPU goes: each process of one -j1 pipeline timed (CPU seconds, us a
+#     trace); why -j2 adds little on 2 cores: -j1 and -j2 pinned to one core
+#     (taskset) next to the same on both cores; the disk's share (the saved bytes
+#     written and fdatasync'd alone).
 # Prints figures; asserts nothing.  Env: BENCH_LONG (1-hour traces, default 600),
 # BENCH_SHORT (2000-sample windows, default 15000), BENCH_RSS_BIG (default 100000).
 set -e
@@ -53,7 +57,7 @@ chain() {
 	 | mswindow --ref starttime $w1 $w2 --short truncate $S | mssave --tag $tag -q"
 	a=$(now)
 	MSPIPE_DB="$W/$set_.db" MSPIPE_WFDIR="$W/wf" /usr/bin/time -f "%U %S" -o "$W/cpu.$tag" \
-		parallel -j"$jobs" --halt now,fail=1 "$cmd" ::: $(seq 1 "$parts")
+		$PIN parallel -j"$jobs" --halt now,fail=1 "$cmd" ::: $(seq 1 "$parts")
 	b=$(now)
 	el "$a" "$b"
 }
@@ -63,7 +67,7 @@ shape() {
 	make_set "$name" "$n" "$npts" "$pre"
 	ntr=$(MSPIPE_DB="$W/$name.db" msquery --count wf_miniseed)
 	ns=$((ntr * npts))
-	echo "== shape $name: $ntr traces x $npts samples ($(echo "scale=1; $ns / 1000000" | bc) M samples), window $w1..$w2 s"
+	echo "== shape $name: $ntr traces x $npts samples ($(echo "scale=1; $ns / 1000000" | bc) M samples), window $w1..$w2 s; load average $(cut -d" " -f1-3 /proc/loadavg)"
 	t1=$(chain "$name" 1 1 "${name}j1" "$w1" "$w2" "$nend")
 	t2=$(chain "$name" 2 2 "${name}j2" "$w1" "$w2" "$nend")
 	t2n=$(chain "$name" 2 2 "${name}j2n" "$w1" "$w2" "$nend" nosnr)
@@ -73,17 +77,31 @@ shape() {
 	printf '   mspipe -j1           %7.2f s  %8.0f traces/s  %6.1f Msamples/s   (one pipeline already keeps %s cores busy)\n' "$t1" "$(echo "$ntr / $t1" | bc -l)" "$(echo "$ns / $t1 / 1000000" | bc -l)" "$cores"
 	printf '   mspipe -j2           %7.2f s  %8.0f traces/s  %6.1f Msamples/s   speed-up %.2fx\n' "$t2" "$(echo "$ntr / $t2" | bc -l)" "$(echo "$ns / $t2 / 1000000" | bc -l)" "$(echo "$t1 / $t2" | bc -l)"
 	printf '   mspipe -j2, no mssnr %7.2f s  %8.0f traces/s  %6.1f Msamples/s\n' "$t2n" "$(echo "$ntr / $t2n" | bc -l)" "$(echo "$ns / $t2n / 1000000" | bc -l)"
+	# the evidence on -j2: the same runs pinned to one core (taskset -c 0)
+	if command -v taskset > /dev/null; then
+		t1p=$(PIN="taskset -c 0" chain "$name" 1 1 "${name}j1p" "$w1" "$w2" "$nend")
+		t2p=$(PIN="taskset -c 0" chain "$name" 2 2 "${name}j2p" "$w1" "$w2" "$nend")
+		cores2=$(awk -v w="$t2" '{printf "%.2f", ($1 + $2) / w}' "$W/cpu.${name}j2")
+		printf '   one core (taskset):  -j1 %.2f s, -j2 %.2f s (-j2/-j1 %.2fx on one core)\n' "$t1p" "$t2p" "$(echo "$t1p / $t2p" | bc -l)"
+		printf '   second core speeds up -j1 %.2fx and -j2 %.2fx (cores busy: -j1 %s, -j2 %s): the -j2 gain\n' "$(echo "$t1p / $t1" | bc -l)" "$(echo "$t2p / $t2" | bc -l)" "$cores" "$cores2"
+		printf '   over -j1 is what one pipeline leaves of the second core (target 1.8x needs -j1 near 1 core)\n'
+	fi
+	stages "$name" "$w1" "$w2" "$nend" "$ntr"
 	# the same samples for the Python chains (decoded by mspipe, not timed)
 	MSPIPE_DB="$W/$name.db" msquery wf_miniseed --sort dir,dfile | MSPIPE_DB="$W/$name.db" msread > "$W/$name.msp"
+	# chain_py.py prints: traces wall-seconds cpu-seconds
 	r=$($PY bench/chain_py.py numpy "$W/$name.msp" 2 0.05 2 "$w1" "$w2" "$nend" mt)
-	tn=${r#* }
+	tn=$(echo "$r" | cut -d' ' -f2) tnc=$(echo "$r" | cut -d' ' -f3)
 	r=$($PY bench/chain_py.py numpy "$W/$name.msp" 2 0.05 2 "$w1" "$w2" "$nend")
-	tn0=${r#* }
+	tn0=$(echo "$r" | cut -d' ' -f2)
 	printf '   NumPy/SciPy, 2 procs %7.2f s  %8.0f traces/s  %6.1f Msamples/s   mspipe -j2 is %.2fx  (multitaper SNR in both)\n' "$tn" "$(echo "$ntr / $tn" | bc -l)" "$(echo "$ns / $tn / 1000000" | bc -l)" "$(echo "$tn / $t2" | bc -l)"
 	printf '   NumPy/SciPy, no MT   %7.2f s  %8.0f traces/s  %6.1f Msamples/s   mspipe -j2 without mssnr is %.2fx\n' "$tn0" "$(echo "$ntr / $tn0" | bc -l)" "$(echo "$ns / $tn0 / 1000000" | bc -l)" "$(echo "$tn0 / $t2n" | bc -l)"
+	# CPU seconds a trace, the measure a loaded machine distorts least
+	c2=$(awk '{print $1 + $2}' "$W/cpu.${name}j2")
+	printf '   CPU a trace: mspipe -j2 %.0f us (decoding, saving, GNU parallel counted), NumPy/SciPy %.0f us: %.2fx\n' "$(echo "$c2 * 1000000 / $ntr" | bc -l)" "$(echo "$tnc * 1000000 / $ntr" | bc -l)" "$(echo "$tnc / $c2" | bc -l)"
 	if OBSPY=$(sh scripts/pyref.sh 2>/dev/null); then
 		r=$($OBSPY bench/chain_py.py obspy "$W/$name.msp" 2 0.05 2 "$w1" "$w2" "$nend" mt)
-		to=${r#* }
+		to=$(echo "$r" | cut -d' ' -f2)
 		printf '   ObsPy, 2 procs       %7.2f s  %8.0f traces/s  %6.1f Msamples/s   mspipe -j2 is %.2fx  (multitaper SNR in both)\n' "$to" "$(echo "$ntr / $to" | bc -l)" "$(echo "$ns / $to / 1000000" | bc -l)" "$(echo "$to / $t2" | bc -l)"
 	else
 		echo "   ObsPy: not available (scripts/pyref.sh could not install it)"
@@ -96,9 +114,41 @@ shape() {
 	tp=$(el "$a" "$b")
 	tc=$(el 0 "$(chain "$name" 1 1 "${name}pipe" "$w1" "$w2" "$nend" nosnr)")
 	printf '   pipe limit: 5 mscat stages %.2f s; the chain (-j1, no mssnr) %.2f s = %.2fx of it\n' "$tp" "$tc" "$(echo "$tc / $tp" | bc -l)"
+	# the disk's floor under any chain that saves: the bytes the -j1 run saved,
+	# written and fdatasync'd alone
+	bytes=$(cat "$W"/wf/"${name}pipe"-* 2>/dev/null | wc -c)
+	a=$(now)
+	dd if=/dev/zero of="$W/ddtest" bs=1M count=$((bytes / 1048576 + 1)) conv=fdatasync 2> /dev/null
+	b=$(now)
+	rm -f "$W/ddtest"
+	td=$(el "$a" "$b")
+	printf '   disk: the %.1f MB the chain saves take %.2f s to write and fdatasync alone (%.2fx the 5 mscat stages)\n' "$(echo "$bytes / 1000000" | bc -l)" "$td" "$(echo "$td / $tp" | bc -l)"
 }
 
-echo "######## the chain: $(nproc) cores"
+# stages SET W1 W2 NEND NTR: one -j1 pipeline with every process timed
+stages() {
+	set_=$1 w1=$2 w2=$3 nend=$4 ntr=$5
+	ne=$(echo "$nend - $w1" | bc); se=$(echo "$w2 - $w1 - 1" | bc)
+	T="/usr/bin/time -f %U+%S -o $W/st"
+	a=$(now)
+	MSPIPE_DB="$W/$set_.db" MSPIPE_WFDIR="$W/wf" sh -c "$T.1 msquery wf_miniseed --sort dir,dfile \
+	  | $T.2 msread | $T.3 msdetrend --type linear | $T.4 msfilter --bandpass 0.05,2 \
+	  | $T.5 mswindow --ref starttime $w1 $w2 --short truncate \
+	  | $T.6 mssnr --ref starttime --noise 1,$ne --signal $ne,$se --keep-null --metrics none \
+	  | $T.7 mssave --tag ${set_}st -q"
+	b=$(now)
+	tot=0 i=1 line=""
+	for st in msquery msread msdetrend msfilter mswindow mssnr mssave; do
+		c=$(echo "$(cat "$W/st.$i")" | bc -l)
+		tot=$(echo "$tot + $c" | bc -l)
+		line="$line $(printf '%s %.2f s %.0f us' "$st" "$c" "$(echo "$c * 1000000 / $ntr" | bc -l)"),"
+		i=$((i + 1))
+	done
+	printf '   CPU per process (one -j1 pipeline, a trace):%s\n' "${line%,}" | fold -s -w 100 | sed '2,$s/^/     /'
+	printf '   CPU in all %.2f s = %.0f us a trace, wall %.2f s: %.2f cores busy\n' "$tot" "$(echo "$tot * 1000000 / $ntr" | bc -l)" "$(el "$a" "$b")" "$(echo "$tot / ($b - $a)" | bc -l)"
+}
+
+echo "######## the chain: $(nproc) cores, load average $(cut -d" " -f1-3 /proc/loadavg)"
 shape long "$NLONG" 72000 1800 1600 2200 1795
 shape short "$NSHORT" 2000 50 10 90 45
 
