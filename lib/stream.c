@@ -498,6 +498,21 @@ static int frame_start(msp_reader *r, const uint8_t **hp, hdr_info *hi, uint64_t
 	}
 }
 
+/* A record frame that ends after `have` of its bytes (header included,
+ * have >= MSP_HEADER_SIZE): where it was cut, in the same words for the
+ * record and the frame readers. */
+static int cut_short(msp_reader *r, const hdr_info *hi, uint64_t have, uint64_t recno, uint64_t start)
+{
+	uint64_t nbytes = hi->npts * 8 * hi->kind, body = have - MSP_HEADER_SIZE;
+	if (body < hi->docs)
+		return fail(r, MSP_ERR_TRUNCATED, recno, start, "record cut short inside its metadata");
+	if (body - hi->docs < nbytes)
+		return fail(r, MSP_ERR_TRUNCATED, recno, start,
+		            "record cut short inside its samples (%llu of %llu bytes)",
+		            (unsigned long long)(body - hi->docs), (unsigned long long)nbytes);
+	return fail(r, MSP_ERR_TRUNCATED, recno, start, "record cut short before its checksum");
+}
+
 int msp_reader_next(msp_reader *r, msp_record *rec)
 {
 	uint8_t h[MSP_HEADER_SIZE];
@@ -522,7 +537,7 @@ int msp_reader_next(msp_reader *r, msp_record *rec)
 	if (got < 0)
 		return fail(r, MSP_ERR_IO, recno, start, "read error (%s)", strerror(r->io_errno));
 	if ((uint64_t)got < docs)
-		return fail(r, MSP_ERR_TRUNCATED, recno, start, "record cut short inside its metadata");
+		return cut_short(r, &hi, MSP_HEADER_SIZE + (uint64_t)got, recno, start);
 	uint32_t crc = msp_crc32c(0, r->docbuf, (size_t)docs);
 	/* samples */
 	rc = msp_record_resize(rec, kind, (size_t)npts);
@@ -533,15 +548,14 @@ int msp_reader_next(msp_reader *r, msp_record *rec)
 	if (got < 0)
 		return fail(r, MSP_ERR_IO, recno, start, "read error (%s)", strerror(r->io_errno));
 	if ((size_t)got < nbytes)
-		return fail(r, MSP_ERR_TRUNCATED, recno, start,
-		            "record cut short inside its samples (%zd of %zu bytes)", got, nbytes);
+		return cut_short(r, &hi, MSP_HEADER_SIZE + docs + (uint64_t)got, recno, start);
 	crc = msp_crc32c(crc, rec->data, nbytes);
 	uint8_t tail[4];
 	got = rd(r, tail, 4);
 	if (got < 0)
 		return fail(r, MSP_ERR_IO, recno, start, "read error (%s)", strerror(r->io_errno));
 	if (got < 4)
-		return fail(r, MSP_ERR_TRUNCATED, recno, start, "record cut short before its checksum");
+		return cut_short(r, &hi, MSP_HEADER_SIZE + docs + nbytes + (uint64_t)got, recno, start);
 	if (crc != get_u32(tail))
 		return fail(r, MSP_ERR_CHECKSUM, recno, start, "checksum mismatch in record payload");
 	if (HOST_BE)
@@ -613,17 +627,8 @@ static int frames(msp_reader *r, size_t max, const uint8_t **run, size_t *run_le
 	ssize_t got = peek(r, total, &h);
 	if (got < 0)
 		return fail(r, MSP_ERR_IO, recno, start, "read error (%s)", strerror(r->io_errno));
-	if ((size_t)got < total) {
-		/* the same words as msp_reader_next for the same cut */
-		size_t have = (size_t)got, nbytes = (size_t)hi.npts * 8 * hi.kind;
-		if (have < MSP_HEADER_SIZE + hi.docs)
-			return fail(r, MSP_ERR_TRUNCATED, recno, start, "record cut short inside its metadata");
-		if (have < MSP_HEADER_SIZE + hi.docs + nbytes)
-			return fail(r, MSP_ERR_TRUNCATED, recno, start,
-			            "record cut short inside its samples (%zu of %zu bytes)",
-			            have - MSP_HEADER_SIZE - (size_t)hi.docs, nbytes);
-		return fail(r, MSP_ERR_TRUNCATED, recno, start, "record cut short before its checksum");
-	}
+	if ((size_t)got < total)
+		return cut_short(r, &hi, (uint64_t)got, recno, start);
 	if ((rc = check_frame(r, h, &hi, total, recno, start)))
 		return rc;
 	consume(r, total);
