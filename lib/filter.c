@@ -763,11 +763,98 @@ static void block_plain(const msp_sos *sos, const sec_plan *pl, double *x, doubl
 	block_body(sos, pl, x, cs, t);
 }
 
+/* The sample-by-sample cascade for inputs too short for blocks (2000-sample
+ * windows) and for the blocks' tail.  msp_sos_filter_zi, scipy's loop as
+ * written, keeps each state in memory and puts three operations between one
+ * state and the next (b1 x - a1 y + z1 after y); here the section count is a
+ * constant (states in registers) and b1 x + z1 is formed before y, so the
+ * recurrence waits on one multiply-add (with FMA) per section and sample.
+ * The same result to rounding. */
+static inline __attribute__((always_inline)) void
+cascade(const msp_sos *sos, double *x, size_t n, double (*cs)[2], const int NS)
+{
+	double b0[8], b1[8], b2[8], a1[8], a2[8], z0[8], z1[8];
+#pragma GCC unroll 8
+	for (int s = 0; s < NS; s++) {
+		b0[s] = sos->s[s][0];
+		b1[s] = sos->s[s][1];
+		b2[s] = sos->s[s][2];
+		a1[s] = sos->s[s][4];
+		a2[s] = sos->s[s][5];
+		z0[s] = cs[s][0];
+		z1[s] = cs[s][1];
+	}
+	for (size_t i = 0; i < n; i++) {
+		double xc = x[i];
+#pragma GCC unroll 8
+		for (int s = 0; s < NS; s++) {
+			double u = b1[s] * xc + z1[s];
+			double y = b0[s] * xc + z0[s];
+			z0[s] = u - a1[s] * y;
+			z1[s] = b2[s] * xc - a2[s] * y;
+			xc = y;
+		}
+		x[i] = xc;
+	}
+#pragma GCC unroll 8
+	for (int s = 0; s < NS; s++) {
+		cs[s][0] = z0[s];
+		cs[s][1] = z1[s];
+	}
+}
+
+static inline __attribute__((always_inline)) void
+cascade_any(const msp_sos *sos, double *x, size_t n, double (*cs)[2])
+{
+	switch (sos->n) {
+	case 1: cascade(sos, x, n, cs, 1); break;
+	case 2: cascade(sos, x, n, cs, 2); break;
+	case 3: cascade(sos, x, n, cs, 3); break;
+	case 4: cascade(sos, x, n, cs, 4); break;
+	case 5: cascade(sos, x, n, cs, 5); break;
+	case 6: cascade(sos, x, n, cs, 6); break;
+	case 7: cascade(sos, x, n, cs, 7); break;
+	case 8: cascade(sos, x, n, cs, 8); break;
+	default: msp_sos_filter_zi(sos, x, n, cs); break;
+	}
+}
+
+#ifdef MSP_HAVE_X86_PATHS
+__attribute__((target("avx2,fma")))
+static void cascade_fma(const msp_sos *sos, double *x, size_t n, double (*cs)[2])
+{
+	cascade_any(sos, x, n, cs);
+}
+#endif
+
+static void cascade_plain(const msp_sos *sos, double *x, size_t n, double (*cs)[2])
+{
+	cascade_any(sos, x, n, cs);
+}
+
+static void sos_scalar(const msp_sos *sos, double *x, size_t n, double (*cs)[2])
+{
+#if defined(MSP_HAVE_X86_PATHS) && !defined(MSP_FILTER_TEST_ISA)
+	__builtin_cpu_init();
+	if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+		cascade_fma(sos, x, n, cs);
+		return;
+	}
+#elif defined(MSP_HAVE_X86_PATHS)
+	__builtin_cpu_init();
+	if (msp_filter_test_isa >= 1 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+		cascade_fma(sos, x, n, cs);
+		return;
+	}
+#endif
+	cascade_plain(sos, x, n, cs);
+}
+
 /* Forward pass from state cs (updated). */
 static void sos_run(const msp_sos *sos, double *x, size_t n, double (*cs)[2])
 {
 	if (n < 2 * BLOCK || sos->n < 1) {
-		msp_sos_filter_zi(sos, x, n, cs);
+		sos_scalar(sos, x, n, cs);
 		return;
 	}
 	sec_plan pl[MSP_SOS_MAX];
@@ -793,7 +880,7 @@ static void sos_run(const msp_sos *sos, double *x, size_t n, double (*cs)[2])
 	size_t i = 0;
 	for (; i + BLOCK <= n; i += BLOCK)
 		block(sos, pl, x + i, cs, t);
-	msp_sos_filter_zi(sos, x + i, n - i, cs);
+	sos_scalar(sos, x + i, n - i, cs);
 }
 
 static void reverse(double *x, size_t n)
