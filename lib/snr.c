@@ -14,6 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fftw3.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 #include "msp_snr.h"
 #include "msp_filter.h"
 #include "msp_status.h"
@@ -329,6 +332,7 @@ typedef struct mt_plan {
 	fftw_complex *q;   /* (k+1)/2 pairs x n: (t_2p + i t_2p+1) conj(chirp) */
 	fftw_complex *bh;  /* M: the chirp's transform, divided by M */
 	fftw_complex *a, *f; /* M each: the premultiplied input (tail kept 0) and its transform */
+	double *pw;        /* 2n: |Z_k|^2 of a pair (the vector path) */
 	fftw_plan fwd, bwd;
 	unsigned long used;
 } mt_plan;
@@ -354,6 +358,7 @@ static void mt_plan_clear(mt_plan *m)
 	fftw_free(m->bh);
 	fftw_free(m->a);
 	fftw_free(m->f);
+	free(m->pw);
 	memset(m, 0, sizeof *m);
 }
 
@@ -558,7 +563,8 @@ static mt_plan *get_mt_plan(msp_snr *h, int n, double nw, int k, const double *t
 		m->bh = fftw_malloc(M * sizeof *m->bh);
 		m->a = fftw_malloc(M * sizeof *m->a);
 		m->f = fftw_malloc(M * sizeof *m->f);
-		if (!m->q || !m->bh || !m->a || !m->f)
+		m->pw = malloc(2 * (size_t)n * sizeof *m->pw);
+		if (!m->q || !m->bh || !m->a || !m->f || !m->pw)
 			goto fail;
 		/* plans first: planning with FFTW_MEASURE overwrites the arrays */
 		m->fwd = plan_c2c((int)M, m->a, m->f, FFTW_FORWARD, h->flags);
@@ -614,7 +620,8 @@ fail:
  * convolution of length M >= 3n - 1 giving every k in 0..2n-1; as t1 x and
  * t2 x are real, |X1_k|^2 + |X2_k|^2 = (|Z_k|^2 + |Z_(2n-k)|^2) / 2, and
  * |Z_k| is the convolution's modulus (the chirp factor has modulus 1). */
-static void mt_bluestein(const mt_plan *m, const double *x, double *spec)
+static inline __attribute__((always_inline)) void mt_bluestein_body(const mt_plan *m, const double *x,
+                                                                  double *spec)
 {
 	size_t n = (size_t)m->n, N = 2 * n, M = m->M, np = ((size_t)m->k + 1) / 2;
 	fftw_complex *a = m->a, *f = m->f;
@@ -639,6 +646,67 @@ static void mt_bluestein(const mt_plan *m, const double *x, double *spec)
 			                  f[r][1] * f[r][1]);
 		}
 	}
+}
+
+#if defined(__x86_64__)
+/* The same with AVX2 and FMA where the CPU has them (the pointwise loops
+ * were a fifth of mssnr's time): two complex numbers a vector; the same
+ * result to rounding. */
+__attribute__((target("avx2,fma"))) static void mt_bluestein_fma(const mt_plan *m, const double *x,
+                                                                 double *spec)
+{
+	size_t n = (size_t)m->n, N = 2 * n, M = m->M, np = ((size_t)m->k + 1) / 2, j;
+	double *a = (double *)m->a, *f = (double *)m->f, *pw = m->pw;
+	const double *bh = (const double *)m->bh;
+	for (size_t p = 0; p < np; p++) {
+		const double *q = (const double *)(m->q + p * n);
+		for (j = 0; j + 2 <= n; j += 2) {
+			__m256d xv = _mm256_set_pd(x[j + 1], x[j + 1], x[j], x[j]);
+			_mm256_storeu_pd(a + 2 * j, _mm256_mul_pd(xv, _mm256_loadu_pd(q + 2 * j)));
+		}
+		for (; j < n; j++) {
+			a[2 * j] = x[j] * q[2 * j];
+			a[2 * j + 1] = x[j] * q[2 * j + 1];
+		}
+		fftw_execute(m->fwd);
+		/* f *= bh: (fr br - fi bi, fr bi + fi br) */
+		for (j = 0; j + 2 <= M; j += 2) {
+			__m256d fv = _mm256_loadu_pd(f + 2 * j), bv = _mm256_loadu_pd(bh + 2 * j);
+			__m256d fre = _mm256_movedup_pd(fv), fim = _mm256_permute_pd(fv, 0xF);
+			__m256d bsw = _mm256_permute_pd(bv, 0x5);
+			_mm256_storeu_pd(f + 2 * j, _mm256_fmaddsub_pd(fre, bv, _mm256_mul_pd(fim, bsw)));
+		}
+		for (; j < M; j++) {
+			double re = f[2 * j] * bh[2 * j] - f[2 * j + 1] * bh[2 * j + 1];
+			double im = f[2 * j] * bh[2 * j + 1] + f[2 * j + 1] * bh[2 * j];
+			f[2 * j] = re;
+			f[2 * j + 1] = im;
+		}
+		fftw_execute(m->bwd);
+		for (j = 0; j + 4 <= N; j += 4) {
+			__m256d v0 = _mm256_loadu_pd(f + 2 * j), v1 = _mm256_loadu_pd(f + 2 * j + 4);
+			__m256d h = _mm256_hadd_pd(_mm256_mul_pd(v0, v0), _mm256_mul_pd(v1, v1));
+			_mm256_storeu_pd(pw + j, _mm256_permute4x64_pd(h, 0xD8));
+		}
+		for (; j < N; j++)
+			pw[j] = f[2 * j] * f[2 * j] + f[2 * j + 1] * f[2 * j + 1];
+		spec[0] += pw[0];
+		for (j = 1; j <= n; j++)
+			spec[j] += 0.5 * (pw[j] + pw[N - j]);
+	}
+}
+#endif
+
+static void mt_bluestein(const mt_plan *m, const double *x, double *spec)
+{
+#if defined(__x86_64__)
+	__builtin_cpu_init();
+	if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+		mt_bluestein_fma(m, x, spec);
+		return;
+	}
+#endif
+	mt_bluestein_body(m, x, spec);
 }
 
 /* ------------------------------------------------------------ spectra */
