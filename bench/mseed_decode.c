@@ -7,9 +7,12 @@
  * With -w (first argument) it also does the rest of what msread must do with
  * the samples: convert them to float64 and write them (8 bytes a sample) to
  * stdout, so msread can be set against the work any reader has to do.
+ * An argument @LIST names a file of paths, one a line (bench_io.sh's lists
+ * are longer than one command-line argument may be).
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <libmseed.h>
 
 int main(int argc, char **argv)
@@ -22,10 +25,27 @@ int main(int argc, char **argv)
 	MSRecord *msr = NULL;
 	char *buf = NULL;
 	size_t cap = 0;
+	FILE *lst = NULL;
+	char path[4096];
 	for (int i = 1 + w; i < argc; i++) {
-		FILE *f = fopen(argv[i], "rb");
+		const char *name = argv[i];
+		if (name[0] == '@') {
+			if (!lst && !(lst = fopen(name + 1, "r"))) {
+				perror(name + 1);
+				return 1;
+			}
+			if (!fgets(path, sizeof path, lst)) {
+				fclose(lst);
+				lst = NULL;
+				continue;
+			}
+			path[strcspn(path, "\n")] = '\0';
+			name = path;
+			i--; /* the same @LIST again until it ends */
+		}
+		FILE *f = fopen(name, "rb");
 		if (!f) {
-			perror(argv[i]);
+			perror(name);
 			return 1;
 		}
 		fseek(f, 0, SEEK_END);
@@ -36,7 +56,7 @@ int main(int argc, char **argv)
 			cap = (size_t)n;
 		}
 		if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
-			perror(argv[i]);
+			perror(name);
 			return 1;
 		}
 		fclose(f);

@@ -57,6 +57,14 @@ typedef struct msp_mseed_info {
 int msp_mseed_decode(const uint8_t *buf, size_t len, const msp_mseed_opts *opts,
                      msp_record *rec, msp_mseed_info *info, char *err, size_t errlen);
 
+/* msp_mseed_decode with the metadata keys appended to upd instead of set in
+ * rec->meta (a stale "gaps" key is the caller's to drop when info->ngaps is
+ * 0): for a caller that sets more keys in the same rebuild of the metadata
+ * (msp_wf_load_samples).  info must not be NULL. */
+int msp_mseed_decode_upd(const uint8_t *buf, size_t len, const msp_mseed_opts *opts,
+                         msp_record *rec, msp_mseed_info *info, bson_t *upd, char *err,
+                         size_t errlen);
+
 /* Write rec (a TimeSeries) as miniSEED records of reclen bytes to a malloc'd
  * buffer: Steim2 when every sample is an integer within Steim2's range,
  * float64 otherwise.  net/sta/loc/chan come from the metadata (net and loc

@@ -265,6 +265,22 @@ static int same_stream(const msp_mseed_hdr *h, const msp_mseed_info *info, doubl
 int msp_mseed_decode(const uint8_t *buf, size_t len, const msp_mseed_opts *opts,
                      msp_record *rec, msp_mseed_info *info, char *err, size_t errlen)
 {
+	msp_mseed_info local;
+	if (!info)
+		info = &local;
+	bson_t upd = BSON_INITIALIZER;
+	int rc = msp_mseed_decode_upd(buf, len, opts, rec, info, &upd, err, errlen);
+	static const char *const drop_gaps[] = {"gaps", NULL};
+	if (rc == MSP_OK)
+		rc = msp_meta_update(rec->meta, &upd, info->ngaps ? NULL : drop_gaps);
+	bson_destroy(&upd);
+	return rc;
+}
+
+int msp_mseed_decode_upd(const uint8_t *buf, size_t len, const msp_mseed_opts *opts,
+                         msp_record *rec, msp_mseed_info *info, bson_t *upd, char *err,
+                         size_t errlen)
+{
 	msp_mseed_opts defaults = {MSP_GAPS_ZERO, 1e-4};
 	if (!opts)
 		opts = &defaults;
@@ -384,20 +400,14 @@ int msp_mseed_decode(const uint8_t *buf, size_t len, const msp_mseed_opts *opts,
 	rec->live = 1;
 	char sid[48];
 	snprintf(sid, sizeof sid, "%s.%s.%s.%s", info->net, info->sta, info->loc, info->chan);
-	bson_t upd = BSON_INITIALIZER;
-	BSON_APPEND_UTF8(&upd, "net", info->net);
-	BSON_APPEND_UTF8(&upd, "sta", info->sta);
-	if (info->loc[0])
-		BSON_APPEND_UTF8(&upd, "loc", info->loc);
-	BSON_APPEND_UTF8(&upd, "chan", info->chan);
-	BSON_APPEND_BOOL(&upd, "has_gap", info->ngaps > 0);
-	if (info->ngaps)
-		BSON_APPEND_ARRAY(&upd, "gaps", &g.gaps);
-	static const char *const drop_gaps[] = {"gaps", NULL};
-	rc = msp_meta_update(rec->meta, &upd, info->ngaps ? NULL : drop_gaps);
-	bson_destroy(&upd);
-	if (rc)
+	if (!BSON_APPEND_UTF8(upd, "net", info->net) || !BSON_APPEND_UTF8(upd, "sta", info->sta) ||
+	    (info->loc[0] && !BSON_APPEND_UTF8(upd, "loc", info->loc)) ||
+	    !BSON_APPEND_UTF8(upd, "chan", info->chan) ||
+	    !BSON_APPEND_BOOL(upd, "has_gap", info->ngaps > 0) ||
+	    (info->ngaps && !BSON_APPEND_ARRAY(upd, "gaps", &g.gaps))) {
+		rc = MSP_ERR_NOMEM;
 		goto out;
+	}
 	if (info->ngaps)
 		msp_record_log(rec, ALG, MSP_SEV_COMPLAINT, "%zu gap(s) in %s; filled with %s",
 		               info->ngaps, sid,
@@ -491,6 +501,14 @@ int msp_mseed_encode(const msp_record *rec, int reclen, uint8_t **out, size_t *o
 		return MSP_ERR_DATA;
 	}
 	int need_b100 = ms_nomsamprate(fact, mult) != rate;
+	/* every record's start must be a year readers accept (1900..2100: the
+	 * guard takes a year outside for the wrong byte order) */
+	double tend = rec->t0 + (double)(rec->npts - 1) * rec->dt;
+	if (!(rec->t0 >= -2208988800.0) || !(tend < 4133980800.0)) {
+		msp_errf(err, errlen, "times %.6f to %.6f reach outside the years 1900-2100 miniSEED "
+		         "readers accept", rec->t0, tend);
+		return MSP_ERR_DATA;
+	}
 	/* Steim2 differences are 30-bit; keep the samples well inside that. */
 	int integral = 1;
 	for (size_t i = 0; i < rec->npts && integral; i++) {

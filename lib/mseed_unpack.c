@@ -242,9 +242,24 @@ static int64_t steim1(const uint8_t *d, size_t nframes, int le, int64_t n, doubl
 			unsigned code = (ctl >> (30 - 2 * w)) & 3;
 			int32_t dd[4];
 			int cnt;
-			switch (code) {
-			case 0:
+			if (code == 0)
 				continue;
+			if (__builtin_expect(k > 0 && k + 4 <= n, 1)) {
+				/* the common case, away from the first sample and the last */
+				if (code == 1) {
+					PUT((int8_t)p[0]);
+					PUT((int8_t)p[1]);
+					PUT((int8_t)p[2]);
+					PUT((int8_t)p[3]);
+				} else if (code == 2) {
+					PUT((int16_t)rd16(p, le));
+					PUT((int16_t)rd16(p + 2, le));
+				} else {
+					PUT((int32_t)rd32(p, le));
+				}
+				continue;
+			}
+			switch (code) {
 			case 1:
 				dd[0] = (int8_t)p[0];
 				dd[1] = (int8_t)p[1];
@@ -280,7 +295,6 @@ static int64_t steim1(const uint8_t *d, size_t nframes, int le, int64_t n, doubl
 	}
 	*x0p = x0;
 	*xnp = xn;
-	(void)acc;
 	return k;
 }
 
@@ -310,6 +324,58 @@ static int64_t steim2(const uint8_t *d, size_t nframes, int le, int64_t n, doubl
 			int cnt;
 			if (code == 0)
 				continue;
+			if (__builtin_expect(k > 0 && k + 7 <= n, 1)) {
+				/* the common case, away from the first sample and the
+				 * last: each layout summed and stored without a loop */
+				if (code == 1) {
+					PUT((int8_t)p[0]);
+					PUT((int8_t)p[1]);
+					PUT((int8_t)p[2]);
+					PUT((int8_t)p[3]);
+					continue;
+				}
+				uint32_t v = rd32(p, le);
+				switch ((code << 2) | (v >> 30)) {
+				case 9: /* 10 01 */
+					PUT((int32_t)(v << 2) >> 2);
+					continue;
+				case 10: /* 10 10 */
+					PUT((int32_t)(v << 2) >> 17);
+					PUT((int32_t)(v << 17) >> 17);
+					continue;
+				case 11: /* 10 11 */
+					PUT((int32_t)(v << 2) >> 22);
+					PUT((int32_t)(v << 12) >> 22);
+					PUT((int32_t)(v << 22) >> 22);
+					continue;
+				case 12: /* 11 00 */
+					PUT((int32_t)(v << 2) >> 26);
+					PUT((int32_t)(v << 8) >> 26);
+					PUT((int32_t)(v << 14) >> 26);
+					PUT((int32_t)(v << 20) >> 26);
+					PUT((int32_t)(v << 26) >> 26);
+					continue;
+				case 13: /* 11 01 */
+					PUT((int32_t)(v << 2) >> 27);
+					PUT((int32_t)(v << 7) >> 27);
+					PUT((int32_t)(v << 12) >> 27);
+					PUT((int32_t)(v << 17) >> 27);
+					PUT((int32_t)(v << 22) >> 27);
+					PUT((int32_t)(v << 27) >> 27);
+					continue;
+				case 14: /* 11 10 */
+					PUT((int32_t)(v << 4) >> 28);
+					PUT((int32_t)(v << 8) >> 28);
+					PUT((int32_t)(v << 12) >> 28);
+					PUT((int32_t)(v << 16) >> 28);
+					PUT((int32_t)(v << 20) >> 28);
+					PUT((int32_t)(v << 24) >> 28);
+					PUT((int32_t)(v << 28) >> 28);
+					continue;
+				default: /* 10 00 and 11 11 */
+					return -1;
+				}
+			}
 			if (code == 1) {
 				dd[0] = (int8_t)p[0];
 				dd[1] = (int8_t)p[1];

@@ -140,24 +140,29 @@ int msp_wf_doc_to_record(const bson_t *doc, const char *coll, msp_record *rec, c
 	msp_record_clear(rec);
 	bson_iter_t it;
 	char key[160];
+	snprintf(key, sizeof key, "%s_id", coll);
+	int have_id = 0;
 	if (bson_iter_init(&it, doc))
 		while (bson_iter_next(&it)) {
-			if (strcmp(bson_iter_key(&it), "_id") == 0) {
-				snprintf(key, sizeof key, "%s_id", coll);
+			const char *k = bson_iter_key(&it);
+			if (strcmp(k, "_id") == 0) {
 				const bson_value_t *v = bson_iter_value(&it);
-				msp_meta_remove(rec->meta, key);
-				if (msp_meta_set_value(rec->meta, key, v))
+				/* rec->meta starts empty and never gets the document's own
+				 * <coll>_id (skipped below): only a second _id replaces */
+				if (have_id ? msp_meta_set_value(rec->meta, key, v) != MSP_OK
+				            : !bson_append_value(rec->meta, key, -1, v))
 					return MSP_ERR_NOMEM;
+				have_id = 1;
 				continue;
 			}
 			/* a stale <coll>_id from an earlier step is replaced above */
-			snprintf(key, sizeof key, "%s_id", coll);
-			if (strcmp(bson_iter_key(&it), key) == 0 || strcmp(bson_iter_key(&it), MSP_PARENT_KEY) == 0)
+			if (strcmp(k, key) == 0 || strcmp(k, MSP_PARENT_KEY) == 0)
 				continue;
 			if (!bson_append_iter(rec->meta, NULL, 0, &it))
 				return MSP_ERR_NOMEM;
 		}
-	if (msp_meta_set_string(rec->meta, MSP_PARENT_KEY, coll))
+	/* never in rec->meta yet (skipped above): appended, no rebuild */
+	if (!BSON_APPEND_UTF8(rec->meta, MSP_PARENT_KEY, coll))
 		return MSP_ERR_NOMEM;
 	rec->kind = strcmp(coll, "wf_Seismogram") == 0 ? MSP_SEISMOGRAM : MSP_TIMESERIES;
 	rec->live = 1;
@@ -251,8 +256,9 @@ static void abort_record(msp_record *rec, const char *alg, const char *msg)
 
 /* MsPASS's checks of the decoded segment against its document: npts, t0
  * and dt mismatches are Complaints (the reader's values win); an endtime
- * that differs by more than dt/2 kills. */
-static void check_against_doc(const bson_t *doc, msp_record *rec, const char *alg)
+ * that differs by more than dt/2 kills.  The keys it sets are appended to
+ * upd (after the decoder's), so the metadata is rebuilt once. */
+static void check_against_doc(const bson_t *doc, msp_record *rec, const char *alg, bson_t *upd)
 {
 	int64_t npts;
 	double t0, dt, rate, endtime;
@@ -273,21 +279,19 @@ static void check_against_doc(const bson_t *doc, msp_record *rec, const char *al
 		               "document delta %g, data %g; using the data's", dt, rec->dt);
 	if (msp_meta_get_double(doc, "endtime", &endtime) == MSP_OK &&
 	    fabs(endtime - msp_record_endtime(rec)) > 0.5 * rec->dt) {
-		char msg[200];
-		snprintf(msg, sizeof msg, "document endtime %.6f, data end %.6f: more than dt/2 apart",
-		         endtime, msp_record_endtime(rec));
-		abort_record(rec, alg, msg);
+		/* abort_record, with is_abortion in the same rebuild */
+		msp_record_kill(rec, alg, "document endtime %.6f, data end %.6f: more than dt/2 apart",
+		                endtime, msp_record_endtime(rec));
+		rec->npts = 0;
+		BSON_APPEND_BOOL(upd, "is_abortion", 1);
 	}
-	bson_t upd = BSON_INITIALIZER;
-	BSON_APPEND_DOUBLE(&upd, "starttime", rec->t0);
-	BSON_APPEND_DOUBLE(&upd, "delta", rec->dt);
-	BSON_APPEND_DOUBLE(&upd, "sampling_rate", 1.0 / rec->dt);
+	BSON_APPEND_DOUBLE(upd, "starttime", rec->t0);
+	BSON_APPEND_DOUBLE(upd, "delta", rec->dt);
+	BSON_APPEND_DOUBLE(upd, "sampling_rate", 1.0 / rec->dt);
 	if (rec->live) {
-		BSON_APPEND_INT64(&upd, "npts", (int64_t)rec->npts);
-		BSON_APPEND_DOUBLE(&upd, "endtime", msp_record_endtime(rec));
+		BSON_APPEND_INT64(upd, "npts", (int64_t)rec->npts);
+		BSON_APPEND_DOUBLE(upd, "endtime", msp_record_endtime(rec));
 	}
-	msp_meta_update(rec->meta, &upd, NULL);
-	bson_destroy(&upd);
 }
 
 int msp_wf_load_samples(msp_wf_reader *r, const bson_t *doc, msp_record *rec)
@@ -375,14 +379,22 @@ int msp_wf_load_samples(msp_wf_reader *r, const bson_t *doc, msp_record *rec)
 		return MSP_OK;
 	}
 	if (is_mseed) {
-		rc = msp_mseed_decode(buf, (size_t)nbytes, &r->mseed, rec, NULL, err, sizeof err);
+		/* the decoder's keys and check_against_doc's in one rebuild */
+		bson_t upd = BSON_INITIALIZER;
+		msp_mseed_info info;
+		rc = msp_mseed_decode_upd(buf, (size_t)nbytes, &r->mseed, rec, &info, &upd, err,
+		                          sizeof err);
+		if (rc == MSP_OK) {
+			check_against_doc(doc, rec, alg, &upd);
+			static const char *const drop_gaps[] = {"gaps", NULL};
+			rc = msp_meta_update(rec->meta, &upd, info.ngaps ? NULL : drop_gaps);
+			bson_destroy(&upd);
+			return rc;
+		}
+		bson_destroy(&upd);
 		if (rc == MSP_ERR_NOMEM)
 			return rc;
-		if (rc) {
-			abort_record(rec, alg, err);
-			return MSP_OK;
-		}
-		check_against_doc(doc, rec, alg);
+		abort_record(rec, alg, err);
 		return MSP_OK;
 	}
 	/* the bytes are there: now the room for them */

@@ -238,6 +238,10 @@ static void roundtrip(void)
 	r->dt = 1e40;
 	rc = msp_mseed_encode(r, 512, &out, &n, &enc, err, sizeof err);
 	ok(rc == MSP_ERR_DATA, "1e-40 Hz refused: %s", err);
+	/* samples years apart run past 2100: refused, not written unreadable */
+	r->dt = 2.9e8;
+	rc = msp_mseed_encode(r, 512, &out, &n, &enc, err, sizeof err);
+	ok(rc == MSP_ERR_DATA && strstr(err, "2100"), "records past 2100 refused: %s", err);
 	msp_record_free(b);
 	msp_record_free(r);
 }
