@@ -96,6 +96,8 @@ shape() {
 	tn0=$(echo "$r" | cut -d' ' -f2)
 	printf '   NumPy/SciPy, 2 procs %7.2f s  %8.0f traces/s  %6.1f Msamples/s   mspipe -j2 is %.2fx  (multitaper SNR in both)\n' "$tn" "$(echo "$ntr / $tn" | bc -l)" "$(echo "$ns / $tn / 1000000" | bc -l)" "$(echo "$tn / $t2" | bc -l)"
 	printf '   NumPy/SciPy, no MT   %7.2f s  %8.0f traces/s  %6.1f Msamples/s   mspipe -j2 without mssnr is %.2fx\n' "$tn0" "$(echo "$ntr / $tn0" | bc -l)" "$(echo "$ns / $tn0 / 1000000" | bc -l)" "$(echo "$tn0 / $t2n" | bc -l)"
+	t2x=$(echo "$t2 - $PAR" | bc -l)
+	printf '   without GNU parallel'"'"'s own %.2f s, mspipe -j2 takes %.2f s: %.2fx NumPy/SciPy\n' "$PAR" "$t2x" "$(echo "$tn / $t2x" | bc -l)"
 	# CPU seconds a trace, the measure a loaded machine distorts least
 	c2=$(awk '{print $1 + $2}' "$W/cpu.${name}j2")
 	printf '   CPU a trace: mspipe -j2 %.0f us (decoding, saving, GNU parallel counted), NumPy/SciPy %.0f us: %.2fx\n' "$(echo "$c2 * 1000000 / $ntr" | bc -l)" "$(echo "$tnc * 1000000 / $ntr" | bc -l)" "$(echo "$tnc / $c2" | bc -l)"
@@ -137,18 +139,28 @@ stages() {
 	  | $T.6 mssnr --ref starttime --noise 1,$ne --signal $ne,$se --keep-null --metrics none \
 	  | $T.7 mssave --tag ${set_}st -q"
 	b=$(now)
-	tot=0 i=1 line=""
+	tot=0 i=1 line="" big=0 bigname=""
 	for st in msquery msread msdetrend msfilter mswindow mssnr mssave; do
 		c=$(echo "$(cat "$W/st.$i")" | bc -l)
 		tot=$(echo "$tot + $c" | bc -l)
+		if [ "$(echo "$c > $big" | bc -l)" = 1 ]; then big=$c bigname=$st; fi
 		line="$line $(printf '%s %.2f s %.0f us' "$st" "$c" "$(echo "$c * 1000000 / $ntr" | bc -l)"),"
 		i=$((i + 1))
 	done
 	printf '   CPU per process (one -j1 pipeline, a trace):%s\n' "${line%,}" | fold -s -w 100 | sed '2,$s/^/     /'
 	printf '   CPU in all %.2f s = %.0f us a trace, wall %.2f s: %.2f cores busy\n' "$tot" "$(echo "$tot * 1000000 / $ntr" | bc -l)" "$(el "$a" "$b")" "$(echo "$tot / ($b - $a)" | bc -l)"
+	# a pipeline runs no faster than its busiest process: with that process at a
+	# fraction f of the CPU, one pipeline can keep up to 1/f cores busy
+	printf '   the busiest process, %s, is %.0f%% of the CPU: one pipeline can keep up to %.2f cores busy,\n' "$bigname" "$(echo "$big * 100 / $tot" | bc -l)" "$(echo "$tot / $big" | bc -l)"
+	printf '   so on %d cores -j2 can gain at most %.2fx over -j1 (perfect overlap assumed)\n' "$(nproc)" "$(awk -v c="$(echo "$tot / $big" | bc -l)" -v p="$(nproc)" 'BEGIN { a = c < p ? c : p; b = 2 * c < p ? 2 * c : p; print b / a }')"
 }
 
 echo "######## the chain: $(nproc) cores, load average $(cut -d" " -f1-3 /proc/loadavg)"
+a=$(now)
+parallel -j2 true ::: 1 2
+b=$(now)
+PAR=$(el "$a" "$b")
+printf '   GNU parallel alone (parallel -j2 true ::: 1 2): %.2f s, inside every mspipe -jN time below\n' "$PAR"
 shape long "$NLONG" 72000 1800 1600 2200 1795
 shape short "$NSHORT" 2000 50 10 90 45
 
