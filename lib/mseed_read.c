@@ -501,6 +501,13 @@ int msp_mseed_encode(const msp_record *rec, int reclen, uint8_t **out, size_t *o
 		return MSP_ERR_DATA;
 	}
 	int need_b100 = ms_nomsamprate(fact, mult) != rate;
+	/* record start times are kept to the microsecond: below 10 us a sample
+	 * the rounding would move records on the grid when read back */
+	if (rec->dt < 1e-5) {
+		msp_errf(err, errlen, "sample interval %g s is below the 10 us miniSEED's microsecond "
+		         "times can place", rec->dt);
+		return MSP_ERR_DATA;
+	}
 	/* every record's start must be a year readers accept (1900..2100: the
 	 * guard takes a year outside for the wrong byte order) */
 	double tend = rec->t0 + (double)(rec->npts - 1) * rec->dt;

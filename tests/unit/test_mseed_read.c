@@ -238,6 +238,13 @@ static void roundtrip(void)
 	r->dt = 1e40;
 	rc = msp_mseed_encode(r, 512, &out, &n, &enc, err, sizeof err);
 	ok(rc == MSP_ERR_DATA, "1e-40 Hz refused: %s", err);
+	/* 200 kHz: the microsecond start times cannot place the records */
+	r->dt = 5e-6;
+	rc = msp_mseed_encode(r, 512, &out, &n, &enc, err, sizeof err);
+	ok(rc == MSP_ERR_DATA && strstr(err, "10 us"), "a 5 us sample interval refused: %s", err);
+	r->dt = 1.4309e-07;
+	rc = msp_mseed_encode(r, 512, &out, &n, &enc, err, sizeof err);
+	ok(rc == MSP_ERR_DATA, "7 MHz refused: %s", err);
 	/* samples years apart run past 2100: refused, not written unreadable */
 	r->dt = 2.9e8;
 	rc = msp_mseed_encode(r, 512, &out, &n, &enc, err, sizeof err);
