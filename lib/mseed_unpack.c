@@ -222,8 +222,9 @@ int msp_mseed_unpack_header(const uint8_t *rec, size_t len, msp_mseed_hdr *h, ch
 /* Steim1 (SEED 2.4 appendix B): 64-byte frames, word 0 of each holds 16
  * 2-bit codes; frame 0's words 1 and 2 are X0 and Xn.  Code 1: four 8-bit
  * differences, 2: two 16-bit, 3: one 32-bit, 0: no data. */
-static int64_t steim1(const uint8_t *d, size_t nframes, int le, int64_t n, double *out,
-                      int32_t *x0p, int32_t *xnp)
+static inline __attribute__((always_inline)) int64_t
+steim1(const uint8_t *d, size_t nframes, int le, int64_t n, double *out, int32_t *x0p,
+       int32_t *xnp)
 {
 	int64_t k = 0;
 	uint32_t acc = 0;
@@ -302,8 +303,9 @@ static int64_t steim1(const uint8_t *d, size_t nframes, int le, int64_t n, doubl
  * bits (dnib) 01: one 30-bit, 10: two 15-bit, 11: three 10-bit; code 3
  * with dnib 00: five 6-bit, 01: six 5-bit, 10: seven 4-bit.  Code 2 dnib 00
  * and code 3 dnib 11 are impossible: -1 (a corrupt record). */
-static int64_t steim2(const uint8_t *d, size_t nframes, int le, int64_t n, double *out,
-                      int32_t *x0p, int32_t *xnp)
+static inline __attribute__((always_inline)) int64_t
+steim2(const uint8_t *d, size_t nframes, int le, int64_t n, double *out, int32_t *x0p,
+       int32_t *xnp)
 {
 	int64_t k = 0;
 	uint32_t acc = 0;
@@ -499,8 +501,14 @@ int msp_mseed_unpack_samples(const uint8_t *rec, const msp_mseed_hdr *h, double 
 	case 10:
 	case 11: {
 		int32_t x0, xn;
-		int64_t got = h->encoding == 10 ? steim1(d, size / 64, le, n, out, &x0, &xn)
-		                                : steim2(d, size / 64, le, n, out, &x0, &xn);
+		/* the byte order a constant in each copy: no test per word */
+		int64_t got;
+		if (h->encoding == 10)
+			got = le ? steim1(d, size / 64, 1, n, out, &x0, &xn)
+			         : steim1(d, size / 64, 0, n, out, &x0, &xn);
+		else
+			got = le ? steim2(d, size / 64, 1, n, out, &x0, &xn)
+			         : steim2(d, size / 64, 0, n, out, &x0, &xn);
 		if (got < 0) {
 			msp_errf(err, errlen, "impossible Steim2 code in the data frames");
 			return MSP_ERR_DATA;
