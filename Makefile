@@ -168,7 +168,8 @@ fuzz: deps
 	  n=$$(basename $$f); mkdir -p build-fuzz/corpus/$$n; \
 	  sh fuzz/seed-corpus.sh $$n build-fuzz/corpus/$$n; \
 	  echo "== $$n for $(FUZZ_SECONDS) s"; \
-	  $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 build-fuzz/corpus/$$n || exit 1; \
+	  opts=$$(sed -n "s/^$$n //p" fuzz/options); \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $$opts build-fuzz/corpus/$$n || exit 1; \
 	done
 
 install: all

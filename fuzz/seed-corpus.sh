@@ -37,7 +37,7 @@ fuzz_mseed_index|fuzz_mseed_decode)
 	# file, and the ASCII record that over-reads in libmseed 2.19.8
 	D=${MSPIPE_DATA:-../shared/data}/waveforms
 	if [ -d "$D" ]; then
-		for f in "$D"/*.mseed; do head -c 16384 "$f" > "$dir/$(basename "$f")"; done
+		for f in "$D"/*.mseed; do head -c 8192 "$f" > "$dir/$(basename "$f")"; done
 		f="$D/BW.BGLD..EHE.2008-01-01.steim1.10records.mseed"
 		head -c 1300 "$f" > "$dir/cut"
 		head -c 512 "$f" > "$dir/ascii-overcount"
@@ -70,11 +70,21 @@ for enc, fmt, size in ((1, "h", 2), (3, "i", 4), (4, "f", 4), (5, "d", 8)):
 PYEOF
 	;;
 fuzz_stationxml)
-	cp ${MSPIPE_DATA:-../shared/data}/stations/*.xml "$dir/" 2>/dev/null || true
+	# real files as they are when they fit the target's -max_len (fuzz/options),
+	# and a small copy of each (fuzz/xml-reduce.py)
+	for f in ${MSPIPE_DATA:-../shared/data}/stations/*.xml; do
+		[ -f "$f" ] || continue
+		[ "$(wc -c < "$f")" -le 8192 ] && cp "$f" "$dir/"
+		$PY fuzz/xml-reduce.py "$f" "$dir/small-$(basename "$f")" 6000
+	done
 	printf '<FDSNStationXML><Network code="XX"><Station code="S"><Latitude>1</Latitude><Longitude>2</Longitude><Elevation>3</Elevation><Channel code="BHZ" locationCode="00" startDate="2010-01-01T00:00:00"><Latitude>1</Latitude><Longitude>2</Longitude><Elevation>3</Elevation><Depth>0</Depth><Azimuth>0</Azimuth><Dip>-90</Dip></Channel></Station></Network></FDSNStationXML>' > "$dir/minimal.xml"
 	;;
 fuzz_quakeml)
-	cp ${MSPIPE_DATA:-../shared/data}/events/*.xml "$dir/" 2>/dev/null || true
+	for f in ${MSPIPE_DATA:-../shared/data}/events/*.xml; do
+		[ -f "$f" ] || continue
+		[ "$(wc -c < "$f")" -le 8192 ] && cp "$f" "$dir/"
+		$PY fuzz/xml-reduce.py "$f" "$dir/small-$(basename "$f")" 6000
+	done
 	printf '<q:quakeml xmlns:q="http://quakeml.org/xmlns/quakeml/1.2" xmlns="http://quakeml.org/xmlns/bed/1.2"><eventParameters><event publicID="smi:x?eventid=1"><preferredOriginID>o</preferredOriginID><origin publicID="o"><time><value>2011-01-01T00:00:00Z</value></time><latitude><value>1</value></latitude><longitude><value>2</value></longitude><depth><value>1000</value></depth></origin><magnitude><mag><value>5</value></mag><type>Mw</type></magnitude></event></eventParameters></q:quakeml>' > "$dir/minimal.xml"
 	;;
 fuzz_fdsntext)

@@ -191,7 +191,9 @@ static int seg_plain(const char *s, size_t n)
 }
 
 /* The JSON path literal of a dot path, as an SQL string literal:
- * 'a.b' -> '$.a.b'; odd segments are quoted ('$."x y"'), a "'" doubled. */
+ * 'a.b' -> '$.a.b'; odd segments are quoted ('$."x y"'), a "'" doubled.
+ * A segment '"N' (N digits; the translator writes it for a positional
+ * array element, and a queried key never holds '"') becomes '[N]'. */
 static void add_jpath(msp_buf *b, const char *path, const char *suffix)
 {
 	msp_buf_add(b, "'$", 2);
@@ -199,6 +201,15 @@ static void add_jpath(msp_buf *b, const char *path, const char *suffix)
 	while (*s) {
 		const char *e = strchr(s, '.');
 		size_t n = e ? (size_t)(e - s) : strlen(s);
+		if (s[0] == '"') {
+			msp_buf_add(b, "[", 1);
+			msp_buf_add(b, s + 1, n - 1);
+			msp_buf_add(b, "]", 1);
+			s += n;
+			if (*s == '.')
+				s++;
+			continue;
+		}
 		msp_buf_add(b, ".", 1);
 		int plain = seg_plain(s, n);
 		if (!plain)
@@ -610,6 +621,87 @@ static int has_null(primargs *a)
 	return 0;
 }
 
+/* Is s[0..n) an array index as MongoDB reads one in a path: digits, no
+ * leading zero (a BSON array's keys are "0", "1", ...)?  At most 9 digits. */
+static int index_seg(const char *s, size_t n)
+{
+	if (n == 0 || n > 9 || (s[0] == '0' && n > 1))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
+/* The positional branch of a path through an array: with pre an array,
+ * "pre.N.rest" also reaches element N itself ({"a.0": 0} matches
+ * {"a": [0]}; "a.0.b" is key b of element 0), as MongoDB and lib/match.c
+ * read it.  Emits " OR (<condition on $.pre[N].rest>)", or nothing when the
+ * component after pre is not an index.  The element's types are those of
+ * the array's elements (for "pre.N") or of the array's documents' keys
+ * (for "pre.N.rest", kept under "pre.rest"); a path that would go on
+ * through a second array is refused, as in path_shape. */
+static void positional(xl *x, const char *path, const char *pre, const char *rest, primargs *a)
+{
+	const char *dot = strchr(rest, '.');
+	size_t nl = dot ? (size_t)(dot - rest) : strlen(rest);
+	if (!index_seg(rest, nl))
+		return;
+	int elem = path_types(x->db, x->coll, pre);
+	elem = elem > 0 ? (elem >> T_ELEM) & 0xffff : 0;
+	int shape = elem;
+	char sub[1100];
+	if (dot) {
+		if (elem & T_ARR) {
+			x->rc = msp_db_fail(x->db, MSP_ERR_UNSUPPORTED,
+			                    "\"%s\": a path through two levels of arrays is not supported "
+			                    "by the SQLite backend", path);
+			return;
+		}
+		/* the documents' keys: "pre.rest" without the index */
+		const char *r = dot + 1;
+		size_t pl = strlen(pre), rl = strlen(r);
+		if (pl + 1 + rl >= sizeof sub) {
+			x->rc = msp_db_fail(x->db, MSP_ERR_INVAL, "key path too long");
+			return;
+		}
+		memcpy(sub, pre, pl);
+		sub[pl] = '.';
+		memcpy(sub + pl + 1, r, rl + 1);
+		for (size_t i = pl + 1; sub[i]; i++) {
+			if (sub[i] != '.')
+				continue;
+			sub[i] = 0;
+			int t = path_types(x->db, x->coll, sub);
+			sub[i] = '.';
+			if (t > 0 && (t & T_ARR)) {
+				x->rc = msp_db_fail(x->db, MSP_ERR_UNSUPPORTED,
+				                    "\"%s\": a path through two levels of arrays is not supported "
+				                    "by the SQLite backend", path);
+				return;
+			}
+		}
+		int t = path_types(x->db, x->coll, sub);
+		shape = t > 0 ? t : 0;
+	}
+	/* pre, the index as '"N' (add_jpath writes [N]), then the rest */
+	char ppath[1100];
+	size_t pl = strlen(pre), rl = strlen(rest);
+	if (pl + 2 + rl >= sizeof ppath) {
+		x->rc = msp_db_fail(x->db, MSP_ERR_INVAL, "key path too long");
+		return;
+	}
+	memcpy(ppath, pre, pl);
+	ppath[pl] = '.';
+	ppath[pl + 1] = '"';
+	memcpy(ppath + pl + 2, rest, rl + 1);
+	add(x, " OR (");
+	add_type(&x->sql, x->docx, pre, NULL);
+	add(x, " = 'array' AND ");
+	prim_emit(x, ppath, shape, a);
+	add(x, ")");
+}
+
 static void prim(xl *x, const char *path, int shape, primargs *a)
 {
 	if (!x->apre) {
@@ -646,8 +738,10 @@ static void prim(xl *x, const char *path, int shape, primargs *a)
 	prim_emit(x, rest, shape, a);
 	x->docx = docx;
 	x->top = top;
+	add(x, "))");
+	positional(x, path, pre, rest, a);
 	x->apre = apre;
-	add(x, ")))");
+	add(x, ")");
 }
 
 static void ops_cond(xl *x, const char *path, int shape, bson_iter_t *ops)

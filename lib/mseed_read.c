@@ -215,11 +215,15 @@ static int grid_place(grid *g, const uint8_t *buf, size_t off, const msp_mseed_h
 			       (double)g->t0 / HPTMODULUS + (double)(g->filled - 1) * dt);
 			return MSP_ERR_DATA;
 		}
-		double a = g->filled > 0 ? d[g->filled - 1] : x[0], b = x[0];
-		for (int64_t k = g->filled; k < idx; k++)
-			d[k] = g->o->gaps == MSP_GAPS_INTERPOLATE
-			               ? a + (b - a) * (double)(k - g->filled + 1) / (double)(idx - g->filled + 1)
-			               : 0.0;
+		/* the policy is tested once, not per sample: a gap can be 2^20
+		 * samples, and the zero fill is then one memset */
+		if (g->o->gaps == MSP_GAPS_INTERPOLATE) {
+			double a = g->filled > 0 ? d[g->filled - 1] : x[0], b = x[0];
+			for (int64_t k = g->filled; k < idx; k++)
+				d[k] = a + (b - a) * (double)(k - g->filled + 1) / (double)(idx - g->filled + 1);
+		} else {
+			memset(d + g->filled, 0, (size_t)(idx - g->filled) * sizeof *d);
+		}
 		char key[16];
 		bson_t gd;
 		snprintf(key, sizeof key, "%zu", g->info->ngaps);

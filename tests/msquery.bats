@@ -211,3 +211,21 @@ kill "$lockpid"
 	[ -f "$TMP/mspipe.db" ]
 	[ "$(env -u MSPIPE_DB msquery c '{"a": 2}' --count)" = 1 ]
 }
+
+@test "msquery: a numeric path component indexes an array, as in MongoDB (fuzz_sql: {\"a.0\": n} on {\"a\": [0]})" {
+	# fuzz/regress/fuzz_sql/a0-positional: the SQLite backend read "a.0"
+	# only as a key "0" and missed element 0 of an array
+	printf '%s\n' '{"k": 1, "a": [0]}' '{"k": 2, "a": [1, 0]}' '{"k": 3, "a": {"0": 0}}' \
+	  '{"k": 4, "a": [{"0": 0, "b": 7}]}' '{"k": 5, "a": [[0]]}' '{"k": 6}' | msdb import c
+	[ "$(msquery c '{"a.0": 0}' --sort k --fields k,-_id | tr -d ' \n')" = '{"k":1}{"k":3}{"k":4}{"k":5}' ]
+	[ "$(msquery c '{"a.1": 0}' --count)" = 1 ]
+	[ "$(msquery c '{"a.0": {"$exists": false}}' --count)" = 1 ]
+	[ "$(msquery c '{"a.0": {"$ne": 0}}' --sort k --fields k,-_id | tr -d ' \n')" = '{"k":2}{"k":6}' ]
+	# past an element: key b of element 0, refused where an element may be an array
+	run msquery c '{"a.0.b": 7}' --count
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"two levels of arrays"* ]]
+	printf '%s\n' '{"a": [{"b": 7}, {"b": 8}]}' '{"a": [{"b": 8}, {"b": 7}]}' | msdb import d
+	[ "$(msquery d '{"a.0.b": 7}' --count)" = 1 ]
+	[ "$(msquery d '{"a.b": 7}' --count)" = 2 ]
+}
