@@ -7,6 +7,7 @@
 #define MSP_DB_IMPL_H
 
 #include <stdarg.h>
+#include <time.h>
 #include <sqlite3.h>
 #include <mongoc/mongoc.h>
 #include "msp_db.h"
@@ -20,6 +21,8 @@ struct msp_db {
 	sqlite3 *sq;
 	int in_txn;            /* inside msp_db_begin .. commit/rollback */
 	sqlite3_stmt *ins_stmt;/* cached INSERT of the last collection */
+	int busy_ms;           /* how long to wait for another's lock */
+	struct timespec busy_t0; /* when the current wait began */
 	char ins_coll[128];
 	/* MongoDB */
 	mongoc_client_t *mc;
