@@ -148,7 +148,8 @@ FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=build-fuzz/%)
 # glibc's CMPLX (glibc defines it for GCC >= 4.7 only), hence the definition.
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -DMSP_VERSION_STRING='"$(VERSION)"' -Iinclude \
   '-DCMPLX(x,y)=__builtin_complex((double)(x),(double)(y))' $(PKG_CFLAGS) \
-  -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -DMSP_IOBLOCK=4096 -DMSP_DIRECT_MIN=512
+  -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -DMSP_IOBLOCK=4096 -DMSP_DIRECT_MIN=512 \
+  -DMSP_GRID_MIN=16384
 FUZZ_LIBOBJ := $(LIB_SRC:lib/%.c=build-fuzz/lib/%.o)
 # A lib file that only GCC compiles (vector builtins) is left out of the
 # archive with a note; a target that needs it then fails to link, loudly.

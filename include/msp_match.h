@@ -44,6 +44,13 @@ int msp_filter_validate(const bson_t *filter, char *err, size_t errlen);
 int msp_filter_match(const bson_t *filter, const bson_t *doc, int *matched, char *err,
                      size_t errlen);
 
+/* The check every $regex pattern passes before regcomp (here and in the
+ * database layer): MSP_ERR_UNSUPPORTED for stacked quantifiers ("a?**",
+ * which glibc's regcomp takes seconds to minutes to compile) and
+ * back-references, MSP_ERR_INVAL when the repetitions expand beyond 2000
+ * positions; the message (in err) names path and pattern. */
+int msp_regex_guard(const char *path, const char *pat, char *err, size_t errlen);
+
 /* MongoDB's ordering of two BSON values: sets *cmp to <0, 0 or >0 and
  * returns 1 when both are in the same type class (numbers together, strings
  * together, ...), else returns 0 and orders *cmp by class. */

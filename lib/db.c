@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <regex.h>
+#include "msp_match.h"
 #include <math.h>
 #include <errno.h>
 #include "db_impl.h"
@@ -158,6 +159,12 @@ static const char *type_name(bson_type_t t)
 static int check_regex_text(msp_db *db, const char *path, const char *re, const char *opts)
 {
 	if (re) {
+		/* the guard of lib/match.c first: a pattern such as "a?***...*"
+		 * kept regcomp busy for minutes (fuzz_sql) */
+		char msg[512];
+		int g = msp_regex_guard(path, re, msg, sizeof msg);
+		if (g)
+			return msp_db_fail(db, g, "%s", msg);
 		/* the SQLite backend matches with POSIX extended regular expressions */
 		regex_t rx;
 		int e = regcomp(&rx, re, REG_EXTENDED | REG_NOSUB);

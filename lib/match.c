@@ -446,6 +446,12 @@ static int regex_guard(struct cctx *c, const char *path, const char *pat)
 	return MSP_OK;
 }
 
+int msp_regex_guard(const char *path, const char *pat, char *err, size_t errlen)
+{
+	struct cctx c = {err, errlen, MSP_OK};
+	return regex_guard(&c, path, pat);
+}
+
 /* POSIX ERE with MongoDB's options i (case) and m (^ $ at line breaks). */
 static int compile_regex(struct cctx *c, const char *path, const char *pat, size_t patlen,
                          const char *opts, regex_t **out)

@@ -157,6 +157,11 @@ typedef struct grid {
 /* A gap may not blow a few records up into gigabytes of fill: the grid is
  * at most MSP_GRID_FILL times the samples recorded (or 2^20, if larger). */
 #define MSP_GRID_FILL 100
+/* the "or 2^20": a build may lower it (the fuzz build does, so that a gap
+ * costs 128 KiB rather than 8 MiB of zeros per input; the logic is the same) */
+#ifndef MSP_GRID_MIN
+#define MSP_GRID_MIN ((int64_t)1 << 20)
+#endif
 
 static int grid_room(grid *g, int64_t need)
 {
@@ -187,7 +192,7 @@ static int grid_place(grid *g, const uint8_t *buf, size_t off, const msp_mseed_h
 		return MSP_OK;
 	g->decoded += n;
 	int64_t limit = g->decoded * MSP_GRID_FILL;
-	if (idx + n > limit && idx + n > ((int64_t)1 << 20)) {
+	if (idx + n > limit && idx + n > (int64_t)MSP_GRID_MIN) {
 		msp_errf(err, errlen, "the records of %s lie %lld samples apart for %lld recorded: "
 		       "gaps of more than %d times the data are refused", h->chan,
 		       (long long)(idx + n), (long long)g->decoded, MSP_GRID_FILL);

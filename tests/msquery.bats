@@ -229,3 +229,18 @@ kill "$lockpid"
 	[ "$(msquery d '{"a.0.b": 7}' --count)" = 1 ]
 	[ "$(msquery d '{"a.b": 7}' --count)" = 2 ]
 }
+
+@test "msquery: a \$regex with stacked quantifiers is refused at once, not compiled for minutes (fuzz_sql)" {
+	# fuzz/regress/fuzz_sql/regex-stacked-quantifiers: glibc's regcomp took
+	# about 15 s (and minutes under ASan) on this pattern; the database
+	# layer now applies lib/match.c's guard before regcomp
+	echo '{"a": "aexble"}' | msdb import c
+	re="^N??????????????/??????????????$(printf '*%.0s' $(seq 113))????E]\$"
+	run timeout 20 msquery c "{\"a\": {\"\$regex\": \"$re\"}}" --count
+	echo "$status $output"
+	[ "$status" -ne 0 ] && [ "$status" -ne 124 ]
+	[[ "$output" == *"stacked quantifiers"* ]]
+	run timeout 20 msquery c "{\"a\": {\"\$not\": {\"\$regex\": \"x?*\"}}}" --count
+	[ "$status" -ne 0 ] && [ "$status" -ne 124 ]
+	[[ "$output" == *"stacked quantifiers"* ]]
+}
