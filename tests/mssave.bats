@@ -213,6 +213,23 @@ print("ok")'
 	[ "$output" = "3 records match" ]
 }
 
+@test "mssave: with small batches (each synced while the next is read) every record reads back exactly" {
+	cd "$TMP"
+	{ mssynth --stream -n 40 --npts 3000; mssynth --stream --kind seis -n 20 --npts 500 --seed 2; } > s.rec
+	mssave -q --tag b --batch 3 --dir wf < s.rec
+	{ tagged wf_TimeSeries b; tagged wf_Seismogram b; } | msread | msinfo --samples > back
+	msinfo --samples < s.rec > orig
+	run $PY -c '
+import json
+key = lambda r: (r["kind"], r["t0"], json.dumps(r["data"]))
+a = sorted(key(json.loads(l)) for l in open("orig"))
+b = sorted(key(json.loads(l)) for l in open("back"))
+assert len(a) == 60 and a == b, (len(a), len(b))
+print("ok")'
+	echo "$output"
+	[ "$output" = ok ]
+}
+
 @test "mssave: --format mseed buries what miniSEED cannot hold (a Seismogram)" {
 	cd "$TMP"
 	mssynth --stream --kind seis -n 1 > s.rec

@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,6 +80,8 @@ static msp_samplefile sf;
 static pending *batch;
 static size_t nbatch, capbatch;
 static int quiet;
+static double *inter;    /* a Seismogram's samples interleaved */
+static size_t capinter;
 static uint64_t nsaved, nburied, ncremated, nskipped, nbatches;
 
 static void push(bson_t *doc, int coll, const bson_oid_t *id, int print)
@@ -98,28 +101,26 @@ static void push(bson_t *doc, int coll, const bson_oid_t *id, int print)
 	nbatch++;
 }
 
-/* Commit the batch: samples durable first, then the documents in one transaction. */
-static void flush_batch(void)
+/* Insert the documents of b[0..n) in one transaction and print the ids;
+ * the sample bytes they point at must be durable already. */
+static void commit_docs(pending *b, size_t n)
 {
-	if (nbatch == 0)
+	if (n == 0)
 		return;
-	char err[512];
-	if (msp_samplefile_sync(&sf, err, sizeof err))
-		mst_fatal("%s", err);
 	if (msp_db_begin(db))
 		mst_fatal("database: %s", msp_db_errmsg(db));
 	/* elog and history first, so no wf document points at a missing one
 	 * even on MongoDB, where each insert_many commits by itself */
 	static const int order[NCOLL] = {C_ELOG, C_HIST, C_TS, C_SEIS, C_CEM};
-	const bson_t **docs = malloc(nbatch * sizeof *docs);
+	const bson_t **docs = malloc(n * sizeof *docs);
 	if (!docs)
 		mst_fatal("out of memory");
 	for (int o = 0; o < NCOLL; o++) {
-		size_t n = 0;
-		for (size_t i = 0; i < nbatch; i++)
-			if (batch[i].coll == order[o])
-				docs[n++] = batch[i].doc;
-		if (n && msp_db_insert_many(db, COLLS[order[o]], docs, n, NULL)) {
+		size_t k = 0;
+		for (size_t i = 0; i < n; i++)
+			if (b[i].coll == order[o])
+				docs[k++] = b[i].doc;
+		if (k && msp_db_insert_many(db, COLLS[order[o]], docs, k, NULL)) {
 			char msg[512];
 			snprintf(msg, sizeof msg, "%s", msp_db_errmsg(db));
 			msp_db_rollback(db);
@@ -130,22 +131,135 @@ static void flush_batch(void)
 	if (msp_db_commit(db))
 		mst_fatal("database: commit: %s", msp_db_errmsg(db));
 	nbatches++;
-	for (size_t i = 0; i < nbatch; i++) {
-		if (batch[i].print && !quiet) {
+	for (size_t i = 0; i < n; i++) {
+		if (b[i].print && !quiet) {
 			char hex[25];
-			bson_oid_to_string(&batch[i].id, hex);
+			bson_oid_to_string(&b[i].id, hex);
 			printf("{\"_id\": {\"$oid\": \"%s\"}, \"collection\": \"%s\"}\n", hex,
-			       COLLS[batch[i].coll]);
+			       COLLS[b[i].coll]);
 		}
-		bson_destroy(batch[i].doc);
+		bson_destroy(b[i].doc);
 	}
-	nbatch = 0;
 	if (!quiet && fflush(stdout)) {
 		if (errno == EPIPE)
 			quiet = 1; /* nobody reads the ids any more; the saving goes on */
 		else
 			mst_fatal("stdout: write error (%s)", strerror(errno));
 	}
+}
+
+/*
+ * The fdatasync of a full batch runs in a thread while the next records are
+ * read and prepared (it took 5-25 ms a batch, during which the whole
+ * pipeline upstream stalled behind mssave).  The order that makes a crash
+ * harmless is kept: the batch's documents are committed only once the
+ * thread has synced every byte they point at, and the next records' bytes
+ * wait in memory (up to DEFER_MAX) until then, so the database is never
+ * written while sample bytes are unsynced.
+ */
+#define DEFER_MAX (16u << 20)
+static struct {
+	pthread_t th;
+	int running, err;
+	int64_t upto;        /* file size the sync covers */
+	pending *docs;       /* the batch waiting for it */
+	size_t n, cap;
+} inflight;
+static uint8_t *defer;   /* sample bytes of records read during the sync */
+static size_t ndefer, capdefer;
+
+static void *sync_thread(void *arg)
+{
+	(void)arg;
+	inflight.err = fdatasync(sf.fd) ? errno : 0;
+	return NULL;
+}
+
+/* Wait for the sync in flight (if any), commit its batch, then write the
+ * deferred bytes.  With poll, only if the sync has finished: 1 if nothing
+ * is in flight on return. */
+static int finish_inflight(int poll)
+{
+	if (!inflight.running)
+		return 1;
+	if (poll ? pthread_tryjoin_np(inflight.th, NULL) != 0 : pthread_join(inflight.th, NULL) != 0)
+		return 0;
+	inflight.running = 0;
+	if (inflight.err)
+		mst_fatal("%s/%s: fdatasync: %s", sf.dir, sf.dfile, strerror(inflight.err));
+	sf.syncs++;
+	if (sf.synced < inflight.upto)
+		sf.synced = inflight.upto;
+	commit_docs(inflight.docs, inflight.n);
+	inflight.n = 0;
+	if (ndefer) {
+		char err[512];
+		int64_t off;
+		if (msp_samplefile_append(&sf, defer, ndefer, &off, err, sizeof err))
+			mst_fatal("%s", err);
+		ndefer = 0;
+	}
+	return 1;
+}
+
+/* Commit the batch: samples durable first, then the documents in one
+ * transaction; with async, the sync and the commit happen later (above). */
+static void flush_batch(int async)
+{
+	finish_inflight(0);
+	if (nbatch == 0)
+		return;
+	if (async && sf.fd >= 0 && sf.synced < sf.size) {
+		if (nbatch > inflight.cap) {
+			pending *p = realloc(inflight.docs, nbatch * sizeof *p);
+			if (!p)
+				mst_fatal("out of memory");
+			inflight.docs = p;
+			inflight.cap = nbatch;
+		}
+		memcpy(inflight.docs, batch, nbatch * sizeof *batch);
+		inflight.n = nbatch;
+		inflight.upto = sf.size;
+		inflight.err = 0;
+		if (pthread_create(&inflight.th, NULL, sync_thread, NULL) == 0) {
+			inflight.running = 1;
+			nbatch = 0;
+			return;
+		}
+		inflight.n = 0; /* no thread: do it here */
+	}
+	char err[512];
+	if (msp_samplefile_sync(&sf, err, sizeof err))
+		mst_fatal("%s", err);
+	commit_docs(batch, nbatch);
+	nbatch = 0;
+}
+
+/* Append a record's sample bytes, or keep them in memory while a sync is in
+ * flight; *foff receives where they are (or will be) in the file. */
+static void save_bytes(const void *p, size_t n, int64_t *foff)
+{
+	if (inflight.running && !finish_inflight(1) && ndefer + n > DEFER_MAX)
+		finish_inflight(0);
+	if (!inflight.running) {
+		char err[512];
+		if (msp_samplefile_append(&sf, p, n, foff, err, sizeof err))
+			mst_fatal("%s", err);
+		return;
+	}
+	if (ndefer + n > capdefer) {
+		size_t cap = capdefer ? capdefer : 1 << 20;
+		while (cap < ndefer + n)
+			cap *= 2;
+		uint8_t *q = realloc(defer, cap);
+		if (!q)
+			mst_fatal("out of memory");
+		defer = q;
+		capdefer = cap;
+	}
+	memcpy(defer + ndefer, p, n);
+	*foff = sf.size + (int64_t)ndefer;
+	ndefer += n;
 }
 
 /* The sources already saved (or buried) under this tag: loaded once per
@@ -450,7 +564,7 @@ int main(int argc, char **argv)
 			skip = last_skipped;
 		} else {
 			if ((int64_t)nbatch >= batch_size)
-				flush_batch();
+				flush_batch(1);
 			skip = already_saved(tag, key, src, wfcoll);
 			if (!skip)
 				note_saved(tag, key, src, wfcoll);
@@ -462,7 +576,7 @@ int main(int argc, char **argv)
 			last_skipped = skip;
 		}
 		if (!have_src && (int64_t)nbatch >= batch_size)
-			flush_batch();
+			flush_batch(1);
 		if (skip) {
 			nskipped++;
 			mst_progress(n);
@@ -513,14 +627,28 @@ int main(int argc, char **argv)
 				nburied++;
 				continue;
 			}
-			if (msp_samplefile_append(&sf, buf, len, &st.foff, err, sizeof err))
-				mst_fatal("%s", err);
+			save_bytes(buf, len, &st.foff);
 			st.nbytes = (int64_t)len;
 			free(buf);
 			/* the document tells the time miniSEED holds: microseconds */
 			rec->t0 = (double)llround(rec->t0 * 1e6) / 1e6;
-		} else if (msp_samplefile_append_record(&sf, rec, &st.foff, &st.nbytes, err, sizeof err)) {
-			mst_fatal("%s", err);
+		} else {
+			/* the binary layout: a Seismogram's components interleaved */
+			size_t ns = msp_record_nsamples(rec);
+			const double *d = rec->data;
+			if (rec->kind == MSP_SEISMOGRAM) {
+				if (ns > capinter) {
+					double *q = realloc(inter, ns * sizeof *q);
+					if (!q)
+						mst_fatal("out of memory");
+					inter = q;
+					capinter = ns;
+				}
+				msp_interleave3(rec->data, rec->npts, inter);
+				d = inter;
+			}
+			save_bytes(d, ns * sizeof(double), &st.foff);
+			st.nbytes = (int64_t)(ns * sizeof(double));
 		}
 		bson_oid_t id, elog_id, hist_id;
 		bson_oid_init(&id, NULL);
@@ -555,7 +683,7 @@ int main(int argc, char **argv)
 		nsaved++;
 		mst_progress(n);
 	}
-	flush_batch();
+	flush_batch(0);
 	mst_progress_done(n);
 	if (have_last)
 		bson_value_destroy(&last_src);
@@ -568,6 +696,9 @@ int main(int argc, char **argv)
 	msp_samplefile_close(&sf);
 	msp_record_free(rec);
 	free(batch);
+	free(inflight.docs);
+	free(defer);
+	free(inter);
 	free_sets();
 	mst_close_input(in);
 	msp_db_close(db);
