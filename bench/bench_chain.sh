@@ -137,7 +137,7 @@ stages() {
 	  | $T.2 msread | $T.3 msdetrend --type linear | $T.4 msfilter --bandpass 0.05,2 \
 	  | $T.5 mswindow --ref starttime $w1 $w2 --short truncate \
 	  | $T.6 mssnr --ref starttime --noise 1,$ne --signal $ne,$se --keep-null --metrics none \
-	  | $T.7 mssave --tag ${set_}st -q"
+	  | $T.7 mssave --tag ${set_}st -q -v 2> $W/st.save"
 	b=$(now)
 	tot=0 i=1 line="" big=0 bigname=""
 	for st in msquery msread msdetrend msfilter mswindow mssnr mssave; do
@@ -149,6 +149,7 @@ stages() {
 	done
 	printf '   CPU per process (one -j1 pipeline, a trace):%s\n' "${line%,}" | fold -s -w 100 | sed '2,$s/^/     /'
 	printf '   CPU in all %.2f s = %.0f us a trace, wall %.2f s: %.2f cores busy\n' "$tot" "$(echo "$tot * 1000000 / $ntr" | bc -l)" "$(el "$a" "$b")" "$(echo "$tot / ($b - $a)" | bc -l)"
+	printf '   mssave stood still %s s of that waiting for fdatasync (%s)\n' "$(sed -n 's/.*(\([0-9.]*\) s waited for).*/\1/p' "$W/st.save")" "$(sed -n 's/.* \([0-9]* batches, [0-9]* fsyncs\).*/\1/p' "$W/st.save")"
 	# a pipeline runs no faster than its busiest process: with that process at a
 	# fraction f of the CPU, one pipeline can keep up to 1/f cores busy
 	printf '   the busiest process, %s, is %.0f%% of the CPU: one pipeline can keep up to %.2f cores busy,\n' "$bigname" "$(echo "$big * 100 / $tot" | bc -l)" "$(echo "$tot / $big" | bc -l)"

@@ -168,6 +168,15 @@ static struct {
 static uint8_t *defer;   /* sample bytes of records read during the sync */
 static size_t ndefer, capdefer;
 
+static double sync_wait; /* seconds this process stood still for fdatasync */
+
+static double mono(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
 static void *sync_thread(void *arg)
 {
 	(void)arg;
@@ -182,8 +191,10 @@ static int finish_inflight(int poll)
 {
 	if (!inflight.running)
 		return 1;
+	double t0 = mono();
 	if (poll ? pthread_tryjoin_np(inflight.th, NULL) != 0 : pthread_join(inflight.th, NULL) != 0)
 		return 0;
+	sync_wait += mono() - t0;
 	inflight.running = 0;
 	if (inflight.err)
 		mst_fatal("%s/%s: fdatasync: %s", sf.dir, sf.dfile, strerror(inflight.err));
@@ -229,8 +240,10 @@ static void flush_batch(int async)
 		inflight.n = 0; /* no thread: do it here */
 	}
 	char err[512];
+	double t0 = mono();
 	if (msp_samplefile_sync(&sf, err, sizeof err))
 		mst_fatal("%s", err);
+	sync_wait += mono() - t0;
 	commit_docs(batch, nbatch);
 	nbatch = 0;
 }
@@ -688,11 +701,11 @@ int main(int argc, char **argv)
 	if (have_last)
 		bson_value_destroy(&last_src);
 	mst_info(1, "%llu records: %llu saved, %llu buried, %llu cremated, %llu skipped (saved "
-	         "before); %llu batches, %llu fsyncs, %lld bytes to %s/%s",
+	         "before); %llu batches, %llu fsyncs (%.3f s waited for), %lld bytes to %s/%s",
 	         (unsigned long long)n, (unsigned long long)nsaved, (unsigned long long)nburied,
 	         (unsigned long long)ncremated, (unsigned long long)nskipped,
-	         (unsigned long long)nbatches, (unsigned long long)sf.syncs, (long long)sf.size,
-	         sf.dir ? sf.dir : dir, sf.dfile ? sf.dfile : dfile);
+	         (unsigned long long)nbatches, (unsigned long long)sf.syncs, sync_wait,
+	         (long long)sf.size, sf.dir ? sf.dir : dir, sf.dfile ? sf.dfile : dfile);
 	msp_samplefile_close(&sf);
 	msp_record_free(rec);
 	free(batch);
