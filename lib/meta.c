@@ -162,11 +162,33 @@ int msp_meta_update(bson_t *meta, const bson_t *upd, const char *const *drop)
 {
 	bson_t out;
 	bson_iter_t it, f;
+	/* upd's keys listed once (it is small: the keys one step sets), not
+	 * searched in the BSON again for every key of meta */
+	enum { NK = 32 };
+	const char *uk[NK];
+	uint32_t ul[NK];
+	int nu = 0, many = 0;
+	if (bson_iter_init(&f, upd))
+		while (bson_iter_next(&f)) {
+			if (nu == NK) {
+				many = 1;
+				break;
+			}
+			uk[nu] = bson_iter_key(&f);
+			ul[nu++] = bson_iter_key_len(&f);
+		}
 	bson_init(&out);
 	if (bson_iter_init(&it, meta))
 		while (bson_iter_next(&it)) {
 			const char *k = bson_iter_key(&it);
-			int skip = bson_iter_init_find(&f, upd, k);
+			int skip = 0;
+			if (many) {
+				skip = bson_iter_init_find(&f, upd, k);
+			} else {
+				uint32_t kl = bson_iter_key_len(&it);
+				for (int i = 0; i < nu && !skip; i++)
+					skip = ul[i] == kl && memcmp(uk[i], k, kl) == 0;
+			}
 			for (int i = 0; !skip && drop && drop[i]; i++)
 				skip = !strcmp(k, drop[i]);
 			if (!skip && !bson_append_iter(&out, NULL, 0, &it)) {

@@ -129,8 +129,6 @@ const char *msp_wf_infer_collection(const bson_t *doc)
 	if (msp_meta_get_string(doc, "format", &fmt) == MSP_OK && strcmp(fmt, "mseed") == 0 &&
 	    !msp_meta_has(doc, "utc_convertible"))
 		return "wf_miniseed";
-	if (msp_meta_has(doc, "tmatrix"))
-		return "wf_Seismogram";
 	return "wf_TimeSeries";
 }
 
