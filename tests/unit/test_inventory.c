@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "tap.h"
 #include "msp_inventory.h"
 #include "msp_status.h"
@@ -324,6 +325,39 @@ static void test_refusals(void)
 	is(msp_detect_kind((const uint8_t *)"", 0), MSP_KIND_UNKNOWN, "empty: unknown");
 }
 
+/* An input that looks like UCS-4 ("<" then three NUL bytes) and does not
+ * convert: libxml2 printed "encoding error : input conversion failed ..."
+ * on stderr (fuzz_stationxml, fuzz_quakeml); the library never prints. */
+static void test_silent(void)
+{
+	static const char in[] = "<\0\0\0\0\0\0\0\0\0\0FDS=de><Longitude>2</Lon\x1f\x1f\x1f\x1f";
+	fflush(stderr);
+	int saved = dup(2);
+	FILE *tmp = tmpfile();
+	if (saved < 0 || !tmp || dup2(fileno(tmp), 2) < 0) {
+		ok(0, "redirect stderr");
+		return;
+	}
+	msp_docs site, chan, src;
+	msp_docs_init(&site);
+	msp_docs_init(&chan);
+	msp_docs_init(&src);
+	char e1[256] = "", e2[256] = "";
+	int r1 = msp_stationxml_parse(in, sizeof in - 1, &site, &chan, e1, sizeof e1);
+	int r2 = msp_quakeml_parse(in, sizeof in - 1, &src, e2, sizeof e2);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	fseek(tmp, 0, SEEK_END);
+	long printed = ftell(tmp);
+	fclose(tmp);
+	ok(r1 != MSP_OK && e1[0] && r2 != MSP_OK && e2[0], "UCS-4-looking input refused with a message: %s / %s", e1, e2);
+	is(printed, 0, "nothing printed on stderr by the XML parsers");
+	msp_docs_free(&site);
+	msp_docs_free(&chan);
+	msp_docs_free(&src);
+}
+
 int main(void)
 {
 	msp_docs site, chan, src;
@@ -337,6 +371,7 @@ int main(void)
 		test_event_text(&src);
 	}
 	test_refusals();
+	test_silent();
 	msp_docs_free(&site);
 	msp_docs_free(&chan);
 	msp_docs_free(&src);
