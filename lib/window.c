@@ -53,9 +53,14 @@ static void fmt_time(const msp_record *rec, double t, char *buf, size_t len)
 /* Keep MsPASS's Metadata mirrors of the core attributes in step. */
 static int sync_mirrors(msp_record *rec)
 {
-	int rc = msp_meta_set_double(rec->meta, "starttime", rec->t0);
-	if (!rc)
-		rc = msp_meta_set_int64(rec->meta, "npts", (int64_t)rec->npts);
+	/* both keys in one rebuild of the metadata (the same document as
+	 * setting them one after the other) */
+	bson_t upd;
+	bson_init(&upd);
+	int ok = BSON_APPEND_DOUBLE(&upd, "starttime", rec->t0) &&
+	         BSON_APPEND_INT64(&upd, "npts", (int64_t)rec->npts);
+	int rc = ok ? msp_meta_update(rec->meta, &upd, NULL) : MSP_ERR_NOMEM;
+	bson_destroy(&upd);
 	return rc;
 }
 
