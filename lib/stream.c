@@ -39,9 +39,9 @@
 #else
 #define DIRECT_MIN (64 * 1024)
 #endif
-/* The largest the reader's block grows to for frames that straddle it
- * (peek); a single larger frame still gets a block of its own size. */
-#define BLOCK_MAX (32 * 1024 * 1024)
+/* A frame at least this long is read up to its end and no further (see
+ * peek), so that the next one starts at the front of the block. */
+#define LARGE_FRAME (IOBLOCK / 4)
 static const char MAGIC_REC[4] = {'M', 'S', 'P', 'R'};
 static const char MAGIC_END[4] = {'M', 'S', 'P', 'E'};
 
@@ -128,6 +128,7 @@ struct msp_reader {
 	uint64_t since_mark;    /* records since the last end mark */
 	int ended;              /* the last frame was an end mark */
 	int saw_bytes;
+	size_t upto;            /* read no further than this past pos (0: a block) */
 	int io_errno;
 	uint8_t *docbuf;        /* scratch for the BSON documents */
 	size_t docbuf_cap;
@@ -355,8 +356,15 @@ static int check_header(msp_reader *r, const uint8_t *h, uint64_t recno, uint64_
  * Make n bytes available contiguously at *p without consuming them (the
  * frame reader's view, and every reader's view of a frame's first bytes).
  * Returns how many are available (< n only at the end of input) or -1 on a
- * read error.  The I/O block is compacted, and grown (see below), only when
- * a frame straddles its end.
+ * read error.  The I/O block is compacted, and grown to hold a frame larger
+ * than it, only when a frame straddles its end.
+ *
+ * Reads fill the block, except that with r->upto set they stop upto bytes
+ * past pos.  The frame reader sets it to the length of a large frame: read
+ * to its end and no further, the next frame then starts at the front of the
+ * block, and is not moved there (with 1-hour records, 576 KB in a 1 MiB
+ * block, most of every frame was moved; a larger block instead made the
+ * kernel's copies miss the cache).
  */
 static ssize_t peek(msp_reader *r, size_t n, const uint8_t **p)
 {
@@ -366,7 +374,7 @@ static ssize_t peek(msp_reader *r, size_t n, const uint8_t **p)
 		return (ssize_t)(n < avail ? n : avail);
 	}
 	if (r->pos == r->len)
-		r->pos = r->len = 0; /* nothing in hand: the next read may fill the whole block */
+		r->pos = r->len = 0; /* nothing in hand: start at the front */
 	while (r->len - r->pos < n) {
 		if (r->buf_cap - r->pos < n) {
 			if (r->pos) {
@@ -374,14 +382,8 @@ static ssize_t peek(msp_reader *r, size_t n, const uint8_t **p)
 				r->len -= r->pos;
 				r->pos = 0;
 			}
-			/* A frame that does not fit after pos is moved to the front:
-			 * with frames near the block's size (1-hour records) that
-			 * was most of every frame copied once more.  So a block
-			 * holds at least four frames of up to 8 MiB (one beyond
-			 * that): the move comes once in several frames. */
-			size_t want = n <= BLOCK_MAX / 4 ? 4 * n : n;
-			if (r->buf_cap < want) {
-				size_t cap = want < 2 * r->buf_cap ? 2 * r->buf_cap : want;
+			if (r->buf_cap < n) {
+				size_t cap = n < 2 * r->buf_cap ? 2 * r->buf_cap : n;
 				uint8_t *nb = realloc(r->buf, cap);
 				if (!nb) {
 					r->io_errno = ENOMEM;
@@ -391,7 +393,10 @@ static ssize_t peek(msp_reader *r, size_t n, const uint8_t **p)
 				r->buf_cap = cap;
 			}
 		}
-		ssize_t k = read(r->fd, r->buf + r->len, r->buf_cap - r->len);
+		size_t room = r->buf_cap - r->len;
+		if (r->upto >= n && r->pos + r->upto - r->len < room)
+			room = r->pos + r->upto - r->len;
+		ssize_t k = read(r->fd, r->buf + r->len, room);
 		if (k < 0) {
 			if (errno == EINTR)
 				continue;
@@ -624,6 +629,9 @@ static int frames(msp_reader *r, size_t max, const uint8_t **run, size_t *run_le
 	if (rc)
 		return rc;
 	size_t total = frame_size(&hi);
+	/* a large frame is read to its end and no further; the next one is
+	 * likely as large, so the reads for its start stop there too */
+	r->upto = total >= LARGE_FRAME ? total : 0;
 	ssize_t got = peek(r, total, &h);
 	if (got < 0)
 		return fail(r, MSP_ERR_IO, recno, start, "read error (%s)", strerror(r->io_errno));

@@ -391,6 +391,57 @@ int main(void)
 	ok(maxrun > 1, "a run holds several frames (the longest: %llu)", (unsigned long long)maxrun);
 	free(out);
 
+	/* large frames (read to their end and no further, so that the next
+	 * starts at the block's front), small ones after them, frames larger
+	 * than the block; from a file, and from a pipe fed in odd pieces */
+	{
+		enum { NL = 18 };
+		msp_record *large[NL];
+		for (int i = 0; i < NL; i++)
+			large[i] = random_record(MSP_TIMESERIES, i < 8 ? 50000 : i < 14 ? 100 : 200000, 3, 0);
+		size_t llen;
+		uint8_t *ls = stream_of(large, NL, &llen);
+		rc = pass_runs(ls, llen, &out, &olen, err, sizeof err, &maxrun, &written);
+		ok(rc == MSP_EOF && olen == llen && memcmp(out, ls, llen) == 0 && written == NL,
+		   "frames of 400 KB, 1 KB and 1.6 MB pass through runs byte for byte");
+		free(out);
+		int pp[2];
+		if (pipe(pp) == 0) {
+			pid_t pid = fork();
+			if (pid == 0) {
+				close(pp[0]);
+				for (size_t off = 0; off < llen;) {
+					size_t k = llen - off < 7001 ? llen - off : 7001;
+					if (write(pp[1], ls + off, k) != (ssize_t)k)
+						_exit(1);
+					off += k;
+				}
+				_exit(0);
+			}
+			close(pp[1]);
+			msp_reader *r;
+			msp_reader_open(&r, pp[0], "stdin", 0);
+			const uint8_t *run;
+			size_t len, at = 0;
+			uint64_t n, total = 0;
+			int same_bytes = 1;
+			while ((rc = msp_reader_next_frames(r, &run, &len, &n)) == MSP_OK) {
+				if (at + len > llen || memcmp(ls + at, run, len))
+					same_bytes = 0;
+				at += len;
+				total += n;
+			}
+			ok(rc == MSP_EOF && same_bytes && total == NL && at == llen - MSP_ENDMARK_SIZE,
+			   "the same from a pipe written 7001 bytes at a time");
+			msp_reader_close(r);
+			close(pp[0]);
+			waitpid(pid, NULL, 0);
+		}
+		for (int i = 0; i < NL; i++)
+			msp_record_free(large[i]);
+		free(ls);
+	}
+
 	/* two concatenated streams (an end mark between): one stream, one mark */
 	uint8_t *twice = malloc(2 * mlen);
 	memcpy(twice, ms, mlen);
