@@ -93,6 +93,17 @@ PY
 	[ "$status" -eq 1 ] && [ "$output" = "msinfo: stdout: write error (No space left on device)" ]
 }
 
+@test "msinfo: a stream cut in record 14 prints the 13 records before it, then exit 1 with the reason" {
+	mssynth --stream --count 30 --npts 500 > "$TMP/a"
+	head -c 60000 "$TMP/a" > "$TMP/cut"
+	run sh -c "msinfo < '$TMP/cut' 2>'$TMP/err' > '$TMP/out'"
+	[ "$status" -eq 1 ]
+	grep -Eqx 'msinfo: stdin: record cut short inside its samples \([0-9]+ of 4000 bytes\) at record 14 \(byte [0-9]+\)' "$TMP/err"
+	# the same 13 lines as the whole stream's first 13
+	msinfo < "$TMP/a" | head -13 > "$TMP/want"
+	cmp "$TMP/out" "$TMP/want"
+}
+
 @test "msinfo | head -1 ends quietly" {
 	mssynth --stream --count 20000 --npts 10 > "$TMP/a"
 	run sh -c "msinfo < '$TMP/a' 2>'$TMP/err' | head -1 >/dev/null"

@@ -95,9 +95,12 @@ noreturn void mst_usage(const char *fmt, ...)
 	exit(2);
 }
 
+static void text_salvage(void);
+
 noreturn void mst_fatal(const char *fmt, ...)
 {
 	va_list ap;
+	text_salvage();
 	va_start(ap, fmt);
 	vmsg(fmt, ap);
 	va_end(ap);
@@ -335,6 +338,28 @@ static noreturn void stdout_failed(int e)
 		exit(141);
 	}
 	mst_fatal("stdout: write error (%s)", strerror(e));
+}
+
+/* Before a fatal exit: what the tool already printed (msinfo's lines for the
+ * good records before a broken one) goes out, so nothing read is lost.  Best
+ * effort: a stdout that fails now (the reason for the exit, or a reader gone)
+ * is ignored, and SIGPIPE with it, so the error message still reaches
+ * stderr. */
+static void text_salvage(void)
+{
+	if (text_len == 0)
+		return;
+	signal(SIGPIPE, SIG_IGN);
+	size_t off = 0;
+	while (off < text_len) {
+		ssize_t k = write(STDOUT_FILENO, text_buf + off, text_len - off);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;
+		off += (size_t)k;
+	}
+	text_len = 0;
 }
 
 static void text_flush(void)
