@@ -219,6 +219,38 @@ int msp_mseed_unpack_header(const uint8_t *rec, size_t len, msp_mseed_hdr *h, ch
 		out[k++] = (double)(int32_t)acc;  \
 	} while (0)
 
+/* A frame's first data word: 1, or 3 in frame 0, whose words 1 and 2 are
+ * the record's X0 (first sample) and Xn (last sample, the integrity check). */
+static inline __attribute__((always_inline)) int
+frame_start(const uint8_t *fr, size_t f, int le, int32_t *x0, int32_t *xn)
+{
+	if (f != 0)
+		return 1;
+	*x0 = (int32_t)rd32(fr + 4, le);
+	*xn = (int32_t)rd32(fr + 8, le);
+	return 3;
+}
+
+/* Store a word's differences dd[0..cnt) near the record's ends: at the
+ * first sample (which is X0; its difference is not used) and at the last
+ * (no more than n samples).  Returns the new sample count. */
+static inline __attribute__((always_inline)) int64_t
+put_edge(const int32_t *dd, int cnt, int64_t k, int64_t n, uint32_t *accp, int32_t x0,
+         double *out)
+{
+	uint32_t acc = *accp;
+	int i = 0;
+	if (k == 0) {
+		acc = (uint32_t)x0;
+		out[k++] = x0;
+		i = 1;
+	}
+	for (; i < cnt && k < n; i++)
+		PUT(dd[i]);
+	*accp = acc;
+	return k;
+}
+
 /* Steim1 (SEED 2.4 appendix B): 64-byte frames, word 0 of each holds 16
  * 2-bit codes; frame 0's words 1 and 2 are X0 and Xn.  Code 1: four 8-bit
  * differences, 2: two 16-bit, 3: one 32-bit, 0: no data. */
@@ -232,12 +264,7 @@ steim1(const uint8_t *d, size_t nframes, int le, int64_t n, double *out, int32_t
 	for (size_t f = 0; f < nframes && k < n; f++) {
 		const uint8_t *fr = d + 64 * f;
 		uint32_t ctl = rd32(fr, le);
-		int w = 1;
-		if (f == 0) {
-			x0 = (int32_t)rd32(fr + 4, le);
-			xn = (int32_t)rd32(fr + 8, le);
-			w = 3;
-		}
+		int w = frame_start(fr, f, le, &x0, &xn);
 		for (; w < 16 && k < n; w++) {
 			const uint8_t *p = fr + 4 * w;
 			unsigned code = (ctl >> (30 - 2 * w)) & 3;
@@ -278,20 +305,7 @@ steim1(const uint8_t *d, size_t nframes, int le, int64_t n, double *out, int32_t
 				cnt = 1;
 				break;
 			}
-			int i = 0;
-			if (k == 0) {
-				/* the first difference is not used: the first sample is X0 */
-				acc = (uint32_t)x0;
-				out[k++] = x0;
-				i = 1;
-			}
-			if (k + (cnt - i) <= n) {
-				for (; i < cnt; i++)
-					PUT(dd[i]);
-			} else {
-				for (; i < cnt && k < n; i++)
-					PUT(dd[i]);
-			}
+			k = put_edge(dd, cnt, k, n, &acc, x0, out);
 		}
 	}
 	*x0p = x0;
@@ -313,12 +327,7 @@ steim2(const uint8_t *d, size_t nframes, int le, int64_t n, double *out, int32_t
 	for (size_t f = 0; f < nframes && k < n; f++) {
 		const uint8_t *fr = d + 64 * f;
 		uint32_t ctl = rd32(fr, le);
-		int w = 1;
-		if (f == 0) {
-			x0 = (int32_t)rd32(fr + 4, le);
-			xn = (int32_t)rd32(fr + 8, le);
-			w = 3;
-		}
+		int w = frame_start(fr, f, le, &x0, &xn);
 		for (; w < 16 && k < n; w++) {
 			const uint8_t *p = fr + 4 * w;
 			unsigned code = (ctl >> (30 - 2 * w)) & 3;
@@ -444,19 +453,7 @@ steim2(const uint8_t *d, size_t nframes, int le, int64_t n, double *out, int32_t
 					}
 				}
 			}
-			int i = 0;
-			if (k == 0) {
-				acc = (uint32_t)x0;
-				out[k++] = x0;
-				i = 1;
-			}
-			if (k + (cnt - i) <= n) {
-				for (; i < cnt; i++)
-					PUT(dd[i]);
-			} else {
-				for (; i < cnt && k < n; i++)
-					PUT(dd[i]);
-			}
+			k = put_edge(dd, cnt, k, n, &acc, x0, out);
 		}
 	}
 	*x0p = x0;
