@@ -8,6 +8,7 @@
  * It depends on nothing but the C library, so it can be fuzzed alone.
  */
 #include "msp_mseed.h"
+#include "mseed_internal.h"
 #include "msp_status.h"
 
 #include <stdarg.h>
@@ -55,9 +56,8 @@ int msp_mseed_sample_size(int encoding)
 }
 
 /* Fixed lengths of the standard data-record blockettes (SEED 2.4 ch. 8);
- * 2000 carries its own length; 0 means unknown (only its 4-byte head is
- * checked). */
-static unsigned blockette_len(unsigned type, const uint8_t *b, size_t avail, int le)
+ * 2000 carries its own length; an unknown one is its 4-byte head only. */
+unsigned msp_mseed_blockette_len(unsigned type, const uint8_t *b, size_t avail, int le)
 {
 	switch (type) {
 	case 100: return 12;
@@ -191,7 +191,7 @@ int msp_mseed_record_check(const uint8_t *rec, size_t len, size_t *reclen,
 			return fail(err, errlen, MSP_ERR_FORMAT,
 				    "blockette at %u outside the %zu-byte record", off, rl);
 		unsigned type = rd16(rec + off, le);
-		unsigned blen = blockette_len(type, rec + off, rl - off, le);
+		unsigned blen = msp_mseed_blockette_len(type, rec + off, rl - off, le);
 		if (blen < 4 || off + blen > rl)
 			return fail(err, errlen, MSP_ERR_FORMAT,
 				    "blockette %u at %u (%u bytes) outside the %zu-byte record",
