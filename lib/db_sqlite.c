@@ -237,10 +237,24 @@ static void add_jpath(msp_buf *b, const char *path, const char *suffix)
 		if (!plain)
 			msp_buf_add(b, "\"", 1);
 		for (size_t i = 0; i < n; i++) {
-			if (s[i] == '\'')
+			unsigned char c = (unsigned char)s[i];
+			if (c == '\'') {
 				msp_buf_add(b, "''", 2);
-			else
+			} else if (c < 0x20 || c == '\\') {
+				/* as the stored JSON writes the key (db.c json_str): SQLite
+				 * 3.40 compares a quoted label with the key's JSON text as
+				 * it is, escapes included (later versions unescape both) */
+				static const char hex[] = "0123456789abcdef";
+				char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+				const char *sh = c == '\\' ? "\\\\" : c == '\b' ? "\\b" : c == '\f' ? "\\f" : c == '\n' ? "\\n"
+				               : c == '\r' ? "\\r" : c == '\t' ? "\\t" : NULL;
+				if (sh)
+					msp_buf_add(b, sh, 2);
+				else
+					msp_buf_add(b, e, 6);
+			} else {
 				msp_buf_add(b, s + i, 1);
+			}
 		}
 		if (!plain)
 			msp_buf_add(b, "\"", 1);
