@@ -115,3 +115,15 @@ load lib/broken
 @test "mscat: payload checksum mismatch" { expect_broken payload mscat; }
 @test "mscat: absurd length (MSPIPE_MAX_RECORD)" { expect_broken toobig mscat; }
 @test "mscat: a record lost between end marks" { expect_broken lost mscat; }
+
+@test "mscat: MSPIPE_MAX_RECORD bounds file operands as it bounds stdin" {
+	mssynth --stream --count 2 --npts 1000 > "$TMP/a"
+	# 8000 bytes of samples: within the default bound, beyond 4096
+	mscat "$TMP/a" > /dev/null
+	run sh -c "MSPIPE_MAX_RECORD=4096 mscat '$TMP/a' 2>&1 >/dev/null"
+	[ "$status" -eq 1 ]
+	[[ "$output" == "mscat: $TMP/a: "*4096* ]]
+	run sh -c "MSPIPE_MAX_RECORD=4096 mscat < '$TMP/a' 2>&1 >/dev/null"
+	[ "$status" -eq 1 ]
+	[[ "$output" == "mscat: stdin: "*4096* ]]
+}

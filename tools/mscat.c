@@ -76,8 +76,7 @@ int main(int argc, char **argv)
 			int fd = open(path, O_RDONLY);
 			if (fd < 0)
 				mst_fatal("%s: %s", path, strerror(errno));
-			if (msp_reader_open(&in, fd, path, 0))
-				mst_fatal("out of memory");
+			in = mst_open_input_fd(fd, path);
 			pass(in, path, out, &n);
 			close(fd);
 		}

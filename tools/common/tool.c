@@ -249,11 +249,9 @@ void mst_arg_double_list(const char *opt, const char *s, double *out, int n)
 		mst_usage("%s: \"%s\" is not a list of %d numbers separated by commas", opt, s, n);
 }
 
-msp_reader *mst_open_input(void)
+msp_reader *mst_open_input_fd(int fd, const char *name)
 {
 	msp_reader *r;
-	if (isatty(STDIN_FILENO))
-		mst_usage("refusing to read binary records from a terminal (pipe or redirect them in)");
 	uint64_t bound = 0;
 	const char *env = getenv("MSPIPE_MAX_RECORD");
 	if (env && *env) {
@@ -262,9 +260,16 @@ msp_reader *mst_open_input(void)
 			mst_usage("MSPIPE_MAX_RECORD: \"%s\" is not a byte count of at least 1024", env);
 		bound = (uint64_t)v;
 	}
-	if (msp_reader_open(&r, STDIN_FILENO, "stdin", bound))
+	if (msp_reader_open(&r, fd, name, bound))
 		mst_fatal("out of memory");
 	return r;
+}
+
+msp_reader *mst_open_input(void)
+{
+	if (isatty(STDIN_FILENO))
+		mst_usage("refusing to read binary records from a terminal (pipe or redirect them in)");
+	return mst_open_input_fd(STDIN_FILENO, "stdin");
 }
 
 msp_writer *mst_open_output(void)

@@ -74,6 +74,9 @@ void mst_arg_double_list(const char *opt, const char *s, double *out, int n);
 
 /* Record input on stdin and output on stdout, refusing terminals. */
 msp_reader *mst_open_input(void);
+/* a record stream on FD (a file operand), named NAME in messages; the same
+ * MSPIPE_MAX_RECORD bound as standard input */
+msp_reader *mst_open_input_fd(int fd, const char *name);
 msp_writer *mst_open_output(void);
 /* 1 with a record, 0 at the end of the stream; a broken stream is fatal:
  * "msNAME: stdin: what at record N (byte B)", exit 1. */
