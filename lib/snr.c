@@ -374,6 +374,9 @@ typedef struct mt_plan {
 	fftw_complex *a, *f; /* M each: the premultiplied input (tail kept 0) and its transform */
 	fftw_complex *g;   /* M: the convolution (out of place: FFTW's in-place plan copies, ~0.7 us a transform) */
 	double *pw;        /* 2n: |Z_k|^2 of a pair (the vector path) */
+	size_t L;          /* > 0: M = 3L with L >= n a power of two, done as 3 transforms of L
+	                    * (see mt_split); q then holds 3 twiddled copies a pair */
+	fftw_complex *tw;  /* split: 2 x 2n, exp(+2 pi i r j / M) for r = 1, 2 (the inverse's combine) */
 	fftw_plan fwd, bwd;
 	unsigned long used;
 } mt_plan;
@@ -400,6 +403,7 @@ static void mt_plan_clear(mt_plan *m)
 	fftw_free(m->a);
 	fftw_free(m->f);
 	fftw_free(m->g);
+	fftw_free(m->tw);
 	free(m->pw);
 	memset(m, 0, sizeof *m);
 }
@@ -570,11 +574,41 @@ static size_t bluestein_len(size_t need)
 	return best;
 }
 
+/* The split length for Bluestein on n samples, 0 for none: M = 3L with L
+ * the power of two >= n.  As the input is zero beyond n <= L, the length-M
+ * transform is 3 of length L on twiddled copies (decimation in frequency),
+ * and the inverse's 2n outputs are 3 of length L combined: FFTW_ESTIMATE
+ * runs powers of two near 1024 at ~2.7 ns a point (forward and backward),
+ * its mixed radices such as 2688 at ~4.7 (881 samples: 3 x 1024 in 7.8 us
+ * a pair against 2688 in 13). */
+static size_t split_len(size_t n, size_t M)
+{
+	size_t L = 1;
+	while (L < n)
+		L *= 2;
+	if (L > 4096)
+		return 0;
+	size_t r = M;
+	while (r % 2 == 0)
+		r /= 2;
+	double cost_m = r == 1 ? 2.7 : r == 5 ? 3.0 : r == 3 ? 3.6 : 4.7;
+	return 3.0 * 3 * (double)L < cost_m * (double)M ? L : 0;
+}
+
 static fftw_plan plan_c2c(int m, fftw_complex *in, fftw_complex *out, int sign, unsigned flags)
 {
 	fftw_plan p = fftw_plan_dft_1d(m, in, out, sign, flags);
 	if (!p && (flags & FFTW_WISDOM_ONLY))
 		p = fftw_plan_dft_1d(m, in, out, sign, FFTW_ESTIMATE);
+	return p;
+}
+
+/* howmany = 3 transforms of length l, contiguous (the split Bluestein) */
+static fftw_plan plan_many_c2c(int l, fftw_complex *in, fftw_complex *out, int sign, unsigned flags)
+{
+	fftw_plan p = fftw_plan_many_dft(1, &l, 3, in, NULL, 1, l, out, NULL, 1, l, sign, flags);
+	if (!p && (flags & FFTW_WISDOM_ONLY))
+		p = fftw_plan_many_dft(1, &l, 3, in, NULL, 1, l, out, NULL, 1, l, sign, FFTW_ESTIMATE);
 	return p;
 }
 
@@ -601,7 +635,10 @@ static mt_plan *get_mt_plan(msp_snr *h, int n, double nw, int k, const double *t
 	 * times that, more than Bluestein's three smooth transforms a pair. */
 	if (largest_prime(N) > 31) {
 		size_t M = bluestein_len(3 * (size_t)n - 1), np = ((size_t)k + 1) / 2;
-		m->q = fftw_malloc(np * (size_t)n * sizeof *m->q);
+		size_t L = split_len((size_t)n, M);
+		if (L)
+			M = 3 * L;
+		m->q = fftw_malloc((L ? 3 : 1) * np * (size_t)n * sizeof *m->q);
 		m->bh = fftw_malloc(M * sizeof *m->bh);
 		m->a = fftw_malloc(M * sizeof *m->a);
 		m->f = fftw_malloc(M * sizeof *m->f);
@@ -610,8 +647,16 @@ static mt_plan *get_mt_plan(msp_snr *h, int n, double nw, int k, const double *t
 		if (!m->q || !m->bh || !m->a || !m->f || !m->g || !m->pw)
 			goto fail;
 		/* plans first: planning with FFTW_MEASURE overwrites the arrays */
-		m->fwd = plan_c2c((int)M, m->a, m->f, FFTW_FORWARD, h->flags);
-		m->bwd = plan_c2c((int)M, m->f, m->g, FFTW_BACKWARD, h->flags);
+		if (L) {
+			m->tw = fftw_malloc(4 * (size_t)n * sizeof *m->tw);
+			if (!m->tw)
+				goto fail;
+			m->fwd = plan_many_c2c((int)L, m->a, m->f, FFTW_FORWARD, h->flags);
+			m->bwd = plan_many_c2c((int)L, m->f, m->g, FFTW_BACKWARD, h->flags);
+		} else {
+			m->fwd = plan_c2c((int)M, m->a, m->f, FFTW_FORWARD, h->flags);
+			m->bwd = plan_c2c((int)M, m->f, m->g, FFTW_BACKWARD, h->flags);
+		}
 		fftw_plan pb = plan_c2c((int)M, m->bh, m->bh, FFTW_FORWARD, FFTW_ESTIMATE);
 		if (!m->fwd || !m->bwd || !pb) {
 			if (pb)
@@ -645,8 +690,36 @@ static mt_plan *get_mt_plan(msp_snr *h, int n, double nw, int k, const double *t
 			m->bh[j][0] /= (double)M;
 			m->bh[j][1] /= (double)M;
 		}
+		if (L) {
+			/* bh in the order of the 3 transforms: r L + k holds BH[3k + r] */
+			memcpy(m->f, m->bh, M * sizeof *m->f);
+			for (size_t r = 0; r < 3; r++)
+				for (size_t kk = 0; kk < L; kk++) {
+					m->bh[r * L + kk][0] = m->f[3 * kk + r][0];
+					m->bh[r * L + kk][1] = m->f[3 * kk + r][1];
+				}
+			/* q_p twiddled by exp(-2 pi i r j / M) (the forward's r-th transform),
+			 * from the last pair to the first, in place: (p, r) at (3p + r) n */
+			for (size_t p = np; p-- > 0;)
+				for (size_t j = 0; j < (size_t)n; j++) {
+					double u = m->q[p * (size_t)n + j][0], v = m->q[p * (size_t)n + j][1];
+					for (size_t r = 3; r-- > 0;) {
+						double ang = 2 * M_PI * (double)(r * j % M) / (double)M;
+						double c = cos(ang), sn = -sin(ang);
+						m->q[(3 * p + r) * (size_t)n + j][0] = u * c - v * sn;
+						m->q[(3 * p + r) * (size_t)n + j][1] = u * sn + v * c;
+					}
+				}
+			for (size_t r = 1; r <= 2; r++)
+				for (size_t j = 0; j < N; j++) {
+					double ang = 2 * M_PI * (double)(r * j % M) / (double)M;
+					m->tw[(r - 1) * N + j][0] = cos(ang);
+					m->tw[(r - 1) * N + j][1] = sin(ang);
+				}
+		}
 		memset(m->a, 0, M * sizeof *m->a);
 		m->M = M;
+		m->L = L;
 	}
 	m->n = n;
 	m->k = k;
@@ -740,8 +813,132 @@ __attribute__((target("avx2,fma"))) static void mt_bluestein_fma(const mt_plan *
 }
 #endif
 
+/* Bluestein with M = 3L (split_len): A[3k + r] = DFT_L(a_j w^(rj))[k] as
+ * a_j = 0 for j >= n, w = exp(-2 pi i / M); the product with BH (stored in
+ * that order); the inverse's outputs j < 2n <= 2L are
+ * g_j = sum_r exp(2 pi i r j / M) IDFT_L(G_r)[j mod L]. */
+static inline __attribute__((always_inline)) void mt_split_body(const mt_plan *m, const double *x,
+                                                                double *spec)
+{
+	size_t n = (size_t)m->n, N = 2 * n, L = m->L, M = m->M, np = ((size_t)m->k + 1) / 2;
+	double *a = (double *)m->a, *f = (double *)m->f, *pw = m->pw;
+	const double *g = (const double *)m->g, *bh = (const double *)m->bh;
+	const double *t1 = (const double *)m->tw, *t2 = (const double *)(m->tw + N);
+	for (size_t p = 0; p < np; p++) {
+		for (size_t r = 0; r < 3; r++) {
+			const double *q = (const double *)(m->q + (3 * p + r) * n);
+			double *ar = a + 2 * r * L;
+			for (size_t j = 0; j < n; j++) {
+				ar[2 * j] = x[j] * q[2 * j];
+				ar[2 * j + 1] = x[j] * q[2 * j + 1];
+			}
+		}
+		fftw_execute(m->fwd);
+		for (size_t j = 0; j < M; j++) {
+			double fr = f[2 * j], fi = f[2 * j + 1], br = bh[2 * j], bi = bh[2 * j + 1];
+			f[2 * j] = fr * br - fi * bi;
+			f[2 * j + 1] = fr * bi + fi * br;
+		}
+		fftw_execute(m->bwd);
+		for (size_t j = 0; j < N; j++) {
+			size_t i = j < L ? j : j - L;
+			const double *g0 = g + 2 * i, *g1 = g + 2 * (L + i), *g2 = g + 2 * (2 * L + i);
+			double re = g0[0] + g1[0] * t1[2 * j] - g1[1] * t1[2 * j + 1] + g2[0] * t2[2 * j] -
+			            g2[1] * t2[2 * j + 1];
+			double im = g0[1] + g1[0] * t1[2 * j + 1] + g1[1] * t1[2 * j] + g2[0] * t2[2 * j + 1] +
+			            g2[1] * t2[2 * j];
+			pw[j] = re * re + im * im;
+		}
+		spec[0] += pw[0];
+		for (size_t j = 1; j <= n; j++)
+			spec[j] += 0.5 * (pw[j] + pw[N - j]);
+	}
+}
+
+#if defined(__x86_64__)
+/* (a * b) for two complex numbers a vector */
+__attribute__((target("avx2,fma"))) static inline __m256d cmul2(__m256d a, __m256d b)
+{
+	__m256d are = _mm256_movedup_pd(a), aim = _mm256_permute_pd(a, 0xF);
+	return _mm256_fmaddsub_pd(are, b, _mm256_mul_pd(aim, _mm256_permute_pd(b, 0x5)));
+}
+
+/* g0 + g1 t1 + g2 t2 for two outputs */
+__attribute__((target("avx2,fma"))) static inline __m256d combine2(const double *g0, const double *g1,
+                                                                   const double *g2, const double *t1,
+                                                                   const double *t2)
+{
+	__m256d s = _mm256_add_pd(cmul2(_mm256_loadu_pd(g1), _mm256_loadu_pd(t1)),
+	                          cmul2(_mm256_loadu_pd(g2), _mm256_loadu_pd(t2)));
+	return _mm256_add_pd(_mm256_loadu_pd(g0), s);
+}
+
+/* mt_split_body with AVX2 and FMA; the same result to rounding */
+__attribute__((target("avx2,fma"))) static void mt_split_fma(const mt_plan *m, const double *x,
+                                                             double *spec)
+{
+	size_t n = (size_t)m->n, N = 2 * n, L = m->L, M = m->M, np = ((size_t)m->k + 1) / 2, j;
+	double *a = (double *)m->a, *f = (double *)m->f, *pw = m->pw;
+	const double *g = (const double *)m->g, *bh = (const double *)m->bh;
+	const double *t1 = (const double *)m->tw, *t2 = (const double *)(m->tw + N);
+	for (size_t p = 0; p < np; p++) {
+		for (size_t r = 0; r < 3; r++) {
+			const double *q = (const double *)(m->q + (3 * p + r) * n);
+			double *ar = a + 2 * r * L;
+			for (j = 0; j + 2 <= n; j += 2) {
+				__m256d xv = _mm256_set_pd(x[j + 1], x[j + 1], x[j], x[j]);
+				_mm256_storeu_pd(ar + 2 * j, _mm256_mul_pd(xv, _mm256_loadu_pd(q + 2 * j)));
+			}
+			for (; j < n; j++) {
+				ar[2 * j] = x[j] * q[2 * j];
+				ar[2 * j + 1] = x[j] * q[2 * j + 1];
+			}
+		}
+		fftw_execute(m->fwd);
+		/* M = 3L is even */
+		for (j = 0; j < M; j += 2)
+			_mm256_storeu_pd(f + 2 * j, cmul2(_mm256_loadu_pd(f + 2 * j), _mm256_loadu_pd(bh + 2 * j)));
+		fftw_execute(m->bwd);
+		/* j < L, then L <= j < N (N <= 2L; L and N even) */
+		for (j = 0; j + 4 <= N; j += 4) {
+			size_t i = j < L ? j : j - L;
+			if (j < L && j + 4 > L)
+				break;
+			__m256d v0 = combine2(g + 2 * i, g + 2 * (L + i), g + 2 * (2 * L + i), t1 + 2 * j, t2 + 2 * j);
+			__m256d v1 = combine2(g + 2 * i + 4, g + 2 * (L + i) + 4, g + 2 * (2 * L + i) + 4,
+			                      t1 + 2 * j + 4, t2 + 2 * j + 4);
+			__m256d h = _mm256_hadd_pd(_mm256_mul_pd(v0, v0), _mm256_mul_pd(v1, v1));
+			_mm256_storeu_pd(pw + j, _mm256_permute4x64_pd(h, 0xD8));
+		}
+		for (; j < N; j++) {
+			size_t i = j < L ? j : j - L;
+			const double *g0 = g + 2 * i, *g1 = g + 2 * (L + i), *g2 = g + 2 * (2 * L + i);
+			double re = g0[0] + g1[0] * t1[2 * j] - g1[1] * t1[2 * j + 1] + g2[0] * t2[2 * j] -
+			            g2[1] * t2[2 * j + 1];
+			double im = g0[1] + g1[0] * t1[2 * j + 1] + g1[1] * t1[2 * j] + g2[0] * t2[2 * j + 1] +
+			            g2[1] * t2[2 * j];
+			pw[j] = re * re + im * im;
+		}
+		spec[0] += pw[0];
+		for (j = 1; j <= n; j++)
+			spec[j] += 0.5 * (pw[j] + pw[N - j]);
+	}
+}
+#endif
+
 static void mt_bluestein(const mt_plan *m, const double *x, double *spec)
 {
+	if (m->L) {
+#if defined(__x86_64__)
+		__builtin_cpu_init();
+		if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+			mt_split_fma(m, x, spec);
+			return;
+		}
+#endif
+		mt_split_body(m, x, spec);
+		return;
+	}
 #if defined(__x86_64__)
 	__builtin_cpu_init();
 	if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
@@ -815,7 +1012,16 @@ int msp_estimate_bandwidth(const double *S, size_t nfs, double dfs, const double
 	double smax = 0;
 	for (size_t i = 0; i < nfs; i++) {
 		double f = dfs * (double)i;
-		double in = round(f / dfn);
+		double q = f / dfn, in;
+		/* round() exactly (half away from zero) without the libm call, a
+		 * few percent of mssnr: q - trunc(q) is exact for 0 <= q < 2^52 */
+		if (q >= 0 && q < 4503599627370496.0) {
+			in = (double)(int64_t)q;
+			if (q - in >= 0.5)
+				in += 1.0;
+		} else {
+			in = round(q);
+		}
 		double v;
 		if (in < (double)nfn) {
 			double Nn = N[(size_t)in], Sn = S[i];

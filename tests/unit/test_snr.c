@@ -129,8 +129,10 @@ static void test_dpss(void)
  * counts, and lengths that repeat (the cached plans), against numpy's rfft. */
 static void test_mtspec_lengths(msp_snr *h)
 {
-	static const int ns[] = {881, 1024, 681, 3881, 881, 5, 1000, 8081};
-	static const int ks[] = {6, 6, 5, 6, 6, 3, 7, 6};
+	/* 881, 1019, 251 and 3881 take Bluestein's split into 3 transforms of a
+	 * power of two (split_len), with odd taper counts and vector tails */
+	static const int ns[] = {881, 1024, 681, 3881, 881, 5, 1000, 8081, 881, 1019, 251};
+	static const int ks[] = {6, 6, 5, 6, 6, 3, 7, 6, 5, 6, 7};
 	if (!have_py)
 		return;
 	for (size_t c = 0; c < sizeof ns / sizeof *ns; c++) {
