@@ -768,6 +768,22 @@ static inline __attribute__((always_inline)) void mt_bluestein_body(const mt_pla
 /* The same with AVX2 and FMA where the CPU has them (the pointwise loops
  * were a fifth of mssnr's time): two complex numbers a vector; the same
  * result to rounding. */
+/* spec[j] += (pw[j] + pw[2n - j]) / 2 for j = 1..n, spec[0] += pw[0] (the
+ * pair's two real spectra), pw[2n - j] read backwards a vector at a time */
+__attribute__((target("avx2,fma"))) static void fold_avx2(double *spec, const double *pw, size_t n)
+{
+	size_t N = 2 * n, j;
+	const __m256d half = _mm256_set1_pd(0.5);
+	spec[0] += pw[0];
+	for (j = 1; j + 4 <= n + 1; j += 4) {
+		__m256d b = _mm256_permute4x64_pd(_mm256_loadu_pd(pw + N - j - 3), 0x1B);
+		__m256d v = _mm256_mul_pd(half, _mm256_add_pd(_mm256_loadu_pd(pw + j), b));
+		_mm256_storeu_pd(spec + j, _mm256_add_pd(_mm256_loadu_pd(spec + j), v));
+	}
+	for (; j <= n; j++)
+		spec[j] += 0.5 * (pw[j] + pw[N - j]);
+}
+
 __attribute__((target("avx2,fma"))) static void mt_bluestein_fma(const mt_plan *m, const double *x,
                                                                  double *spec)
 {
@@ -777,7 +793,7 @@ __attribute__((target("avx2,fma"))) static void mt_bluestein_fma(const mt_plan *
 	for (size_t p = 0; p < np; p++) {
 		const double *q = (const double *)(m->q + p * n);
 		for (j = 0; j + 2 <= n; j += 2) {
-			__m256d xv = _mm256_set_pd(x[j + 1], x[j + 1], x[j], x[j]);
+			__m256d xv = _mm256_permute4x64_pd(_mm256_castpd128_pd256(_mm_loadu_pd(x + j)), 0x50);
 			_mm256_storeu_pd(a + 2 * j, _mm256_mul_pd(xv, _mm256_loadu_pd(q + 2 * j)));
 		}
 		for (; j < n; j++) {
@@ -806,9 +822,7 @@ __attribute__((target("avx2,fma"))) static void mt_bluestein_fma(const mt_plan *
 		}
 		for (; j < N; j++)
 			pw[j] = g[2 * j] * g[2 * j] + g[2 * j + 1] * g[2 * j + 1];
-		spec[0] += pw[0];
-		for (j = 1; j <= n; j++)
-			spec[j] += 0.5 * (pw[j] + pw[N - j]);
+		fold_avx2(spec, pw, n);
 	}
 }
 #endif
@@ -886,7 +900,7 @@ __attribute__((target("avx2,fma"))) static void mt_split_fma(const mt_plan *m, c
 			const double *q = (const double *)(m->q + (3 * p + r) * n);
 			double *ar = a + 2 * r * L;
 			for (j = 0; j + 2 <= n; j += 2) {
-				__m256d xv = _mm256_set_pd(x[j + 1], x[j + 1], x[j], x[j]);
+				__m256d xv = _mm256_permute4x64_pd(_mm256_castpd128_pd256(_mm_loadu_pd(x + j)), 0x50);
 				_mm256_storeu_pd(ar + 2 * j, _mm256_mul_pd(xv, _mm256_loadu_pd(q + 2 * j)));
 			}
 			for (; j < n; j++) {
@@ -919,9 +933,7 @@ __attribute__((target("avx2,fma"))) static void mt_split_fma(const mt_plan *m, c
 			            g2[1] * t2[2 * j];
 			pw[j] = re * re + im * im;
 		}
-		spec[0] += pw[0];
-		for (j = 1; j <= n; j++)
-			spec[j] += 0.5 * (pw[j] + pw[N - j]);
+		fold_avx2(spec, pw, n);
 	}
 }
 #endif
