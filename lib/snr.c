@@ -1011,6 +1011,48 @@ int msp_snr_mtspec(msp_snr *h, const double *x, size_t n, double dt, double tbp,
 
 /* ----------------------------------------------------- bandwidth search */
 
+#if defined(__x86_64__)
+/* The first loop of msp_estimate_bandwidth, four frequencies a vector (a
+ * tenth of mssnr's time in scalar code): snr[i] = sqrt(S[i] / N[round(i dfs
+ * / dfn)]) with the same special cases and the same IEEE operations, so the
+ * same values.  Returns how many it did (a multiple of 4); smax updated. */
+__attribute__((target("avx2"))) static size_t snr_ratio_avx2(const double *S, size_t nfs, double dfs,
+                                                             const double *N, size_t nfn, double dfn,
+                                                             double *snr, double *smax)
+{
+	const __m256d vdfs = _mm256_set1_pd(dfs), vdfn = _mm256_set1_pd(dfn),
+	              vnfn = _mm256_set1_pd((double)nfn), zero = _mm256_setzero_pd(),
+	              one = _mm256_set1_pd(1.0), half = _mm256_set1_pd(0.5),
+	              ceil6 = _mm256_set1_pd(1e6), four = _mm256_set1_pd(4.0);
+	__m256d iv = _mm256_set_pd(3, 2, 1, 0), mx = zero;
+	size_t i;
+	for (i = 0; i + 4 <= nfs; i += 4) {
+		__m256d q = _mm256_div_pd(_mm256_mul_pd(vdfs, iv), vdfn);
+		/* round half away from zero for q >= 0: trunc, then up if the
+		 * (exact) fraction is >= 0.5; q >= 2^52 is an integer already */
+		__m256d t = _mm256_round_pd(q, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+		__m256d in = _mm256_add_pd(t, _mm256_and_pd(_mm256_cmp_pd(_mm256_sub_pd(q, t), half, _CMP_GE_OQ), one));
+		__m256d inside = _mm256_cmp_pd(in, vnfn, _CMP_LT_OQ);
+		__m128i idx = _mm256_cvttpd_epi32(_mm256_and_pd(in, inside));
+		__m256d Nn = _mm256_mask_i32gather_pd(one, N, idx, inside, 8);
+		__m256d Sn = _mm256_loadu_pd(S + i);
+		__m256d v = _mm256_blendv_pd(_mm256_div_pd(Sn, Nn), ceil6, _mm256_cmp_pd(Nn, zero, _CMP_LE_OQ));
+		v = _mm256_blendv_pd(v, one, _mm256_cmp_pd(Sn, zero, _CMP_LE_OQ));
+		v = _mm256_blendv_pd(one, v, inside);
+		__m256d r = _mm256_sqrt_pd(v);
+		_mm256_storeu_pd(snr + i, r);
+		mx = _mm256_max_pd(r, mx); /* a NaN r leaves mx, as the scalar > does */
+		iv = _mm256_add_pd(iv, four);
+	}
+	double m4[4];
+	_mm256_storeu_pd(m4, mx);
+	for (int k = 0; k < 4; k++)
+		if (m4[k] > *smax)
+			*smax = m4[k];
+	return i;
+}
+#endif
+
 int msp_estimate_bandwidth(const double *S, size_t nfs, double dfs, const double *N, size_t nfn,
                            double dfn, double nyquist, double thr, double f0, double f_max,
                            msp_bandwidth *bw)
@@ -1022,7 +1064,13 @@ int msp_estimate_bandwidth(const double *S, size_t nfs, double dfs, const double
 	if (!snr)
 		return -2;
 	double smax = 0;
-	for (size_t i = 0; i < nfs; i++) {
+	size_t i0v = 0;
+#if defined(__x86_64__)
+	__builtin_cpu_init();
+	if (__builtin_cpu_supports("avx2") && nfn < 0x7fffffff)
+		i0v = snr_ratio_avx2(S, nfs, dfs, N, nfn, dfn, snr, &smax);
+#endif
+	for (size_t i = i0v; i < nfs; i++) {
 		double f = dfs * (double)i;
 		double q = f / dfn, in;
 		/* round() exactly (half away from zero) without the libm call, a

@@ -322,6 +322,21 @@ static void test_bandwidth(void)
 	}
 	ok(got == TRIALS * 11 && nband >= TRIALS / 2, "reference ran; %d trials found a band", nband);
 	ok(out[5 * 11 + 1] == 0 && out[5 * 11 + 4] > 0, "no signal: zero band, f_range kept");
+
+	/* the special cases of the snr ratio, in the vector loop and its tail:
+	 * S = 0 gives snr 1, N = 0 gives sqrt(1e6), beyond N's grid snr 1 */
+	double s13[13], n13[13];
+	for (int i = 0; i < 13; i++)
+		s13[i] = 4, n13[i] = 1;
+	s13[2] = 0;
+	n13[10] = 0;
+	msp_bandwidth b1, b2;
+	int r1 = msp_estimate_bandwidth(s13, 13, 1.0, n13, 13, 1.0, 12.0, 1.5, 5.0, 0, &b1);
+	ok(r1 == 0 && b1.low_f == 2 && b1.low_snr == 1 && b1.high_f == 10 && b1.high_snr == 1000,
+	   "S = 0: snr 1 (low edge 2 Hz); N = 0: snr 1000 (high edge 10 Hz, snr %g)", b1.high_snr);
+	int r2 = msp_estimate_bandwidth(s13, 13, 1.0, n13, 8, 1.0, 12.0, 1.5, 5.0, 0, &b2);
+	ok(r2 == 0 && b2.high_f == 8 && b2.high_snr == 1 && b2.low_f == 2,
+	   "beyond the noise grid snr is 1: high edge %g Hz", b2.high_f);
 }
 
 static void test_fd(msp_snr *h)
