@@ -393,10 +393,100 @@ static void add(xl *x, const char *s)
 	msp_buf_add(&x->sql, s, strlen(s));
 }
 
+/* Non-finite doubles are stored as {"$numberDouble": "NaN" | "Infinity" |
+ * "-Infinity"} objects (JSON has no such numbers), so a numeric comparison
+ * must look for them by that text: MongoDB (and lib/match.c) take NaN as
+ * equal to NaN only ($eq, $gte, $lte) and below or above nothing, and the
+ * infinities as numbers beyond every other (fuzz_sql: {"c": NaN} did not
+ * find a stored NaN).  0 for a finite value, else 'N', '+' or '-'. */
+static int nonfinite(const bson_value_t *v)
+{
+	if (v->value_type != BSON_TYPE_DOUBLE)
+		return 0;
+	double d = v->value.v_double;
+	if (d != d)
+		return 'N';
+	if (d - d == 0)
+		return 0;
+	return d > 0 ? '+' : '-';
+}
+
+/* "<e> = 'LABEL'" for the stored non-finite LABEL; e is the $numberDouble of
+ * the path (elem = NULL) or of a json_each row's value (elem = the row's
+ * value and type columns' prefix, "" for the bare names). */
+static void nf_is(xl *x, const char *path, const char *elem, const char *label)
+{
+	if (elem) {
+		msp_buf_addf(&x->sql, "(%stype = 'object' AND json_extract(%svalue,'$.$numberDouble') = '%s')",
+		             elem, elem, label);
+	} else {
+		add(x, "(json_extract(");
+		add(x, x->docx);
+		add(x, ",");
+		add_jpath(&x->sql, path, ".$numberDouble");
+		msp_buf_addf(&x->sql, ") = '%s')", label);
+	}
+}
+
+/* Any finite number at the path (or in the json_each row). */
+static void finite_is(xl *x, const char *path, const char *elem)
+{
+	if (elem) {
+		msp_buf_addf(&x->sql, "(%stype IN ('integer','real'))", elem);
+	} else {
+		add(x, "(");
+		add_type(&x->sql, x->docx, path, NULL);
+		add(x, " IN ('integer','real'))");
+	}
+}
+
+/* The whole condition "value op v" for a non-finite v (kind from nonfinite). */
+static void nf_cond(xl *x, const char *path, const char *elem, int op, int kind)
+{
+	if (kind == 'N') {
+		if (op == OP_EQ || op == OP_GTE || op == OP_LTE)
+			nf_is(x, path, elem, "NaN");
+		else
+			add(x, "0");
+		return;
+	}
+	const char *same = kind == '+' ? "Infinity" : "-Infinity";
+	const char *other = kind == '+' ? "-Infinity" : "Infinity";
+	/* below +inf (above -inf): the finite numbers and the other infinity */
+	int beyond = kind == '+' ? (op == OP_LT || op == OP_LTE) : (op == OP_GT || op == OP_GTE);
+	int equal = op == OP_EQ || op == OP_GTE || op == OP_LTE;
+	if (!beyond) {
+		if (equal)
+			nf_is(x, path, elem, same);
+		else
+			add(x, "0");
+		return;
+	}
+	add(x, "(");
+	finite_is(x, path, elem);
+	add(x, " OR ");
+	nf_is(x, path, elem, other);
+	if (equal) {
+		add(x, " OR ");
+		nf_is(x, path, elem, same);
+	}
+	add(x, ")");
+}
+
 /* A condition on the path's scalar value (no array branch). */
 static void scalar_cond(xl *x, const char *path, int shape, int op, const bson_value_t *v)
 {
 	int c = vclass(v->value_type);
+	int nf = nonfinite(v);
+	if (nf && !(x->top && !strcmp(path, "_id"))) {
+		nf_cond(x, path, NULL, op, nf);
+		return;
+	}
+	/* a finite number against a stored infinity (only where the path has
+	 * held a value of no JSON number type) */
+	int inf_too = c == T_NUM && op != OP_EQ && (shape & T_OTHER) && !(x->top && !strcmp(path, "_id"));
+	if (inf_too)
+		add(x, "(");
 	if (x->top && !strcmp(path, "_id")) {
 		if (c == T_OID) {
 			msp_buf_addf(&x->sql, "%sid %s ", x->tab, opsql[op]);
@@ -437,6 +527,11 @@ static void scalar_cond(xl *x, const char *path, int shape, int op, const bson_v
 		add(x, " = 'text'");
 	}
 	add(x, ")");
+	if (inf_too) {
+		add(x, " OR ");
+		nf_is(x, path, NULL, op == OP_GT || op == OP_GTE ? "Infinity" : "-Infinity");
+		add(x, ")");
+	}
 }
 
 /* The same condition on the elements of an array (json_each row: type, value). */
@@ -447,8 +542,18 @@ static void elem_cond(xl *x, int op, const bson_value_t *v)
 	case T_NULL: add(x, "type = 'null'"); break;
 	case T_BOOL: add(x, v->value.v_bool ? "type = 'true'" : "type = 'false'"); break;
 	case T_NUM:
-		msp_buf_addf(&x->sql, "type IN ('integer','real') AND value %s ", opsql[op]);
+		if (nonfinite(v)) {
+			nf_cond(x, NULL, "", op, nonfinite(v));
+			break;
+		}
+		msp_buf_addf(&x->sql, "((type IN ('integer','real') AND value %s ", opsql[op]);
 		bind_value(x, v, 0);
+		add(x, ")");
+		if (op != OP_EQ) {
+			add(x, " OR ");
+			nf_is(x, NULL, "", op == OP_GT || op == OP_GTE ? "Infinity" : "-Infinity");
+		}
+		add(x, ")");
 		break;
 	case T_STR:
 		msp_buf_addf(&x->sql, "type = 'text' AND value %s ", opsql[op]);
