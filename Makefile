@@ -155,14 +155,16 @@ FUZZ_LIBOBJ := $(LIB_SRC:lib/%.c=build-fuzz/lib/%.o)
 # archive with a note; a target that needs it then fails to link, loudly.
 build-fuzz/lib/%.o: lib/%.c
 	@mkdir -p $(@D)
-	$(Q)clang $(FUZZ_CFLAGS) -c -o $@ $< 2>$@.log || \
+	$(Q)clang $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $< 2>$@.log || \
 	  { echo "fuzz: $< does not compile with clang (see $@.log); left out of the fuzz library"; rm -f $@; }
 build-fuzz/libmspipe-fuzz.a: $(FUZZ_LIBOBJ)
 	@rm -f $@
-	$(Q)ar rcs $@ $(wildcard build-fuzz/lib/*.o)
+	$(Q)ar rcs $@ build-fuzz/lib/*.o # the shell's glob: make's directory cache may predate the objects
 build-fuzz/fuzz_%: fuzz/fuzz_%.c build-fuzz/libmspipe-fuzz.a
 	@mkdir -p $(@D)
-	$(Q)clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< build-fuzz/libmspipe-fuzz.a $(LIBS_ALL)
+	$(Q)clang $(FUZZ_CFLAGS) -MMD -MP -fsanitize=fuzzer -o $@ $< build-fuzz/libmspipe-fuzz.a $(LIBS_ALL)
+# header changes rebuild the fuzz objects and targets too
+-include $(wildcard build-fuzz/lib/*.d build-fuzz/*.d)
 fuzz: deps
 	$(MAKE) $(FUZZ_BIN)
 	@for f in $(FUZZ_BIN); do \
@@ -170,7 +172,7 @@ fuzz: deps
 	  sh fuzz/seed-corpus.sh $$n build-fuzz/corpus/$$n; \
 	  echo "== $$n for $(FUZZ_SECONDS) s"; \
 	  opts=$$(sed -n "s/^$$n //p" fuzz/options); \
-	  $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $$opts build-fuzz/corpus/$$n || exit 1; \
+	  MONGOC_DISABLE_SHM=1 $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $$opts build-fuzz/corpus/$$n || exit 1; \
 	done
 
 install: all
