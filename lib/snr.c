@@ -784,6 +784,22 @@ __attribute__((target("avx2,fma"))) static void fold_avx2(double *spec, const do
 		spec[j] += 0.5 * (pw[j] + pw[N - j]);
 }
 
+/* a = x q: the real samples times the complex premultiplier (taper pair and
+ * chirp), two samples a vector */
+__attribute__((target("avx2,fma"))) static inline void premul_avx2(double *a, const double *x,
+                                                                  const double *q, size_t n)
+{
+	size_t j;
+	for (j = 0; j + 2 <= n; j += 2) {
+		__m256d xv = _mm256_permute4x64_pd(_mm256_castpd128_pd256(_mm_loadu_pd(x + j)), 0x50);
+		_mm256_storeu_pd(a + 2 * j, _mm256_mul_pd(xv, _mm256_loadu_pd(q + 2 * j)));
+	}
+	for (; j < n; j++) {
+		a[2 * j] = x[j] * q[2 * j];
+		a[2 * j + 1] = x[j] * q[2 * j + 1];
+	}
+}
+
 __attribute__((target("avx2,fma"))) static void mt_bluestein_fma(const mt_plan *m, const double *x,
                                                                  double *spec)
 {
@@ -791,15 +807,7 @@ __attribute__((target("avx2,fma"))) static void mt_bluestein_fma(const mt_plan *
 	double *a = (double *)m->a, *f = (double *)m->f, *g = (double *)m->g, *pw = m->pw;
 	const double *bh = (const double *)m->bh;
 	for (size_t p = 0; p < np; p++) {
-		const double *q = (const double *)(m->q + p * n);
-		for (j = 0; j + 2 <= n; j += 2) {
-			__m256d xv = _mm256_permute4x64_pd(_mm256_castpd128_pd256(_mm_loadu_pd(x + j)), 0x50);
-			_mm256_storeu_pd(a + 2 * j, _mm256_mul_pd(xv, _mm256_loadu_pd(q + 2 * j)));
-		}
-		for (; j < n; j++) {
-			a[2 * j] = x[j] * q[2 * j];
-			a[2 * j + 1] = x[j] * q[2 * j + 1];
-		}
+		premul_avx2(a, x, (const double *)(m->q + p * n), n);
 		fftw_execute(m->fwd);
 		/* f *= bh: (fr br - fi bi, fr bi + fi br) */
 		for (j = 0; j + 2 <= M; j += 2) {
@@ -897,16 +905,7 @@ __attribute__((target("avx2,fma"))) static void mt_split_fma(const mt_plan *m, c
 	const double *t1 = (const double *)m->tw, *t2 = (const double *)(m->tw + N);
 	for (size_t p = 0; p < np; p++) {
 		for (size_t r = 0; r < 3; r++) {
-			const double *q = (const double *)(m->q + (3 * p + r) * n);
-			double *ar = a + 2 * r * L;
-			for (j = 0; j + 2 <= n; j += 2) {
-				__m256d xv = _mm256_permute4x64_pd(_mm256_castpd128_pd256(_mm_loadu_pd(x + j)), 0x50);
-				_mm256_storeu_pd(ar + 2 * j, _mm256_mul_pd(xv, _mm256_loadu_pd(q + 2 * j)));
-			}
-			for (; j < n; j++) {
-				ar[2 * j] = x[j] * q[2 * j];
-				ar[2 * j + 1] = x[j] * q[2 * j + 1];
-			}
+			premul_avx2(a + 2 * r * L, x, (const double *)(m->q + (3 * p + r) * n), n);
 		}
 		fftw_execute(m->fwd);
 		/* M = 3L is even */
