@@ -65,18 +65,12 @@ static int failed;
 static uint64_t n_files, n_records, n_bytes, n_new, n_old;
 static double t_start, t_last;
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 static void progress(int done)
 {
 	if (!mst_show_progress)
 		return;
-	double t = now();
+	double t = mst_now();
 	if (!done && t - t_last < 1.0)
 		return;
 	t_last = t;
@@ -712,7 +706,7 @@ int main(int argc, char **argv)
 			bson_destroy(k);
 		}
 	}
-	t_start = t_last = now();
+	t_start = t_last = mst_now();
 	for (int i = optind; i < argc; i++)
 		do_path(argv[i], 1);
 	progress(1);

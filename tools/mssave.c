@@ -170,12 +170,6 @@ static size_t ndefer, capdefer;
 
 static double sync_wait; /* seconds this process stood still for fdatasync */
 
-static double mono(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 static void *sync_thread(void *arg)
 {
@@ -191,10 +185,10 @@ static int finish_inflight(int poll)
 {
 	if (!inflight.running)
 		return 1;
-	double t0 = mono();
+	double t0 = mst_now();
 	if (poll ? pthread_tryjoin_np(inflight.th, NULL) != 0 : pthread_join(inflight.th, NULL) != 0)
 		return 0;
-	sync_wait += mono() - t0;
+	sync_wait += mst_now() - t0;
 	inflight.running = 0;
 	if (inflight.err)
 		mst_fatal("%s/%s: fdatasync: %s", sf.dir, sf.dfile, strerror(inflight.err));
@@ -240,10 +234,10 @@ static void flush_batch(int async)
 		inflight.n = 0; /* no thread: do it here */
 	}
 	char err[512];
-	double t0 = mono();
+	double t0 = mst_now();
 	if (msp_samplefile_sync(&sf, err, sizeof err))
 		mst_fatal("%s", err);
-	sync_wait += mono() - t0;
+	sync_wait += mst_now() - t0;
 	commit_docs(batch, nbatch);
 	nbatch = 0;
 }

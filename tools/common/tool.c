@@ -419,7 +419,7 @@ void mst_history(msp_record *rec)
 		mst_fatal("out of memory");
 }
 
-static double now(void)
+double mst_now(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -432,7 +432,7 @@ void mst_progress(uint64_t n)
 {
 	if (!mst_show_progress)
 		return;
-	double t = now();
+	double t = mst_now();
 	if (progress_t0 == 0.0)
 		progress_t0 = progress_last = t;
 	if (t - progress_last < 1.0)
@@ -446,7 +446,7 @@ void mst_progress_done(uint64_t n)
 {
 	if (!mst_show_progress)
 		return;
-	double t = now();
+	double t = mst_now();
 	double el = progress_t0 > 0 ? t - progress_t0 : 0.0;
 	fprintf(stderr, "\r%s: %llu records in %.1f s\n", mst_name(), (unsigned long long)n, el);
 }

@@ -73,6 +73,9 @@ double mst_arg_time(const char *opt, const char *s);
 void mst_arg_double_list(const char *opt, const char *s, double *out, int n);
 
 /* Record input on stdin and output on stdout, refusing terminals. */
+/* seconds on the monotonic clock (progress, timings) */
+double mst_now(void);
+
 msp_reader *mst_open_input(void);
 /* a record stream on FD (a file operand), named NAME in messages; the same
  * MSPIPE_MAX_RECORD bound as standard input */
