@@ -690,6 +690,14 @@ static void exists_cond(xl *x, const char *path, int yes)
 	add(x, yes ? " IS NOT NULL)" : " IS NULL)");
 }
 
+/* The SQLite backend reads one array level on a path, not two. */
+static int two_arrays(xl *x, const char *path)
+{
+	return msp_db_fail(x->db, MSP_ERR_UNSUPPORTED,
+	                   "\"%s\": a path through two levels of arrays is not supported by the SQLite "
+	                   "backend", path);
+}
+
 /* The types seen at a key path; sets x->apre when the path runs through an
  * array of documents (one level; a second level is refused). */
 static int path_shape(xl *x, const char *path)
@@ -711,9 +719,7 @@ static int path_shape(xl *x, const char *path)
 		int t = path_types(x->db, x->coll, pre);
 		if (t > 0 && (t & T_ARR)) {
 			if (x->apre) {
-				x->rc = msp_db_fail(x->db, MSP_ERR_UNSUPPORTED,
-				                    "\"%s\": a path through two levels of arrays is not supported "
-				                    "by the SQLite backend", path);
+				x->rc = two_arrays(x, path);
 				return 0;
 			}
 			x->apre = (int)i;
@@ -794,9 +800,7 @@ static void positional(xl *x, const char *path, const char *pre, const char *res
 	char sub[1100];
 	if (dot) {
 		if (elem & T_ARR) {
-			x->rc = msp_db_fail(x->db, MSP_ERR_UNSUPPORTED,
-			                    "\"%s\": a path through two levels of arrays is not supported "
-			                    "by the SQLite backend", path);
+			x->rc = two_arrays(x, path);
 			return;
 		}
 		/* the documents' keys: "pre.rest" without the index */
@@ -816,9 +820,7 @@ static void positional(xl *x, const char *path, const char *pre, const char *res
 			int t = path_types(x->db, x->coll, sub);
 			sub[i] = '.';
 			if (t > 0 && (t & T_ARR)) {
-				x->rc = msp_db_fail(x->db, MSP_ERR_UNSUPPORTED,
-				                    "\"%s\": a path through two levels of arrays is not supported "
-				                    "by the SQLite backend", path);
+				x->rc = two_arrays(x, path);
 				return;
 			}
 		}

@@ -378,6 +378,7 @@ typedef struct mt_plan {
 	                    * (see mt_split); q then holds 3 twiddled copies a pair */
 	fftw_complex *tw;  /* split: 2 x 2n, exp(+2 pi i r j / M) for r = 1, 2 (the inverse's combine) */
 	fftw_plan fwd, bwd;
+	int fma;           /* the AVX2+FMA kernels (the CPU has them): decided once, with the plan */
 	unsigned long used;
 } mt_plan;
 
@@ -720,6 +721,10 @@ static mt_plan *get_mt_plan(msp_snr *h, int n, double nw, int k, const double *t
 		memset(m->a, 0, M * sizeof *m->a);
 		m->M = M;
 		m->L = L;
+#if defined(__x86_64__)
+		__builtin_cpu_init();
+		m->fma = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#endif
 	}
 	m->n = n;
 	m->k = k;
@@ -939,25 +944,19 @@ __attribute__((target("avx2,fma"))) static void mt_split_fma(const mt_plan *m, c
 
 static void mt_bluestein(const mt_plan *m, const double *x, double *spec)
 {
-	if (m->L) {
 #if defined(__x86_64__)
-		__builtin_cpu_init();
-		if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+	if (m->fma) {
+		if (m->L)
 			mt_split_fma(m, x, spec);
-			return;
-		}
+		else
+			mt_bluestein_fma(m, x, spec);
+		return;
+	}
 #endif
+	if (m->L)
 		mt_split_body(m, x, spec);
-		return;
-	}
-#if defined(__x86_64__)
-	__builtin_cpu_init();
-	if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-		mt_bluestein_fma(m, x, spec);
-		return;
-	}
-#endif
-	mt_bluestein_body(m, x, spec);
+	else
+		mt_bluestein_body(m, x, spec);
 }
 
 /* ------------------------------------------------------------ spectra */
