@@ -4,23 +4,26 @@
 #  1. Full chain throughput (traces/s, Msamples/s) on two shapes, 1-hour 20 sps
 #     traces and 2000-sample windows, at -j1 and -j2 (GNU parallel over
 #     partitions): msquery | msread | msdetrend | msfilter | mswindow | mssnr | mssave,
-#     miniSEED decoding and saving (fsync, SQLite commit) counted.
+#     miniSEED decoding and saving (fsync, SQLite commit) counted; the fixed cost of a
+#     run (the same command selecting no trace) and the steady-state rates without it.
 #  2. The same work written with NumPy/SciPy (scipy.signal.detrend, butter + sosfilt,
-#     slicing, the multitaper SNR of MsPASS's arrival_snr with scipy's dpss and numpy's
-#     rfft) and with ObsPy (Trace.detrend, filter, trim, the same SNR), 2 processes
-#     each, on the same samples, decoding not counted; the ratios (also without the
-#     multitaper SNR on both sides).  MsPASS's own
+#     slicing, mssnr's multitaper SNR and band search with scipy's dpss and scipy.fft)
+#     and with ObsPy (Trace.detrend, filter, trim, the same SNR), 2 processes each, on
+#     the same samples, decoding not counted; the ratios (also without the multitaper
+#     SNR on both sides).  That both do the same work is checked first: the band edges
+#     of 300 traces, NumPy's against mssnr's.  MsPASS's own
 #     algorithms when `pip install mspasspy` works here (it is tried once).
 #  3. The pipe limit: the chain's time next to as many pass-through stages (mscat)
-#     moving the same bytes through the same pipes.
+#     moving the same bytes through the same pipes: bare (file to /dev/null), and with
+#     the chain's own ends (msquery | msread ... mssave) kept.
 #  4. Peak RSS of every process of the chain for 1k and 100k traces (flat: ratio).
 #  5. Start-up cost per process, and cost per partition.
 #  6. Where the CPU goes: each process of one -j1 pipeline timed (CPU seconds, us a
 #     trace); why -j2 adds little on 2 cores: -j1 and -j2 pinned to one core
-#     (taskset) next to the same on both cores; the disk's share (the saved bytes
-#     written and fdatasync'd alone).
+#     (taskset) next to the same on both cores (the parallel speed-up); the disk's
+#     share (the saved bytes written and fdatasync'd alone).
 # Prints figures; asserts nothing.  Env: BENCH_LONG (1-hour traces, default 600),
-# BENCH_SHORT (2000-sample windows, default 15000), BENCH_RSS_BIG (default 100000).
+# BENCH_SHORT (2000-sample windows, default 30000), BENCH_RSS_BIG (default 100000).
 set -e
 cd "$(dirname "$0")/.."
 REPO=$PWD
@@ -29,7 +32,7 @@ PATH="$BIN:$PATH"
 export PATH
 PY=/usr/bin/python3
 NLONG=${BENCH_LONG:-600}
-NSHORT=${BENCH_SHORT:-15000}
+NSHORT=${BENCH_SHORT:-30000}
 NBIG=${BENCH_RSS_BIG:-100000}
 W=$(mktemp -d "${TMPDIR:-/tmp}/bench_chain.XXXXXX")
 trap 'rm -rf "$W"' EXIT
@@ -52,7 +55,9 @@ chain() {
 	# mswindow moves starttime to the window's start: SNR windows are relative to that
 	S="| mssnr --ref starttime --noise 1,$(echo "$nend - $w1" | bc) --signal $(echo "$nend - $w1" | bc),$(echo "$w2 - $w1 - 1" | bc) --keep-null --metrics none"
 	[ "$snr" = nosnr ] && S=""
-	cmd="msquery wf_miniseed --sort dir,dfile --partition {}/$parts | msread \
+	q=""
+	[ -n "${FILTER:-}" ] && q="'$FILTER'"
+	cmd="msquery wf_miniseed $q --sort dir,dfile --partition {}/$parts | msread \
 	 | msdetrend --type linear | msfilter --bandpass 0.05,2 \
 	 | mswindow --ref starttime $w1 $w2 --short truncate $S | mssave --tag $tag -q"
 	a=$(now)
@@ -61,6 +66,9 @@ chain() {
 	b=$(now)
 	el "$a" "$b"
 }
+
+# rate N SECONDS: traces a second
+rate() { echo "$1 / $2" | bc -l; }
 
 shape() {
 	name=$1 n=$2 npts=$3 pre=$4 w1=$5 w2=$6 nend=$7
@@ -71,51 +79,80 @@ shape() {
 	t1=$(chain "$name" 1 1 "${name}j1" "$w1" "$w2" "$nend")
 	t2=$(chain "$name" 2 2 "${name}j2" "$w1" "$w2" "$nend")
 	t2n=$(chain "$name" 2 2 "${name}j2n" "$w1" "$w2" "$nend" nosnr)
+	# the fixed cost of a run: the same command selecting no trace (GNU parallel,
+	# every process's start-up, opening the database, the sample file, the commit)
+	f1=$(FILTER='{"sta":"-"}' chain "$name" 1 1 "${name}f1" "$w1" "$w2" "$nend")
+	f2=$(FILTER='{"sta":"-"}' chain "$name" 2 2 "${name}f2" "$w1" "$w2" "$nend")
 	saved=$(MSPIPE_DB="$W/$name.db" msquery --count wf_TimeSeries "{\"data_tag\":\"${name}j2\"}")
 	echo "   (records saved by the -j2 run: $saved of $ntr; the rest buried with a reason)"
 	cores=$(awk -v w="$t1" '{printf "%.2f", ($1 + $2) / w}' "$W/cpu.${name}j1")
-	printf '   mspipe -j1           %7.2f s  %8.0f traces/s  %6.1f Msamples/s   (one pipeline already keeps %s cores busy)\n' "$t1" "$(echo "$ntr / $t1" | bc -l)" "$(echo "$ns / $t1 / 1000000" | bc -l)" "$cores"
-	printf '   mspipe -j2           %7.2f s  %8.0f traces/s  %6.1f Msamples/s   speed-up %.2fx\n' "$t2" "$(echo "$ntr / $t2" | bc -l)" "$(echo "$ns / $t2 / 1000000" | bc -l)" "$(echo "$t1 / $t2" | bc -l)"
-	printf '   mspipe -j2, no mssnr %7.2f s  %8.0f traces/s  %6.1f Msamples/s\n' "$t2n" "$(echo "$ntr / $t2n" | bc -l)" "$(echo "$ns / $t2n / 1000000" | bc -l)"
-	# the evidence on -j2: the same runs pinned to one core (taskset -c 0)
+	cores2=$(awk -v w="$t2" '{printf "%.2f", ($1 + $2) / w}' "$W/cpu.${name}j2")
+	printf '   mspipe -j1           %7.2f s  %8.0f traces/s  %6.1f Msamples/s   (%s cores busy)\n' "$t1" "$(rate "$ntr" "$t1")" "$(echo "$ns / $t1 / 1000000" | bc -l)" "$cores"
+	printf '   mspipe -j2           %7.2f s  %8.0f traces/s  %6.1f Msamples/s   (%s cores busy) -j2/-j1 %.2fx\n' "$t2" "$(rate "$ntr" "$t2")" "$(echo "$ns / $t2 / 1000000" | bc -l)" "$cores2" "$(echo "$t1 / $t2" | bc -l)"
+	printf '   mspipe -j2, no mssnr %7.2f s  %8.0f traces/s  %6.1f Msamples/s\n' "$t2n" "$(rate "$ntr" "$t2n")" "$(echo "$ns / $t2n / 1000000" | bc -l)"
+	s1=$(echo "$t1 - $f1" | bc -l) s2=$(echo "$t2 - $f2" | bc -l)
+	printf '   fixed cost of a run (the same command selecting no trace): -j1 %.2f s, -j2 %.2f s;\n' "$f1" "$f2"
+	printf '   without it (steady state): -j1 %.0f traces/s, -j2 %.0f traces/s (%.1f Msamples/s), -j2/-j1 %.2fx\n' "$(rate "$ntr" "$s1")" "$(rate "$ntr" "$s2")" "$(echo "$ns / $s2 / 1000000" | bc -l)" "$(echo "$s1 / $s2" | bc -l)"
+	# parallel speed-up: the same runs pinned to one core (taskset -c 0)
 	if command -v taskset > /dev/null; then
 		t1p=$(PIN="taskset -c 0" chain "$name" 1 1 "${name}j1p" "$w1" "$w2" "$nend")
 		t2p=$(PIN="taskset -c 0" chain "$name" 2 2 "${name}j2p" "$w1" "$w2" "$nend")
-		cores2=$(awk -v w="$t2" '{printf "%.2f", ($1 + $2) / w}' "$W/cpu.${name}j2")
-		printf '   one core (taskset):  -j1 %.2f s, -j2 %.2f s (-j2/-j1 %.2fx on one core)\n' "$t1p" "$t2p" "$(echo "$t1p / $t2p" | bc -l)"
-		printf '   second core speeds up -j1 %.2fx and -j2 %.2fx (cores busy: -j1 %s, -j2 %s): the -j2 gain\n' "$(echo "$t1p / $t1" | bc -l)" "$(echo "$t2p / $t2" | bc -l)" "$cores" "$cores2"
-		printf '   over -j1 is what one pipeline leaves of the second core (target 1.8x needs -j1 near 1 core)\n'
+		printf '   on one core (taskset -c 0): -j1 %.2f s, -j2 %.2f s; the second core speeds -j1 up %.2fx, -j2 %.2fx\n' "$t1p" "$t2p" "$(echo "$t1p / $t1" | bc -l)" "$(echo "$t2p / $t2" | bc -l)"
+		printf '   (two cores over one at -j2 is the parallel speed-up; -j2 over -j1 can be at most\n'
+		printf '   2 / %s = %.2fx here, since one -j1 pipeline already runs its stages on both cores)\n' "$cores" "$(echo "2 / $cores" | bc -l)"
 	fi
 	stages "$name" "$w1" "$w2" "$nend" "$ntr"
 	# the same samples for the Python chains (decoded by mspipe, not timed)
 	MSPIPE_DB="$W/$name.db" msquery wf_miniseed --sort dir,dfile | MSPIPE_DB="$W/$name.db" msread > "$W/$name.msp"
+	# the Python chain does mssnr's work: the band edges agree trace by trace
+	k=$((ntr < 300 ? ntr : 300))
+	$PY bench/chain_py.py edges "$W/$name.msp" $k 0.05 2 "$w1" "$w2" "$nend" > "$W/py.edges"
+	ne=$(echo "$nend - $w1" | bc); se=$(echo "$w2 - $w1 - 1" | bc)
+	MSPIPE_DB="$W/$name.db" msquery wf_miniseed --sort dir,dfile --limit $k | MSPIPE_DB="$W/$name.db" msread \
+	  | msdetrend --type linear | msfilter --bandpass 0.05,2 | mswindow --ref starttime "$w1" "$w2" --short truncate \
+	  | mssnr --ref starttime --noise "1,$ne" --signal "$ne,$se" --keep-null --metrics none | msinfo \
+	  | $PY -c 'import sys, json
+for l in sys.stdin:
+    p = json.loads(l)["metadata"].get("Parrival") or {}
+    print("%.9g %.9g" % (p["low_f_band_edge"], p["high_f_band_edge"]) if "low_f_band_edge" in p else "none")' > "$W/ms.edges"
+	agree=$(paste -d'|' "$W/py.edges" "$W/ms.edges" | awk -F'|' '$1 == $2 { a++ } END { print a + 0 }')
+	nb=$(grep -vc none "$W/ms.edges" || true)
+	echo "   the NumPy/SciPy chain's band edges equal mssnr's (9 digits) on $agree of $k traces ($nb with a band)"
 	# chain_py.py prints: traces wall-seconds cpu-seconds
 	r=$($PY bench/chain_py.py numpy "$W/$name.msp" 2 0.05 2 "$w1" "$w2" "$nend" mt)
 	tn=$(echo "$r" | cut -d' ' -f2) tnc=$(echo "$r" | cut -d' ' -f3)
 	r=$($PY bench/chain_py.py numpy "$W/$name.msp" 2 0.05 2 "$w1" "$w2" "$nend")
 	tn0=$(echo "$r" | cut -d' ' -f2)
-	printf '   NumPy/SciPy, 2 procs %7.2f s  %8.0f traces/s  %6.1f Msamples/s   mspipe -j2 is %.2fx  (multitaper SNR in both)\n' "$tn" "$(echo "$ntr / $tn" | bc -l)" "$(echo "$ns / $tn / 1000000" | bc -l)" "$(echo "$tn / $t2" | bc -l)"
-	printf '   NumPy/SciPy, no MT   %7.2f s  %8.0f traces/s  %6.1f Msamples/s   mspipe -j2 without mssnr is %.2fx\n' "$tn0" "$(echo "$ntr / $tn0" | bc -l)" "$(echo "$ns / $tn0 / 1000000" | bc -l)" "$(echo "$tn0 / $t2n" | bc -l)"
-	t2x=$(echo "$t2 - $PAR" | bc -l)
-	printf '   without GNU parallel'"'"'s own %.2f s, mspipe -j2 takes %.2f s: %.2fx NumPy/SciPy\n' "$PAR" "$t2x" "$(echo "$tn / $t2x" | bc -l)"
+	printf '   NumPy/SciPy, 2 procs %7.2f s  %8.0f traces/s  %6.1f Msamples/s   mspipe -j2 is %.2fx  (multitaper SNR in both)\n' "$tn" "$(rate "$ntr" "$tn")" "$(echo "$ns / $tn / 1000000" | bc -l)" "$(echo "$tn / $t2" | bc -l)"
+	printf '   NumPy/SciPy, no MT   %7.2f s  %8.0f traces/s  %6.1f Msamples/s   mspipe -j2 without mssnr is %.2fx\n' "$tn0" "$(rate "$ntr" "$tn0")" "$(echo "$ns / $tn0 / 1000000" | bc -l)" "$(echo "$tn0 / $t2n" | bc -l)"
+	printf '   steady state (NumPy'"'"'s time has no start-up: its pool is warmed up before the clock): mspipe -j2 is %.2fx\n' "$(echo "$tn / $s2" | bc -l)"
 	# CPU seconds a trace, the measure a loaded machine distorts least
 	c2=$(awk '{print $1 + $2}' "$W/cpu.${name}j2")
 	printf '   CPU a trace: mspipe -j2 %.0f us (decoding, saving, GNU parallel counted), NumPy/SciPy %.0f us: %.2fx\n' "$(echo "$c2 * 1000000 / $ntr" | bc -l)" "$(echo "$tnc * 1000000 / $ntr" | bc -l)" "$(echo "$tnc / $c2" | bc -l)"
 	if OBSPY=$(sh scripts/pyref.sh 2>/dev/null); then
 		r=$($OBSPY bench/chain_py.py obspy "$W/$name.msp" 2 0.05 2 "$w1" "$w2" "$nend" mt)
 		to=$(echo "$r" | cut -d' ' -f2)
-		printf '   ObsPy, 2 procs       %7.2f s  %8.0f traces/s  %6.1f Msamples/s   mspipe -j2 is %.2fx  (multitaper SNR in both)\n' "$to" "$(echo "$ntr / $to" | bc -l)" "$(echo "$ns / $to / 1000000" | bc -l)" "$(echo "$to / $t2" | bc -l)"
+		printf '   ObsPy, 2 procs       %7.2f s  %8.0f traces/s  %6.1f Msamples/s   mspipe -j2 is %.2fx  (multitaper SNR in both)\n' "$to" "$(rate "$ntr" "$to")" "$(echo "$ns / $to / 1000000" | bc -l)" "$(echo "$to / $t2" | bc -l)"
 	else
 		echo "   ObsPy: not available (scripts/pyref.sh could not install it)"
 	fi
-	# the pipe limit: the chain moves the stream through 5 pipes (msread -> ... -> mssave);
-	# the same bytes through 5 pass-through stages
+	# the pipe limit.  (a) the bare pipes: the decoded stream through as many
+	# pass-through stages as the chain has pipes after msread, file to /dev/null.
+	# (b) the chain's own ends kept (msquery | msread ... mssave, the database and
+	# the disk) with its processing stages replaced by mscat: the chain if its
+	# processing cost nothing.  Both against the -j1 chain without mssnr.
 	a=$(now)
 	mscat < "$W/$name.msp" | mscat | mscat | mscat | mscat > /dev/null
 	b=$(now)
 	tp=$(el "$a" "$b")
+	a=$(now)
+	MSPIPE_DB="$W/$name.db" MSPIPE_WFDIR="$W/wf" sh -c "msquery wf_miniseed --sort dir,dfile | msread \
+	  | mscat | mscat | mscat | mssave --tag ${name}ends -q"
+	b=$(now)
+	te=$(el "$a" "$b")
 	tc=$(el 0 "$(chain "$name" 1 1 "${name}pipe" "$w1" "$w2" "$nend" nosnr)")
-	printf '   pipe limit: 5 mscat stages %.2f s; the chain (-j1, no mssnr) %.2f s = %.2fx of it\n' "$tp" "$tc" "$(echo "$tc / $tp" | bc -l)"
+	printf '   pipe limit: the -j1 chain without mssnr %.2f s is %.2fx of 5 bare mscat stages (%.2f s)\n' "$tc" "$(echo "$tc / $tp" | bc -l)" "$tp"
+	printf '   and %.2fx of its own ends with mscat for the processing stages (%.2f s: msquery | msread | 3 mscat | mssave)\n' "$(echo "$tc / $te" | bc -l)" "$te"
 	# the disk's floor under any chain that saves: the bytes the -j1 run saved,
 	# written and fdatasync'd alone
 	bytes=$(cat "$W"/wf/"${name}pipe"-* 2>/dev/null | wc -c)
@@ -157,11 +194,6 @@ stages() {
 }
 
 echo "######## the chain: $(nproc) cores, load average $(cut -d" " -f1-3 /proc/loadavg)"
-a=$(now)
-parallel -j2 true ::: 1 2
-b=$(now)
-PAR=$(el "$a" "$b")
-printf '   GNU parallel alone (parallel -j2 true ::: 1 2): %.2f s, inside every mspipe -jN time below\n' "$PAR"
 shape long "$NLONG" 72000 1800 1600 2200 1795
 shape short "$NSHORT" 2000 50 10 90 45
 
