@@ -84,6 +84,38 @@ static double *inter;    /* a Seismogram's samples interleaved */
 static size_t capinter;
 static uint64_t nsaved, nburied, ncremated, nskipped, nbatches;
 
+/* Committed documents are kept for the next records (bson_reinit keeps a
+ * document's buffer): a document cost a bson_new and 3-4 reallocs as it
+ * grew, and a free of each at the commit.  At most the documents of two
+ * batches (the one in flight and the one being filled) are ever out. */
+static bson_t **pool;
+static size_t npool, cappool;
+
+static bson_t *doc_new(void)
+{
+	if (npool) {
+		bson_t *d = pool[--npool];
+		bson_reinit(d);
+		return d;
+	}
+	return bson_new();
+}
+
+static void doc_done(bson_t *d)
+{
+	if (npool == cappool) {
+		size_t ncap = cappool ? cappool * 2 : 256;
+		bson_t **p = realloc(pool, ncap * sizeof *p);
+		if (!p) {
+			bson_destroy(d);
+			return;
+		}
+		pool = p;
+		cappool = ncap;
+	}
+	pool[npool++] = d;
+}
+
 static void push(bson_t *doc, int coll, const bson_oid_t *id, int print)
 {
 	if (nbatch == capbatch) {
@@ -138,7 +170,7 @@ static void commit_docs(pending *b, size_t n)
 			printf("{\"_id\": {\"$oid\": \"%s\"}, \"collection\": \"%s\"}\n", hex,
 			       COLLS[b[i].coll]);
 		}
-		bson_destroy(b[i].doc);
+		doc_done(b[i].doc);
 	}
 	if (!quiet && fflush(stdout)) {
 		if (errno == EPIPE)
@@ -599,7 +631,7 @@ int main(int argc, char **argv)
 			}
 			bson_oid_t id;
 			bson_oid_init(&id, NULL);
-			bson_t *doc = bson_new();
+			bson_t *doc = doc_new();
 			if (msp_wf_cemetery_doc(rec, &id, tag, doc))
 				mst_fatal("out of memory");
 			push(doc, C_CEM, &id, 0);
@@ -627,7 +659,7 @@ int main(int argc, char **argv)
 				msp_record_kill(rec, "mssave", "%s", err);
 				bson_oid_t id;
 				bson_oid_init(&id, NULL);
-				bson_t *doc = bson_new();
+				bson_t *doc = doc_new();
 				if (msp_wf_cemetery_doc(rec, &id, tag, doc))
 					mst_fatal("out of memory");
 				push(doc, C_CEM, &id, 0);
@@ -664,17 +696,17 @@ int main(int argc, char **argv)
 			/* MsPASS saves the elog before the wf document and so links it
 			 * to the input's id; here it names the saved document */
 			bson_oid_init(&elog_id, NULL);
-			bson_t *edoc = bson_new();
+			bson_t *edoc = doc_new();
 			if (msp_wf_elog_doc(rec, &elog_id, COLLS[wfcoll], &id, tag, edoc))
 				mst_fatal("out of memory");
 			push(edoc, C_ELOG, &elog_id, 0);
 		}
-		bson_t *doc = bson_new();
+		bson_t *doc = doc_new();
 		if (msp_wf_record_to_doc(rec, &st, tag, &id, has_elog ? &elog_id : NULL, doc))
 			mst_fatal("out of memory");
 		if (history && rec->nhistory > 0) {
 			bson_oid_init(&hist_id, NULL);
-			bson_t *hdoc = bson_new();
+			bson_t *hdoc = doc_new();
 			char k[64];
 			BSON_APPEND_OID(hdoc, "_id", &hist_id);
 			bson_append_array(hdoc, "processes", -1, rec->history);
@@ -703,6 +735,9 @@ int main(int argc, char **argv)
 	msp_samplefile_close(&sf);
 	msp_record_free(rec);
 	free(batch);
+	while (npool)
+		bson_destroy(pool[--npool]);
+	free(pool);
 	free(inflight.docs);
 	free(defer);
 	free(inter);
