@@ -411,6 +411,8 @@ int msp_wf_load_samples(msp_wf_reader *r, const bson_t *doc, msp_record *rec)
 static int is_normalized_copy(const char *key)
 {
 	static const char *colls[] = {"channel_", "site_", "source_"};
+	if (key[0] != 'c' && key[0] != 's')
+		return 0; /* most keys: no strncmp at all (this runs for every key saved) */
 	for (size_t i = 0; i < 3; i++) {
 		size_t n = strlen(colls[i]);
 		if (strncmp(key, colls[i], n) == 0)
@@ -427,8 +429,10 @@ static int is_saver_key(const char *key)
 	                             "dfile", "foff", "nbytes", "format", "data_tag", "elog_id",
 	                             "npts", "delta", "sampling_rate", "gridfs_id", "is_abortion",
 	                             "live", "cemetery_id", "history_object_id"};
+	/* the first letter first: a strcmp only for the one or two keys that
+	 * share it, not 22 per key saved */
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-		if (strcmp(key, keys[i]) == 0)
+		if (keys[i][0] == key[0] && strcmp(key, keys[i]) == 0)
 			return 1;
 	return 0;
 }
