@@ -1023,7 +1023,20 @@ bson_t *msp_db_filter_parse(const char *json, char *errbuf, size_t errlen)
 
 /* ------------------------------------------------------------ JSON out */
 
-#define LIT(b, s) msp_buf_add((b), (s), sizeof(s) - 1)
+/* msp_buf_add, inlined when there is room: a document is written in ~100
+ * pieces of a few bytes, and the call per piece cost more than the copy. */
+static inline void jadd(msp_buf *b, const char *s, size_t n)
+{
+	if (!b->failed && b->len + n < b->cap) {
+		memcpy(b->p + b->len, s, n);
+		b->len += n;
+		b->p[b->len] = '\0';
+	} else {
+		msp_buf_add(b, s, n);
+	}
+}
+
+#define LIT(b, s) jadd((b), (s), sizeof(s) - 1)
 
 /* Documents as MongoDB relaxed extended JSON, in libbson's layout
  * ({ "k" : v, ... }), written here because libbson's writer takes ~19 us a
@@ -1041,7 +1054,7 @@ static void json_str(msp_buf *b, const char *s, size_t n)
 		unsigned char c = (unsigned char)s[i];
 		if (c >= 0x20 && c != '"' && c != '\\')
 			continue;
-		msp_buf_add(b, s + run, i - run);
+		jadd(b, s + run, i - run);
 		run = i + 1;
 		char e[8];
 		switch (c) {
@@ -1054,10 +1067,10 @@ static void json_str(msp_buf *b, const char *s, size_t n)
 		case '\t': LIT(b, "\\t"); break;
 		default:
 			e[0] = '\\'; e[1] = 'u'; e[2] = '0'; e[3] = '0'; e[4] = hex[c >> 4]; e[5] = hex[c & 15];
-			msp_buf_add(b, e, 6);
+			jadd(b, e, 6);
 		}
 	}
-	msp_buf_add(b, s + run, n - run);
+	jadd(b, s + run, n - run);
 	LIT(b, "\"");
 }
 
@@ -1113,7 +1126,7 @@ static void json_double(msp_buf *b, double v)
 				t[n++] = '0';
 			for (int i = k - 1; i >= 0; i--)
 				t[n++] = d[i];
-			msp_buf_add(b, t, (size_t)n);
+			jadd(b, t, (size_t)n);
 			return;
 		}
 	}
@@ -1122,17 +1135,31 @@ static void json_double(msp_buf *b, double v)
 		if (prec == 17 || strtod(t, NULL) == v)
 			break;
 	}
-	msp_buf_add(b, t, (size_t)n);
+	jadd(b, t, (size_t)n);
 	if (strspn(t, "0123456789-") == (size_t)n)
 		LIT(b, ".0");
 }
 
 static void json_doc(msp_buf *b, const bson_t *doc, int as_array, int depth);
 
+/* An integer in decimal, as "%lld" writes it, without printf's cost
+ * (npts, foff and nbytes are in every wf document). */
+static void json_int(msp_buf *b, int64_t v)
+{
+	char d[24];
+	int n = (int)sizeof d;
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	do {
+		d[--n] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		d[--n] = '-';
+	jadd(b, d + n, sizeof d - (size_t)n);
+}
+
 static void json_value(msp_buf *b, const bson_iter_t *it, int depth)
 {
-	char t[32];
-	int n;
 	switch (bson_iter_type(it)) {
 	case BSON_TYPE_UTF8: {
 		uint32_t len;
@@ -1141,14 +1168,8 @@ static void json_value(msp_buf *b, const bson_iter_t *it, int depth)
 		return;
 	}
 	case BSON_TYPE_DOUBLE: json_double(b, bson_iter_double(it)); return;
-	case BSON_TYPE_INT32:
-		n = snprintf(t, sizeof t, "%d", bson_iter_int32(it));
-		msp_buf_add(b, t, (size_t)n);
-		return;
-	case BSON_TYPE_INT64:
-		n = snprintf(t, sizeof t, "%lld", (long long)bson_iter_int64(it));
-		msp_buf_add(b, t, (size_t)n);
-		return;
+	case BSON_TYPE_INT32: json_int(b, bson_iter_int32(it)); return;
+	case BSON_TYPE_INT64: json_int(b, bson_iter_int64(it)); return;
 	case BSON_TYPE_BOOL:
 		if (bson_iter_bool(it))
 			LIT(b, "true");
@@ -1160,7 +1181,7 @@ static void json_value(msp_buf *b, const bson_iter_t *it, int depth)
 		char hex[25];
 		bson_oid_to_string(bson_iter_oid(it), hex);
 		LIT(b, "{ \"$oid\" : \"");
-		msp_buf_add(b, hex, 24);
+		jadd(b, hex, 24);
 		LIT(b, "\" }");
 		return;
 	}
@@ -1189,7 +1210,7 @@ static void json_value(msp_buf *b, const bson_iter_t *it, int depth)
 		bson_destroy(&one);
 		/* s is '{ "v" : VALUE }' */
 		if (s && len > 10)
-			msp_buf_add(b, s + 8, len - 10);
+			jadd(b, s + 8, len - 10);
 		else
 			b->failed = 1;
 		bson_free(s);
@@ -1201,7 +1222,7 @@ static void json_doc(msp_buf *b, const bson_t *doc, int as_array, int depth)
 {
 	bson_iter_t it;
 	int first = 1;
-	msp_buf_add(b, as_array ? "[ " : "{ ", 2);
+	jadd(b, as_array ? "[ " : "{ ", 2);
 	if (bson_iter_init(&it, doc)) {
 		while (bson_iter_next(&it)) {
 			if (!first)
@@ -1214,7 +1235,7 @@ static void json_doc(msp_buf *b, const bson_t *doc, int as_array, int depth)
 			json_value(b, &it, depth);
 		}
 	}
-	msp_buf_add(b, as_array ? " ]" : " }", 2);
+	jadd(b, as_array ? " ]" : " }", 2);
 }
 
 int msp_db_json_append(msp_buf *b, const bson_t *doc, int as_array)
