@@ -114,6 +114,17 @@ void msp_fd_raise_pipe(int fd)
 
 /* ------------------------------------------------------------------ reader */
 
+/* A document's bytes that passed the validator, and its element count.  A
+ * chain's records carry the same history document (and often the same
+ * empty elog) one after the other: bytes equal to these were validated
+ * already, so the validator (a UTF-8 check of every key and string) is not
+ * run again on them. */
+typedef struct doc_seen {
+	uint8_t *p;
+	uint32_t len, count;
+	size_t cap;
+} doc_seen;
+
 struct msp_reader {
 	int fd;                 /* -1 for a memory source */
 	const uint8_t *mem;     /* memory source */
@@ -132,6 +143,7 @@ struct msp_reader {
 	int io_errno;
 	uint8_t *docbuf;        /* scratch for the BSON documents */
 	size_t docbuf_cap;
+	doc_seen seen[2];       /* the last elog and history documents validated */
 	char err[256];
 };
 
@@ -172,6 +184,8 @@ void msp_reader_close(msp_reader *r)
 		return;
 	free(r->buf);
 	free(r->docbuf);
+	free(r->seen[0].p);
+	free(r->seen[1].p);
 	free(r);
 }
 
@@ -294,16 +308,22 @@ static int grow_docbuf(msp_reader *r, size_t need)
 /* Parse a BSON document of len bytes at p into *dst (replacing it).  The
  * copy goes into dst's own buffer (bson_reinit keeps it), so a stream of
  * records costs no allocation per document once the buffers have grown. */
-static int take_doc(bson_t **dst, const uint8_t *p, uint32_t len, uint32_t *count)
+static int take_doc(bson_t **dst, const uint8_t *p, uint32_t len, uint32_t *count,
+                    doc_seen *seen)
 {
 	bson_t view;
 	size_t erroff;
+	int known = seen && seen->p && len == seen->len && memcmp(p, seen->p, len) == 0;
 	if (len < 5 || !bson_init_static(&view, p, len) ||
-	    !bson_validate(&view, BSON_VALIDATE_NONE, &erroff))
+	    (!known && !bson_validate(&view, BSON_VALIDATE_NONE, &erroff)))
 		return MSP_ERR_FORMAT;
 	bson_reinit(*dst);
 	if (!bson_concat(*dst, &view))
 		return MSP_ERR_NOMEM;
+	if (known) {
+		*count = seen->count;
+		return MSP_OK;
+	}
 	if (count) {
 		bson_iter_t it;
 		uint32_t n = 0;
@@ -311,6 +331,22 @@ static int take_doc(bson_t **dst, const uint8_t *p, uint32_t len, uint32_t *coun
 			while (bson_iter_next(&it))
 				n++;
 		*count = n;
+	}
+	if (seen && count) {
+		if (len > seen->cap) {
+			uint8_t *q = realloc(seen->p, len);
+			if (!q) {
+				/* no memory for the shortcut: the next one is validated */
+				free(seen->p);
+				memset(seen, 0, sizeof *seen);
+				return MSP_OK;
+			}
+			seen->p = q;
+			seen->cap = len;
+		}
+		memcpy(seen->p, p, len);
+		seen->len = len;
+		seen->count = *count;
 	}
 	return MSP_OK;
 }
@@ -566,9 +602,10 @@ int msp_reader_next(msp_reader *r, msp_record *rec)
 		return fail(r, MSP_ERR_CHECKSUM, recno, start, "checksum mismatch in record payload");
 	if (HOST_BE)
 		swap_doubles(rec->data, (size_t)npts * kind);
-	if ((rc = take_doc(&rec->meta, r->docbuf, meta_len, NULL)) ||
-	    (rc = take_doc(&rec->elog, r->docbuf + meta_len, elog_len, &rec->nelog)) ||
-	    (rc = take_doc(&rec->history, r->docbuf + meta_len + elog_len, hist_len, &rec->nhistory)))
+	if ((rc = take_doc(&rec->meta, r->docbuf, meta_len, NULL, NULL)) ||
+	    (rc = take_doc(&rec->elog, r->docbuf + meta_len, elog_len, &rec->nelog, &r->seen[0])) ||
+	    (rc = take_doc(&rec->history, r->docbuf + meta_len + elog_len, hist_len, &rec->nhistory,
+	                   &r->seen[1])))
 		return fail(r, rc, recno, start, "malformed BSON document in record");
 	rec->live = (flags & FLAG_LIVE) != 0;
 	rec->tref = (flags & FLAG_UTC) ? MSP_TREF_UTC : MSP_TREF_RELATIVE;

@@ -608,6 +608,42 @@ int main(void)
 	   "history keeps %d entries and counts the dropped", MSP_HISTORY_MAX);
 	msp_record_free(h);
 
+	/* the history (and elog) documents equal to the previous record's are
+	 * not validated again: a record whose history differs from the one
+	 * before it only in a byte that breaks its UTF-8 is still refused */
+	{
+		msp_record *three[3] = {recs[0], recs[5], recs[2]};
+		size_t l3;
+		uint8_t *s3 = stream_of(three, 3, &l3);
+		uint64_t nr;
+		char e3[256];
+		ok(records_of(s3, l3, &nr, e3, sizeof e3) == MSP_EOF && nr == 3,
+		   "3 records with the same history read back");
+		/* the third frame: its history is the last document before the samples */
+		size_t off = 0;
+		for (int i = 0; i < 2; i++) {
+			uint8_t *h = s3 + off;
+			uint64_t docs = (uint64_t)(h[12] | h[13] << 8 | h[14] << 16 | (uint32_t)h[15] << 24) +
+			                (uint64_t)(h[48] | h[49] << 8) + (uint64_t)(h[52] | h[53] << 8);
+			uint64_t np = 0;
+			for (int k = 7; k >= 0; k--)
+				np = np << 8 | h[40 + k];
+			off += MSP_HEADER_SIZE + docs + np * 8 * (h[6] | h[7] << 8) + 4;
+		}
+		uint8_t *h = s3 + off;
+		uint32_t mlen = (uint32_t)(h[12] | h[13] << 8), elen = (uint32_t)(h[48] | h[49] << 8);
+		uint32_t hlen = (uint32_t)(h[52] | h[53] << 8);
+		uint8_t *hist = h + MSP_HEADER_SIZE + mlen + elen;
+		uint8_t *t = memmem(hist, hlen, "tool", 5);
+		ok(t != NULL, "the third record's history has the key tool");
+		t[0] = 0xff; /* a key that is not UTF-8 (libbson checks keys, not values) */
+		fix_payload_crc(h, MSP_HEADER_SIZE + mlen + elen + hlen + 4);
+		ok(records_of(s3, l3, &nr, e3, sizeof e3) == MSP_ERR_FORMAT && nr == 2 &&
+		   strstr(e3, "malformed BSON document in record at record 3")  != NULL,
+		   "a history equal in length but not in bytes is validated and refused: %s", e3);
+		free(s3);
+	}
+
 	/* crc32c check value */
 	is(msp_crc32c(0, "123456789", 9), 0xE3069283u, "CRC-32C check value of \"123456789\"");
 
