@@ -25,6 +25,11 @@ int msp_meta_get_int64(const bson_t *doc, const char *key, int64_t *out);
 /* String read: *out points into the document (valid until it changes). */
 int msp_meta_get_string(const bson_t *doc, const char *key, const char **out);
 int msp_meta_get_bool(const bson_t *doc, const char *key, int *out);
+/* The same reads on a value an iterator is at (the caller found the key):
+ * the same conversions and MSP_ERR_TYPE cases as the getters above. */
+int msp_meta_iter_double(const bson_iter_t *it, double *out);
+int msp_meta_iter_int64(const bson_iter_t *it, int64_t *out);
+int msp_meta_iter_string(const bson_iter_t *it, const char **out);
 
 /* Set (replace or add) a top-level key. */
 int msp_meta_set_double(bson_t *doc, const char *key, double v);

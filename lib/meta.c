@@ -24,31 +24,33 @@ int msp_meta_has(const bson_t *doc, const char *key)
 	return find(doc, key, &it);
 }
 
+int msp_meta_iter_double(const bson_iter_t *it, double *out)
+{
+	switch (bson_iter_type(it)) {
+	case BSON_TYPE_DOUBLE: *out = bson_iter_double(it); return MSP_OK;
+	case BSON_TYPE_INT32: *out = bson_iter_int32(it); return MSP_OK;
+	case BSON_TYPE_INT64: *out = (double)bson_iter_int64(it); return MSP_OK;
+	case BSON_TYPE_BOOL: *out = bson_iter_bool(it); return MSP_OK;
+	default: return MSP_ERR_TYPE;
+	}
+}
+
 int msp_meta_get_double(const bson_t *doc, const char *key, double *out)
 {
 	bson_iter_t it;
 	if (!find(doc, key, &it))
 		return MSP_ERR_NOTFOUND;
-	switch (bson_iter_type(&it)) {
-	case BSON_TYPE_DOUBLE: *out = bson_iter_double(&it); return MSP_OK;
-	case BSON_TYPE_INT32: *out = bson_iter_int32(&it); return MSP_OK;
-	case BSON_TYPE_INT64: *out = (double)bson_iter_int64(&it); return MSP_OK;
-	case BSON_TYPE_BOOL: *out = bson_iter_bool(&it); return MSP_OK;
-	default: return MSP_ERR_TYPE;
-	}
+	return msp_meta_iter_double(&it, out);
 }
 
-int msp_meta_get_int64(const bson_t *doc, const char *key, int64_t *out)
+int msp_meta_iter_int64(const bson_iter_t *it, int64_t *out)
 {
-	bson_iter_t it;
-	if (!find(doc, key, &it))
-		return MSP_ERR_NOTFOUND;
-	switch (bson_iter_type(&it)) {
-	case BSON_TYPE_INT32: *out = bson_iter_int32(&it); return MSP_OK;
-	case BSON_TYPE_INT64: *out = bson_iter_int64(&it); return MSP_OK;
-	case BSON_TYPE_BOOL: *out = bson_iter_bool(&it); return MSP_OK;
+	switch (bson_iter_type(it)) {
+	case BSON_TYPE_INT32: *out = bson_iter_int32(it); return MSP_OK;
+	case BSON_TYPE_INT64: *out = bson_iter_int64(it); return MSP_OK;
+	case BSON_TYPE_BOOL: *out = bson_iter_bool(it); return MSP_OK;
 	case BSON_TYPE_DOUBLE: {
-		double d = bson_iter_double(&it);
+		double d = bson_iter_double(it);
 		/* range first: converting NaN or a double beyond int64 is undefined
 		 * (found by fuzz_wfdoc with npts 5e84) */
 		if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0) || d != (double)(int64_t)d)
@@ -60,15 +62,28 @@ int msp_meta_get_int64(const bson_t *doc, const char *key, int64_t *out)
 	}
 }
 
+int msp_meta_get_int64(const bson_t *doc, const char *key, int64_t *out)
+{
+	bson_iter_t it;
+	if (!find(doc, key, &it))
+		return MSP_ERR_NOTFOUND;
+	return msp_meta_iter_int64(&it, out);
+}
+
+int msp_meta_iter_string(const bson_iter_t *it, const char **out)
+{
+	if (!BSON_ITER_HOLDS_UTF8(it))
+		return MSP_ERR_TYPE;
+	*out = bson_iter_utf8(it, NULL);
+	return MSP_OK;
+}
+
 int msp_meta_get_string(const bson_t *doc, const char *key, const char **out)
 {
 	bson_iter_t it;
 	if (!find(doc, key, &it))
 		return MSP_ERR_NOTFOUND;
-	if (!BSON_ITER_HOLDS_UTF8(&it))
-		return MSP_ERR_TYPE;
-	*out = bson_iter_utf8(&it, NULL);
-	return MSP_OK;
+	return msp_meta_iter_string(&it, out);
 }
 
 int msp_meta_get_bool(const bson_t *doc, const char *key, int *out)

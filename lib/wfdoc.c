@@ -119,15 +119,75 @@ int msp_filecache_read(msp_filecache *fc, const char *dir, const char *dfile, in
 
 /* ---- reading ---- */
 
+/* The keys the readers below look up in a wf document, found in one pass
+ * over it (the first occurrence of each, as msp_meta_get_* finds it): ~18
+ * lookups by name, each a scan of the document with a strncmp per key,
+ * cost more than the rest of reading a document. */
+enum { F_TMATRIX, F_FORMAT, F_UTC_CONV, F_STARTTIME, F_DELTA, F_RATE, F_NPTS, F_TSTD, F_SHIFT,
+       F_MODE, F_GRIDFS, F_DIR, F_DFILE, F_FOFF, F_NBYTES, F_ENDTIME, NF };
+static const char *const field_names[NF] = {
+	"tmatrix", "format", "utc_convertible", "starttime", "delta", "sampling_rate", "npts",
+	"time_standard", "starttime_shift", "storage_mode", "gridfs_id", "dir", "dfile", "foff",
+	"nbytes", "endtime"};
+
+typedef struct wf_fields {
+	struct {
+		bson_iter_t it; /* (bson_iter_t is over-aligned: no plain array of them) */
+	} at[NF];
+	unsigned have;
+} wf_fields;
+
+/* Note the key the iterator is at, if it is one of field_names. */
+static void field_note(wf_fields *f, const bson_iter_t *it)
+{
+	const char *k = bson_iter_key(it);
+	for (int i = 0; i < NF; i++)
+		if (field_names[i][0] == k[0] && strcmp(k, field_names[i]) == 0) {
+			if (!(f->have & 1u << i)) {
+				f->at[i].it = *it;
+				f->have |= 1u << i;
+			}
+			return;
+		}
+}
+
+static void fields_scan(const bson_t *doc, wf_fields *f)
+{
+	bson_iter_t it;
+	f->have = 0;
+	if (bson_iter_init(&it, doc))
+		while (bson_iter_next(&it))
+			field_note(f, &it);
+}
+
+static int f_has(const wf_fields *f, int i) { return (f->have & 1u << i) != 0; }
+
+static int f_double(const wf_fields *f, int i, double *out)
+{
+	return f_has(f, i) ? msp_meta_iter_double(&f->at[i].it, out) : MSP_ERR_NOTFOUND;
+}
+
+static int f_int64(const wf_fields *f, int i, int64_t *out)
+{
+	return f_has(f, i) ? msp_meta_iter_int64(&f->at[i].it, out) : MSP_ERR_NOTFOUND;
+}
+
+static int f_string(const wf_fields *f, int i, const char **out)
+{
+	return f_has(f, i) ? msp_meta_iter_string(&f->at[i].it, out) : MSP_ERR_NOTFOUND;
+}
+
 const char *msp_wf_infer_collection(const bson_t *doc)
 {
 	const char *fmt;
-	if (msp_meta_has(doc, "tmatrix"))
+	wf_fields f;
+	fields_scan(doc, &f);
+	if (f_has(&f, F_TMATRIX))
 		return "wf_Seismogram";
 	/* save_data always writes utc_convertible; the indexer never does, so a
 	 * saved TimeSeries in miniSEED is not taken for an index entry */
-	if (msp_meta_get_string(doc, "format", &fmt) == MSP_OK && strcmp(fmt, "mseed") == 0 &&
-	    !msp_meta_has(doc, "utc_convertible"))
+	if (f_string(&f, F_FORMAT, &fmt) == MSP_OK && strcmp(fmt, "mseed") == 0 &&
+	    !f_has(&f, F_UTC_CONV))
 		return "wf_miniseed";
 	return "wf_TimeSeries";
 }
@@ -140,9 +200,12 @@ int msp_wf_doc_to_record(const bson_t *doc, const char *coll, msp_record *rec, c
 	char key[160];
 	snprintf(key, sizeof key, "%s_id", coll);
 	int have_id = 0;
+	wf_fields f;
+	f.have = 0;
 	if (bson_iter_init(&it, doc))
 		while (bson_iter_next(&it)) {
 			const char *k = bson_iter_key(&it);
+			field_note(&f, &it);
 			if (strcmp(k, "_id") == 0) {
 				const bson_value_t *v = bson_iter_value(&it);
 				/* rec->meta starts empty and never gets the document's own
@@ -165,28 +228,27 @@ int msp_wf_doc_to_record(const bson_t *doc, const char *coll, msp_record *rec, c
 	rec->kind = strcmp(coll, "wf_Seismogram") == 0 ? MSP_SEISMOGRAM : MSP_TIMESERIES;
 	rec->live = 1;
 	double t0, dt, rate;
-	if (msp_meta_get_double(doc, "starttime", &t0) || !isfinite(t0)) {
+	if (f_double(&f, F_STARTTIME, &t0) || !isfinite(t0)) {
 		msp_errf(err, errlen, "no usable starttime in the document");
 		return MSP_ERR_DATA;
 	}
-	if (msp_meta_get_double(doc, "delta", &dt) == MSP_OK && dt > 0 && isfinite(dt)) {
+	if (f_double(&f, F_DELTA, &dt) == MSP_OK && dt > 0 && isfinite(dt)) {
 		/* delta is the canonical key */
-	} else if (msp_meta_get_double(doc, "sampling_rate", &rate) == MSP_OK && rate > 0 &&
-	           isfinite(rate)) {
+	} else if (f_double(&f, F_RATE, &rate) == MSP_OK && rate > 0 && isfinite(rate)) {
 		dt = 1.0 / rate;
 	} else {
 		msp_errf(err, errlen, "no usable delta or sampling_rate in the document");
 		return MSP_ERR_DATA;
 	}
 	int64_t npts = 0;
-	if (msp_meta_get_int64(doc, "npts", &npts) || npts < 0)
+	if (f_int64(&f, F_NPTS, &npts) || npts < 0)
 		npts = 0;
 	rec->t0 = t0;
 	rec->dt = dt;
 	const char *ts = NULL;
-	msp_meta_get_string(doc, "time_standard", &ts);
+	f_string(&f, F_TSTD, &ts);
 	double shift;
-	int has_shift = msp_meta_get_double(doc, "starttime_shift", &shift) == MSP_OK;
+	int has_shift = f_double(&f, F_SHIFT, &shift) == MSP_OK;
 	if (strcmp(coll, "wf_miniseed") == 0 || (ts && strcmp(ts, "UTC") == 0)) {
 		rec->tref = MSP_TREF_UTC;
 	} else if (ts && strcmp(ts, "Relative") == 0) {
@@ -256,26 +318,26 @@ static void abort_record(msp_record *rec, const char *alg, const char *msg)
  * and dt mismatches are Complaints (the reader's values win); an endtime
  * that differs by more than dt/2 kills.  The keys it sets are appended to
  * upd (after the decoder's), so the metadata is rebuilt once. */
-static void check_against_doc(const bson_t *doc, msp_record *rec, const char *alg, bson_t *upd)
+static void check_against_doc(const wf_fields *doc, msp_record *rec, const char *alg, bson_t *upd)
 {
 	int64_t npts;
 	double t0, dt, rate, endtime;
-	if (msp_meta_get_int64(doc, "npts", &npts) == MSP_OK && (size_t)npts != rec->npts)
+	if (f_int64(doc, F_NPTS, &npts) == MSP_OK && (size_t)npts != rec->npts)
 		msp_record_log(rec, alg, MSP_SEV_COMPLAINT,
 		               "document npts %lld, data hold %zu; using %zu", (long long)npts,
 		               rec->npts, rec->npts);
-	if (msp_meta_get_double(doc, "starttime", &t0) == MSP_OK && fabs(t0 - rec->t0) > 5e-7)
+	if (f_double(doc, F_STARTTIME, &t0) == MSP_OK && fabs(t0 - rec->t0) > 5e-7)
 		msp_record_log(rec, alg, MSP_SEV_COMPLAINT,
 		               "document starttime %.6f, data start %.6f; using the data's", t0, rec->t0);
-	int have_dt = msp_meta_get_double(doc, "delta", &dt) == MSP_OK;
-	if (!have_dt && msp_meta_get_double(doc, "sampling_rate", &rate) == MSP_OK && rate > 0) {
+	int have_dt = f_double(doc, F_DELTA, &dt) == MSP_OK;
+	if (!have_dt && f_double(doc, F_RATE, &rate) == MSP_OK && rate > 0) {
 		dt = 1.0 / rate;
 		have_dt = 1;
 	}
 	if (have_dt && fabs(dt - rec->dt) > 1e-4 * rec->dt)
 		msp_record_log(rec, alg, MSP_SEV_COMPLAINT,
 		               "document delta %g, data %g; using the data's", dt, rec->dt);
-	if (msp_meta_get_double(doc, "endtime", &endtime) == MSP_OK &&
+	if (f_double(doc, F_ENDTIME, &endtime) == MSP_OK &&
 	    fabs(endtime - msp_record_endtime(rec)) > 0.5 * rec->dt) {
 		/* abort_record, with is_abortion in the same rebuild */
 		msp_record_kill(rec, alg, "document endtime %.6f, data end %.6f: more than dt/2 apart",
@@ -297,21 +359,24 @@ int msp_wf_load_samples(msp_wf_reader *r, const bson_t *doc, msp_record *rec)
 	const char *alg = r->algorithm ? r->algorithm : "msread";
 	char err[512];
 	const char *mode = "file", *fmt = NULL, *dir = "", *dfile = NULL;
-	msp_meta_get_string(doc, "storage_mode", &mode);
-	msp_meta_get_string(doc, "format", &fmt);
+	wf_fields f;
+	fields_scan(doc, &f);
+	f_string(&f, F_MODE, &mode);
+	f_string(&f, F_FORMAT, &fmt);
 	if (strcmp(mode, "gridfs") == 0) {
-		bson_iter_t it;
-		if (!bson_iter_init_find(&it, doc, "gridfs_id")) {
+		if (!f_has(&f, F_GRIDFS)) {
 			abort_record(rec, alg, "storage_mode gridfs without gridfs_id");
 			return MSP_OK;
 		}
+		bson_iter_t *gid = &f.at[F_GRIDFS].it;
 		if (!r->gridfs) {
 			abort_record(rec, alg, "storage_mode gridfs needs a MongoDB database (--db mongodb://...)");
 			return MSP_OK;
 		}
 		uint8_t *buf = NULL;
 		size_t len = 0;
-		int rc = r->gridfs(r->gridfs_ctx, bson_iter_value(&it), &buf, &len, err, sizeof err);
+		int rc = r->gridfs(r->gridfs_ctx, bson_iter_value(gid), &buf, &len, err,
+		                   sizeof err);
 		if (rc == MSP_ERR_NOMEM)
 			return rc;
 		if (rc) {
@@ -341,16 +406,16 @@ int msp_wf_load_samples(msp_wf_reader *r, const bson_t *doc, msp_record *rec)
 		abort_record(rec, alg, err);
 		return MSP_OK;
 	}
-	msp_meta_get_string(doc, "dir", &dir);
-	if (msp_meta_get_string(doc, "dfile", &dfile)) {
+	f_string(&f, F_DIR, &dir);
+	if (f_string(&f, F_DFILE, &dfile)) {
 		abort_record(rec, alg, "storage_mode file without dfile");
 		return MSP_OK;
 	}
 	int64_t foff = 0, nbytes = -1;
-	msp_meta_get_int64(doc, "foff", &foff);
+	f_int64(&f, F_FOFF, &foff);
 	int is_mseed = fmt && strcmp(fmt, "mseed") == 0;
 	if (!fmt || strcmp(fmt, "binary") == 0) {
-		if (msp_meta_get_int64(doc, "nbytes", &nbytes))
+		if (f_int64(&f, F_NBYTES, &nbytes))
 			nbytes = (int64_t)(rec->npts * (size_t)rec->kind * sizeof(double));
 		if ((size_t)nbytes != rec->npts * (size_t)rec->kind * sizeof(double)) {
 			snprintf(err, sizeof err, "nbytes %lld does not hold npts %zu x %d doubles",
@@ -359,7 +424,7 @@ int msp_wf_load_samples(msp_wf_reader *r, const bson_t *doc, msp_record *rec)
 			return MSP_OK;
 		}
 	} else if (is_mseed) {
-		if (msp_meta_get_int64(doc, "nbytes", &nbytes) || nbytes <= 0) {
+		if (f_int64(&f, F_NBYTES, &nbytes) || nbytes <= 0) {
 			abort_record(rec, alg, "format mseed without a positive nbytes");
 			return MSP_OK;
 		}
@@ -383,7 +448,7 @@ int msp_wf_load_samples(msp_wf_reader *r, const bson_t *doc, msp_record *rec)
 		rc = msp_mseed_decode_upd(buf, (size_t)nbytes, &r->mseed, rec, &info, &upd, err,
 		                          sizeof err);
 		if (rc == MSP_OK) {
-			check_against_doc(doc, rec, alg, &upd);
+			check_against_doc(&f, rec, alg, &upd);
 			static const char *const drop_gaps[] = {"gaps", NULL};
 			rc = msp_meta_update(rec->meta, &upd, info.ngaps ? NULL : drop_gaps);
 			bson_destroy(&upd);
