@@ -11,6 +11,7 @@
 #include <sqlite3.h>
 #include <mongoc/mongoc.h>
 #include "msp_db.h"
+#include "json_internal.h"
 
 enum { MSP_DB_SQLITE = 1, MSP_DB_MONGO = 2 };
 
@@ -93,9 +94,7 @@ int msp_mg_drop_index(msp_db *db, const char *coll, const char *name);
 int msp_mg_list_collections(msp_db *db, bson_t **out);
 int msp_mg_drop_collection(msp_db *db, const char *coll);
 
-/* Fast reader of the JSON the layer writes; NULL when the text holds
- * anything else (then use bson_new_from_json). */
-bson_t *msp_db_json_parse(const char *json, size_t len);
+/* msp_db_json_parse: json_internal.h */
 
 /* Sort an array document of values by msp_db_value_cmp and drop duplicates. */
 bson_t *msp_db_sorted_unique(bson_value_t *vals, size_t n);

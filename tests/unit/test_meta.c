@@ -2,6 +2,8 @@
  * test_meta.c - Metadata get/set/remove/rename/merge on BSON documents and
  * the JSON conversions, including types, dot paths and missing keys.
  */
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "tap.h"
@@ -28,6 +30,35 @@ static int key_at(const bson_t *d, int k, const char *want)
 		if (i++ == k)
 			return strcmp(bson_iter_key(&it), want) == 0;
 	return 0;
+}
+
+/* msp_json_to_bson (its fast reader, with libbson behind it) against
+ * libbson's reader alone: both refuse, or both give the same bytes. */
+static int json_same(const char *t, size_t n, const char *what, int verbose)
+{
+	bson_error_t e1, e2;
+	bson_t *a = msp_json_to_bson(t, (ssize_t)n, &e1);
+	bson_t *b = bson_new_from_json((const uint8_t *)t, (ssize_t)n, &e2);
+	int same = (a == NULL) == (b == NULL) &&
+	           (!a || (a->len == b->len && memcmp(bson_get_data(a), bson_get_data(b), a->len) == 0)) &&
+	           (a || strcmp(e1.message, e2.message) == 0);
+	if (!same && verbose)
+		fprintf(stderr, "# %s: %.*s: fast %s, libbson %s\n", what, (int)n, t, a ? "accepts" : e1.message,
+		        b ? "accepts" : e2.message);
+	if (a)
+		bson_destroy(a);
+	if (b)
+		bson_destroy(b);
+	return same;
+}
+
+static uint64_t jrng = 0x9E3779B97F4A7C15ull;
+static uint64_t jnext(void)
+{
+	jrng ^= jrng << 13;
+	jrng ^= jrng >> 7;
+	jrng ^= jrng << 17;
+	return jrng;
 }
 
 int main(void)
@@ -130,6 +161,92 @@ int main(void)
 	ok(big && msp_meta_get_int64(big, "c", &n) == MSP_OK && n == INT64_MIN, "-2^63 is an int64");
 	ok(big && msp_meta_get_int64(big, "d", &n) == MSP_ERR_TYPE, "NaN is not an int64");
 	bson_destroy(big);
+
+	/* the fast reader accepts only what libbson accepts, as the same BSON */
+	{
+		static const char *const cases[] = {
+			"{ \"_id\" : { \"$oid\" : \"6b0175591ba209c0ee0983c1\" }, \"net\" : \"XX\", \"sampling_rate\" : 20.0, "
+			"\"starttime\" : 1299822700.4517, \"npts\" : 2000, \"foff\" : 0, \"time_standard\" : \"UTC\" }",
+			"{}", "{ }", " {} ", "{}\n", "{} x", "{}{}", "[]", "[1]", "", "   ", "{", "}", "{\"a\":1,}",
+			"{\"a\" 1}", "{\"a\":}", "{a:1}", "{'a':1}", "{\"a\":True}", "{\"a\":tru}", "{\"a\":nul}",
+			"{\"a\":true,\"b\":false,\"c\":null}", "{\"a\":[],\"b\":{},\"c\":[{}],\"d\":[[1,[2]],{\"x\":[3]}]}",
+			"{\"a\":1,\"a\":2}", "{\"\":1}", "{\"a.b\":1}", "{\"$oid\":\"6b0175591ba209c0ee0983c1\"}",
+			"{\"a\":{\"$date\":0}}", "{\"a\":{\"$numberLong\":\"5\"}}", "{\"a\":{\"b\":1,\"$c\":2}}",
+			"{\"a\":{\"$oid\":\"6B0175591BA209C0EE0983C1\"}}", "{\"a\":{\"$oid\":\"6b0175591ba209c0ee0983c\"}}",
+			"{\"a\":{\"$oid\":\"6b0175591ba209c0ee0983c1\",\"x\":1}}", "{\"a\":{\"$oid\":5}}",
+			"{\"a\":\"\\u00e9\\ud83d\\ude00\\/\\b\\f\\n\\r\\t\\\"\\\\\"}", "{\"a\":\"\\ud83d\"}",
+			"{\"a\":\"\\ude00\"}", "{\"a\":\"\\u0000\"}", "{\"a\":\"\\x41\"}", "{\"a\":\"\\u12\"}",
+			"{\"a\":\"\xc3\xa9\"}", "{\"\xc3\xa9\":1}", "{\"a\":\"\xff\"}", "{\"a\":\"\x01\"}",
+			"{\"a\":\"tab\there\"}", "{\"a\"\t:\r\n1 }", "{\"a\":\f1}", "{\"a\":\v1}",
+			"{\"a\":0}", "{\"a\":-0}", "{\"a\":01}", "{\"a\":-01}", "{\"a\":1.}", "{\"a\":.5}",
+			"{\"a\":1.e5}", "{\"a\":1e}", "{\"a\":1e+}", "{\"a\":1E5}", "{\"a\":1e-5}", "{\"a\":-}",
+			"{\"a\":--1}", "{\"a\":+1}", "{\"a\":1-2}", "{\"a\":1.5e308}", "{\"a\":1e309}", "{\"a\":-1e309}",
+			"{\"a\":1e-400}", "{\"a\":4.9e-324}", "{\"a\":2.2250738585072014e-308}", "{\"a\":-0.0}",
+			"{\"a\":2147483647}", "{\"a\":2147483648}", "{\"a\":-2147483648}", "{\"a\":-2147483649}",
+			"{\"a\":9223372036854775807}", "{\"a\":9223372036854775808}", "{\"a\":-9223372036854775808}",
+			"{\"a\":-9223372036854775809}", "{\"a\":123456789012345678901234567890}", "{\"a\":0.1}",
+			"{\"a\":1.7976931348623157e308}", "{\"a\":1.0000000000000002}", "{\"a\":0.30000000000000004}",
+			"{\"a\":1e2}", "{\"a\":1E+2}", "{\"a\":0e0}", "{\"a\":00}", "{\"a\":0x10}", "{\"a\":NaN}",
+			"{\"a\":Infinity}", "{\"a\":1 2}", "{\"a\":[1,]}", "{\"a\":[,1]}",
+		};
+		int bad = 0;
+		for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+			bad += !json_same(cases[i], strlen(cases[i]), "case", 1);
+		/* nesting: within the fast reader's depth, and beyond it */
+		for (int depth = 80; depth <= 200; depth += 10) {
+			char t[1600];
+			size_t n = 0;
+			for (int d = 0; d < depth; d++)
+				n += (size_t)sprintf(t + n, "{\"a\":");
+			n += (size_t)sprintf(t + n, "1");
+			for (int d = 0; d < depth; d++)
+				t[n++] = '}';
+			bad += !json_same(t, n, "depth", 1);
+		}
+		ok(bad == 0, "%zu crafted texts and 13 nestings: the fast reader agrees with libbson (%d differ)",
+		   sizeof cases / sizeof cases[0], bad);
+		/* doubles written with every precision read back to the same bits */
+		bad = 0;
+		for (int i = 0; i < 20000; i++) {
+			uint64_t u = jnext();
+			double d;
+			memcpy(&d, &u, 8);
+			if (!isfinite(d))
+				continue;
+			char t[80];
+			int n = snprintf(t, sizeof t, "{\"a\":%.*g}", 1 + (int)(jnext() % 17), d);
+			bad += !json_same(t, (size_t)n, "double", 1);
+		}
+		ok(bad == 0, "20000 random doubles read the same (%d differ)", bad);
+		/* random edits of a msquery line: at most a handful of bytes */
+		const char *base = cases[0];
+		size_t bl = strlen(base);
+		static const char alphabet[] = "{}[]\":,.-+eE0123456789 \\u$\"tfn\x80\xc3\x01";
+		bad = 0;
+		int accepted = 0;
+		for (int i = 0; i < 30000; i++) {
+			char t[600];
+			size_t n = bl;
+			memcpy(t, base, n);
+			int edits = 1 + (int)(jnext() % 3);
+			for (int k = 0; k < edits; k++) {
+				size_t at = (size_t)(jnext() % n);
+				char c = alphabet[jnext() % (sizeof alphabet - 1)];
+				switch (jnext() % 3) {
+				case 0: t[at] = c; break;
+				case 1: memmove(t + at, t + at + 1, n - at - 1); n--; break;
+				default: memmove(t + at + 1, t + at, n - at); t[at] = c; n++; break;
+				}
+			}
+			bson_t *a = msp_json_to_bson(t, (ssize_t)n, NULL);
+			accepted += a != NULL;
+			if (a)
+				bson_destroy(a);
+			bad += !json_same(t, n, "edit", bad < 10);
+		}
+		ok(bad == 0, "30000 edited msquery lines (%d read): the fast reader agrees with libbson (%d differ)",
+		   accepted, bad);
+	}
 	bson_free(txt);
 	bson_destroy(j);
 	bson_destroy(j2);
