@@ -133,8 +133,10 @@ static int libmseed_samples(const uint8_t *recp, const msp_mseed_hdr *h, MSRecor
 
 static void trim(char *dst, const char *src)
 {
-	snprintf(dst, 11, "%s", src);
-	size_t n = strlen(dst);
+	/* snprintf(dst, 11, "%s", src) without printf (4 a document) */
+	size_t n = strnlen(src, 10);
+	memcpy(dst, src, n);
+	dst[n] = '\0';
 	while (n && dst[n - 1] == ' ')
 		dst[--n] = '\0';
 }
@@ -407,8 +409,9 @@ int msp_mseed_decode_upd(const uint8_t *buf, size_t len, const msp_mseed_opts *o
 	rec->t0shift = 0;
 	rec->t0shift_valid = 0;
 	rec->live = 1;
-	char sid[48];
-	snprintf(sid, sizeof sid, "%s.%s.%s.%s", info->net, info->sta, info->loc, info->chan);
+	char sid[48]; /* for the messages only */
+	if (info->ngaps || info->noverlaps)
+		snprintf(sid, sizeof sid, "%s.%s.%s.%s", info->net, info->sta, info->loc, info->chan);
 	if (!BSON_APPEND_UTF8(upd, "net", info->net) || !BSON_APPEND_UTF8(upd, "sta", info->sta) ||
 	    (info->loc[0] && !BSON_APPEND_UTF8(upd, "loc", info->loc)) ||
 	    !BSON_APPEND_UTF8(upd, "chan", info->chan) ||

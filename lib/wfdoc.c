@@ -123,12 +123,13 @@ int msp_filecache_read(msp_filecache *fc, const char *dir, const char *dfile, in
  * over it (the first occurrence of each, as msp_meta_get_* finds it): ~18
  * lookups by name, each a scan of the document with a strncmp per key,
  * cost more than the rest of reading a document. */
-enum { F_TMATRIX, F_FORMAT, F_UTC_CONV, F_STARTTIME, F_DELTA, F_RATE, F_NPTS, F_TSTD, F_SHIFT,
-       F_MODE, F_GRIDFS, F_DIR, F_DFILE, F_FOFF, F_NBYTES, F_ENDTIME, NF };
+enum { F_TMATRIX, F_TSTD, F_FORMAT, F_FOFF, F_UTC_CONV, F_STARTTIME, F_RATE, F_SHIFT, F_MODE,
+       F_DELTA, F_DIR, F_DFILE, F_NPTS, F_NBYTES, F_GRIDFS, F_ENDTIME, NF };
+/* grouped by first letter, for field_note */
 static const char *const field_names[NF] = {
-	"tmatrix", "format", "utc_convertible", "starttime", "delta", "sampling_rate", "npts",
-	"time_standard", "starttime_shift", "storage_mode", "gridfs_id", "dir", "dfile", "foff",
-	"nbytes", "endtime"};
+	"tmatrix", "time_standard", "format", "foff", "utc_convertible", "starttime",
+	"sampling_rate", "starttime_shift", "storage_mode", "delta", "dir", "dfile", "npts", "nbytes",
+	"gridfs_id", "endtime"};
 
 typedef struct wf_fields {
 	struct {
@@ -141,8 +142,21 @@ typedef struct wf_fields {
 static void field_note(wf_fields *f, const bson_iter_t *it)
 {
 	const char *k = bson_iter_key(it);
-	for (int i = 0; i < NF; i++)
-		if (field_names[i][0] == k[0] && strcmp(k, field_names[i]) == 0) {
+	/* a strcmp only with the names that start with the key's letter */
+	int i, to;
+	switch (k[0]) {
+	case 't': i = F_TMATRIX, to = F_TSTD; break;
+	case 'f': i = F_FORMAT, to = F_FOFF; break;
+	case 'u': i = to = F_UTC_CONV; break;
+	case 's': i = F_STARTTIME, to = F_MODE; break;
+	case 'd': i = F_DELTA, to = F_DFILE; break;
+	case 'n': i = F_NPTS, to = F_NBYTES; break;
+	case 'g': i = to = F_GRIDFS; break;
+	case 'e': i = to = F_ENDTIME; break;
+	default: return;
+	}
+	for (; i <= to; i++)
+		if (strcmp(k, field_names[i]) == 0) {
 			if (!(f->have & 1u << i)) {
 				f->at[i].it = *it;
 				f->have |= 1u << i;
