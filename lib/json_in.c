@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bson/bson.h>
@@ -175,6 +176,60 @@ static int json_number(const char *s, size_t n)
 	return i == n;
 }
 
+/* A JSON number with at most 15 significant digits and a decimal exponent
+ * within 22 of them, converted exactly as strtod converts it: the digits
+ * m < 10^15 and 10^|e| are exact doubles, so m * 10^e (or m / 10^-e) is
+ * one correctly rounded operation (Clinger's fast path), the value strtod
+ * gives, at a fraction of its cost.  0 for anything else (then strtod). */
+static int short_decimal(const char *s, size_t n, double *out)
+{
+	static const double p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+	                             1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+	                             1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+	if (!json_number(s, n))
+		return 0;
+	size_t i = 0;
+	int neg = s[0] == '-', nd = 0, fd = 0;
+	uint64_t m = 0;
+	if (neg)
+		i++;
+	for (; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+		if (m || s[i] != '0') {
+			m = m * 10 + (uint64_t)(s[i] - '0');
+			if (++nd > 15)
+				return 0;
+		}
+	if (i < n && s[i] == '.')
+		for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
+			fd++;
+			if (m || s[i] != '0') {
+				m = m * 10 + (uint64_t)(s[i] - '0');
+				if (++nd > 15)
+					return 0;
+			}
+		}
+	int e = 0;
+	if (i < n) { /* e or E, then the grammar's sign and digits */
+		int eneg = s[++i] == '-';
+		if (s[i] == '-' || s[i] == '+')
+			i++;
+		for (; i < n; i++) {
+			e = e * 10 + (s[i] - '0');
+			if (e > 1000)
+				return 0;
+		}
+		if (eneg)
+			e = -e;
+	}
+	e -= fd;
+	if (e < -22 || e > 22)
+		return 0;
+	double v = (double)m;
+	v = e < 0 ? v / p10[-e] : v * p10[e];
+	*out = neg ? -v : v;
+	return 1;
+}
+
 static int jcontainer(jin *j, bson_t *dst, int array, msp_buf *tmp, int depth)
 {
 	char close = array ? ']' : '}';
@@ -320,8 +375,11 @@ static int jvalue(jin *j, bson_t *dst, const char *key, size_t klen, msp_buf *tm
 		nb[n] = 0;
 		char *e;
 		if (isdbl) {
+			double v;
+			if (short_decimal(s, n, &v))
+				return bson_append_double(dst, key, kl, v) ? 0 : -1;
 			errno = 0;
-			double v = strtod(nb, &e);
+			v = strtod(nb, &e);
 			if (*e || (j->strict && (errno || !isfinite(v))))
 				return -1; /* strict: out of range is libbson's to say */
 			return bson_append_double(dst, key, kl, v) ? 0 : -1;

@@ -218,6 +218,19 @@ int main(void)
 			bad += !json_same(t, (size_t)n, "double", 1);
 		}
 		ok(bad == 0, "20000 random doubles read the same (%d differ)", bad);
+		/* the short decimals the reader converts itself (<= 15 digits,
+		 * exponent within 22), and their neighbours with 16-17 digits */
+		bad = 0;
+		for (int i = 0; i < 40000; i++) {
+			double d = (double)(jnext() >> 11) / 9007199254740992.0 * pow(10, (int)(jnext() % 40) - 20);
+			if (jnext() & 1)
+				d = -d;
+			char t[80];
+			int n = snprintf(t, sizeof t, "{\"a\":%.*g, \"b\":%.*f}", 1 + (int)(jnext() % 17), d,
+			                 (int)(jnext() % 23), d);
+			bad += !json_same(t, (size_t)n, "short double", bad < 10);
+		}
+		ok(bad == 0, "40000 short decimals read the same (%d differ)", bad);
 		/* random edits of a msquery line: at most a handful of bytes */
 		const char *base = cases[0];
 		size_t bl = strlen(base);
