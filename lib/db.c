@@ -1074,6 +1074,117 @@ static void json_str(msp_buf *b, const char *s, size_t n)
 	LIT(b, "\"");
 }
 
+/*
+ * The text of the loop below (the first of "%.15g", "%.16g", "%.17g" that
+ * reads back as v) without printf or strtod, for 1e-7 <= |v| < 2^53: v is
+ * f / 2^s (f the 53-bit significand), so v's P-digit decimal D / 10^k (k =
+ * P-1-X, X v's decimal exponent) comes from the exact 128-bit integer
+ * f * 10^k, rounded to nearest-even as printf rounds; it reads back as v
+ * when it lies inside v's rounding interval, which is an exact comparison
+ * of the remainder too (a tie goes to the even significand, as strtod
+ * does).  0 when v is outside the range (then the loop).
+ */
+static int g_shortest(double v, char *out)
+{
+	typedef unsigned __int128 u128;
+	double a = fabs(v);
+	if (!(a >= 1e-7 && a < 9007199254740992.0))
+		return 0;
+	int e2;
+	uint64_t f = (uint64_t)ldexp(frexp(a, &e2), 53);
+	int s = 53 - e2; /* 1..77 */
+	if (s < 1)
+		return 0;
+	u128 p10[23];
+	p10[0] = 1;
+	for (int i = 1; i < 23; i++)
+		p10[i] = p10[i - 1] * 10;
+	int x = (int)floor(log10(a));
+	uint64_t d = 0;
+	for (int prec = 15; prec <= 17; prec++) {
+		u128 n, r, half = (u128)1 << (s - 1);
+		for (int tries = 0;; tries++) {
+			int k = prec - 1 - x;
+			if (k < 0 || k > 22 || tries > 2)
+				return 0;
+			n = (u128)f * p10[k];
+			u128 q = n >> s;
+			if (q >= p10[prec])
+				x++;
+			else if (q < p10[prec - 1])
+				x--;
+			else
+				break;
+		}
+		int k = prec - 1 - x;
+		d = (uint64_t)(n >> s);
+		r = n & (((u128)1 << s) - 1);
+		int up = r > half || (r == half && (d & 1));
+		/* how far the decimal is from v, in units of 1 / (10^k 2^s):
+		 * v's interval is 10^k / 2 on either side (10^k / 4 below a power
+		 * of 2) */
+		u128 dist = up ? ((u128)1 << s) - r : r;
+		int inside;
+		if (up || dist == 0)
+			inside = 2 * dist < p10[k] || (2 * dist == p10[k] && !(f & 1));
+		else if (f == (uint64_t)1 << 52)
+			inside = 4 * dist < p10[k] || (4 * dist == p10[k] && !(f & 1));
+		else
+			inside = 2 * dist < p10[k] || (2 * dist == p10[k] && !(f & 1));
+		d += (uint64_t)up;
+		int xd = x;
+		if (d == (uint64_t)p10[prec]) { /* 99..9 rounded up to 10..0 */
+			d /= 10;
+			xd++;
+		}
+		if (!inside && prec < 17)
+			continue;
+		/* "%.{prec}g": digits of d, trailing zeros dropped */
+		char dg[20];
+		for (int i = prec - 1; i >= 0; i--, d /= 10)
+			dg[i] = (char)('0' + d % 10);
+		int nd = prec;
+		while (nd > 1 && dg[nd - 1] == '0')
+			nd--;
+		int o = 0;
+		if (v < 0)
+			out[o++] = '-';
+		if (xd < -4 || xd >= prec) {
+			out[o++] = dg[0];
+			if (nd > 1) {
+				out[o++] = '.';
+				for (int i = 1; i < nd; i++)
+					out[o++] = dg[i];
+			}
+			out[o++] = 'e';
+			out[o++] = xd < 0 ? '-' : '+';
+			int ax = xd < 0 ? -xd : xd;
+			if (ax >= 100)
+				out[o++] = (char)('0' + ax / 100);
+			out[o++] = (char)('0' + ax / 10 % 10);
+			out[o++] = (char)('0' + ax % 10);
+		} else if (xd >= 0) {
+			for (int i = 0; i <= xd; i++)
+				out[o++] = dg[i];
+			if (nd > xd + 1) {
+				out[o++] = '.';
+				for (int i = xd + 1; i < nd; i++)
+					out[o++] = dg[i];
+			}
+		} else {
+			out[o++] = '0';
+			out[o++] = '.';
+			for (int i = 0; i < -xd - 1; i++)
+				out[o++] = '0';
+			for (int i = 0; i < nd; i++)
+				out[o++] = dg[i];
+		}
+		out[o] = '\0';
+		return o;
+	}
+	return 0;
+}
+
 static void json_double(msp_buf *b, double v)
 {
 	if (v != v) {
@@ -1130,11 +1241,13 @@ static void json_double(msp_buf *b, double v)
 			return;
 		}
 	}
-	for (int prec = 15; prec <= 17; prec++) {
-		n = snprintf(t, sizeof t, "%.*g", prec, v);
-		if (prec == 17 || strtod(t, NULL) == v)
-			break;
-	}
+	n = g_shortest(v, t);
+	if (n == 0)
+		for (int prec = 15; prec <= 17; prec++) {
+			n = snprintf(t, sizeof t, "%.*g", prec, v);
+			if (prec == 17 || strtod(t, NULL) == v)
+				break;
+		}
 	jadd(b, t, (size_t)n);
 	if (strspn(t, "0123456789-") == (size_t)n)
 		LIT(b, ".0");

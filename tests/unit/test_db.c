@@ -6,6 +6,8 @@
  * and SQL text, ObjectId equality, index use by the query plan, and the
  * filter checks (unsupported operators named).
  */
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,6 +150,81 @@ static void insert_json(msp_db *db, const char *coll, const char *const *docs, i
 		printf("# insert: %s\n", msp_db_errmsg(db));
 	for (int i = 0; i < n; i++)
 		bson_destroy(b[i]);
+}
+
+/* The text of a double in a stored document as db.c wrote it before its
+ * printf-free formatter (the reference: the shortest of %.15g..%.17g that
+ * reads back, after the exact-integer fast path). */
+static int ref_double(double v, char *t)
+{
+	int n = 0;
+	if (v == 0)
+		return sprintf(t, signbit(v) ? "-0.0" : "0.0");
+	if (fabs(v) < 9007199254740992.0) {
+		double p = 1;
+		for (int k = 0; k <= 17; k++, p *= 10) {
+			double x = v * p;
+			if (fabs(x) >= 9007199254740992.0)
+				break;
+			int64_t m = (int64_t)x;
+			if ((double)m != x || (double)m / p != v)
+				continue;
+			uint64_t u = m < 0 ? (uint64_t)(-m) : (uint64_t)m;
+			char d[40];
+			int nd = 0;
+			do {
+				d[nd++] = (char)('0' + u % 10);
+				u /= 10;
+			} while (u);
+			while (nd <= k)
+				d[nd++] = '0';
+			if (m < 0)
+				t[n++] = '-';
+			for (int i = nd - 1; i >= k; i--)
+				t[n++] = d[i];
+			t[n++] = '.';
+			if (k == 0)
+				t[n++] = '0';
+			for (int i = k - 1; i >= 0; i--)
+				t[n++] = d[i];
+			t[n] = 0;
+			return n;
+		}
+	}
+	for (int prec = 15; prec <= 17; prec++) {
+		n = snprintf(t, 40, "%.*g", prec, v);
+		if (prec == 17 || strtod(t, NULL) == v)
+			break;
+	}
+	if (strspn(t, "0123456789-") == (size_t)n)
+		n += sprintf(t + n, ".0");
+	return n;
+}
+
+static uint64_t drng = 0x2545F4914F6CDD1Dull;
+static uint64_t dnext(void)
+{
+	drng ^= drng << 13;
+	drng ^= drng >> 7;
+	drng ^= drng << 17;
+	return drng;
+}
+
+/* 1 if the stored text of {"a": v} has ref_double's text */
+static int double_text_ok(msp_buf *jb, double v)
+{
+	char want[80], ref[48];
+	ref_double(v, ref);
+	snprintf(want, sizeof want, "{ \"a\" : %s }", ref);
+	bson_t *d = bson_new();
+	BSON_APPEND_DOUBLE(d, "a", v);
+	msp_buf_reset(jb);
+	msp_db_json_append(jb, d, 0);
+	bson_destroy(d);
+	if (strcmp(jb->p, want) == 0)
+		return 1;
+	printf("# %.17g: %s, want %s\n", v, jb->p, want);
+	return 0;
 }
 
 int main(void)
@@ -328,6 +405,40 @@ int main(void)
 	bson_free(vj);
 	bson_destroy(cl);
 	ok(msp_db_drop_collection(db, "wf2") == MSP_OK, "drop collection");
+
+	/* doubles in the stored text: the same text as the printf loop gave */
+	{
+		msp_buf jb;
+		msp_buf_init(&jb);
+		int bad = 0, n = 0;
+		/* ties at 15 and 16 digits, powers of 2 and of 10 and their neighbours */
+		for (int j = 0; j < 2000 && bad < 10; j++) {
+			double t[] = {4503599627370496.0 + j + 0.5, 1125899906842624.0 + j * 0.25 + 0.125,
+			              (double)(j + 1) * 0.5, ldexp(1, j % 80 - 27), ldexp(1, j % 80 - 27) * 3,
+			              pow(10, j % 24 - 8), nextafter(pow(10, j % 24 - 8), 0),
+			              nextafter(pow(10, j % 24 - 8), 1e300), 1e-7 * (1 + j * 1e-3),
+			              9007199254740991.0 - j * 0.5, 0.1 * j, 1.0 / (j + 3), -1.0 / (j + 7)};
+			for (size_t i = 0; i < sizeof t / sizeof t[0]; i++, n++)
+				bad += !double_text_ok(&jb, t[i]);
+		}
+		/* random significands at every decimal exponent, and random bits */
+		for (int j = 0; j < 200000 && bad < 10; j++, n++) {
+			double v;
+			if (j % 4 == 3) {
+				uint64_t u = dnext();
+				memcpy(&v, &u, 8);
+				if (!isfinite(v))
+					continue;
+			} else {
+				v = (double)(dnext() >> 11) / 9007199254740992.0 * pow(10, (int)(dnext() % 30) - 10);
+			}
+			if (j & 1)
+				v = -v;
+			bad += !double_text_ok(&jb, v);
+		}
+		ok(bad == 0, "%d doubles: the stored text is the printf loop's (%d differ)", n, bad);
+		msp_buf_free(&jb);
+	}
 
 	/* the fast JSON reader gives what libbson gives, or leaves the text to it */
 	{
