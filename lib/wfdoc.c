@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -516,10 +517,106 @@ static int is_saver_key(const char *key)
 	return 0;
 }
 
+/* BSON elements written as bytes into a buffer: the wf document is made
+ * with one copy into the bson_t instead of ~25 bson_append_* calls (each a
+ * few hundred instructions of generic checks).  The buffer starts on the
+ * stack and moves to the heap only for a large metadata document. */
+typedef struct elbuf {
+	uint8_t *p;
+	size_t len, cap;
+	int failed;
+	uint8_t stack[4096];
+} elbuf;
+
+static void el_add(elbuf *b, const void *s, size_t n)
+{
+	if (b->len + n > b->cap) {
+		if (b->failed)
+			return;
+		size_t cap = 2 * b->cap;
+		while (cap < b->len + n)
+			cap *= 2;
+		uint8_t *q = b->p == b->stack ? malloc(cap) : realloc(b->p, cap);
+		if (!q) {
+			b->failed = 1;
+			return;
+		}
+		if (b->p == b->stack)
+			memcpy(q, b->stack, b->len);
+		b->p = q;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+}
+
+static void el_head(elbuf *b, uint8_t type, const char *key)
+{
+	el_add(b, &type, 1);
+	el_add(b, key, strlen(key) + 1);
+}
+
+static void el_u64(elbuf *b, uint8_t type, const char *key, uint64_t v)
+{
+	v = BSON_UINT64_TO_LE(v);
+	el_head(b, type, key);
+	el_add(b, &v, 8);
+}
+
+static void el_double(elbuf *b, const char *key, double v)
+{
+	uint64_t u;
+	memcpy(&u, &v, 8);
+	el_u64(b, BSON_TYPE_DOUBLE, key, u);
+}
+
+static void el_utf8(elbuf *b, const char *key, const char *v)
+{
+	size_t n = strlen(v) + 1;
+	uint32_t l = BSON_UINT32_TO_LE((uint32_t)n);
+	el_head(b, BSON_TYPE_UTF8, key);
+	el_add(b, &l, 4);
+	el_add(b, v, n);
+}
+
+static void el_oid(elbuf *b, const char *key, const bson_oid_t *v)
+{
+	el_head(b, BSON_TYPE_OID, key);
+	el_add(b, v->bytes, 12);
+}
+
+static void el_bool(elbuf *b, const char *key, int v)
+{
+	uint8_t c = v ? 1 : 0;
+	el_head(b, BSON_TYPE_BOOL, key);
+	el_add(b, &c, 1);
+}
+
+/* Append the elements in b to doc (whose end mark they replace). */
+static int el_commit(bson_t *doc, const elbuf *b)
+{
+	if (b->failed || (uint64_t)doc->len + b->len > INT32_MAX)
+		return MSP_ERR_NOMEM;
+	uint32_t old = doc->len, total = old + (uint32_t)b->len;
+	uint8_t *d = bson_reserve_buffer(doc, total);
+	if (!d)
+		return MSP_ERR_NOMEM;
+	memcpy(d + old - 1, b->p, b->len);
+	d[total - 1] = 0;
+	uint32_t le = BSON_UINT32_TO_LE(total);
+	memcpy(d, &le, 4);
+	return MSP_OK;
+}
+
 int msp_wf_record_to_doc(const msp_record *rec, const msp_wf_storage *st, const char *tag,
                          const bson_oid_t *id, const bson_oid_t *elog_id, bson_t *doc)
 {
-	BSON_APPEND_OID(doc, "_id", id);
+	elbuf b;
+	b.p = b.stack;
+	b.len = 0;
+	b.cap = sizeof b.stack;
+	b.failed = 0;
+	el_oid(&b, "_id", id);
 	bson_iter_t it;
 	int is_seis = rec->kind == MSP_SEISMOGRAM;
 	if (bson_iter_init(&it, rec->meta))
@@ -537,29 +634,35 @@ int msp_wf_record_to_doc(const msp_record *rec, const msp_wf_storage *st, const 
 				if (n == 0)
 					continue;
 			}
-			if (!bson_append_iter(doc, NULL, 0, &it))
-				return MSP_ERR_NOMEM;
+			/* the element's bytes as they are (what bson_append_iter
+			 * writes: the same key and value) */
+			el_add(&b, it.raw + it.off, it.next_off - it.off);
 		}
-	BSON_APPEND_INT64(doc, "npts", (int64_t)rec->npts);
-	BSON_APPEND_DOUBLE(doc, "delta", rec->dt);
-	BSON_APPEND_DOUBLE(doc, "sampling_rate", 1.0 / rec->dt);
-	BSON_APPEND_DOUBLE(doc, "starttime", rec->t0);
-	BSON_APPEND_DOUBLE(doc, "endtime", msp_record_endtime(rec));
+	el_u64(&b, BSON_TYPE_INT64, "npts", (uint64_t)(int64_t)rec->npts);
+	el_double(&b, "delta", rec->dt);
+	el_double(&b, "sampling_rate", 1.0 / rec->dt);
+	el_double(&b, "starttime", rec->t0);
+	el_double(&b, "endtime", msp_record_endtime(rec));
 	int utc = rec->tref == MSP_TREF_UTC;
-	BSON_APPEND_UTF8(doc, "time_standard", utc ? "UTC" : "Relative");
-	BSON_APPEND_BOOL(doc, "utc_convertible", utc || rec->t0shift_valid);
+	el_utf8(&b, "time_standard", utc ? "UTC" : "Relative");
+	el_bool(&b, "utc_convertible", utc || rec->t0shift_valid);
 	/* a required key in MsPASS's schema: the shift back to UTC, 0 when none */
-	BSON_APPEND_DOUBLE(doc, "starttime_shift", !utc && rec->t0shift_valid ? rec->t0shift : 0.0);
-	BSON_APPEND_UTF8(doc, "storage_mode", st->storage_mode ? st->storage_mode : "file");
-	BSON_APPEND_UTF8(doc, "dir", st->dir);
-	BSON_APPEND_UTF8(doc, "dfile", st->dfile);
-	BSON_APPEND_INT64(doc, "foff", st->foff);
-	BSON_APPEND_INT64(doc, "nbytes", st->nbytes);
-	BSON_APPEND_UTF8(doc, "format", st->format);
+	el_double(&b, "starttime_shift", !utc && rec->t0shift_valid ? rec->t0shift : 0.0);
+	el_utf8(&b, "storage_mode", st->storage_mode ? st->storage_mode : "file");
+	el_utf8(&b, "dir", st->dir);
+	el_utf8(&b, "dfile", st->dfile);
+	el_u64(&b, BSON_TYPE_INT64, "foff", (uint64_t)st->foff);
+	el_u64(&b, BSON_TYPE_INT64, "nbytes", (uint64_t)st->nbytes);
+	el_utf8(&b, "format", st->format);
 	if (tag)
-		BSON_APPEND_UTF8(doc, "data_tag", tag);
+		el_utf8(&b, "data_tag", tag);
 	if (elog_id)
-		BSON_APPEND_OID(doc, "elog_id", elog_id);
+		el_oid(&b, "elog_id", elog_id);
+	int rc = el_commit(doc, &b);
+	if (b.p != b.stack)
+		free(b.p);
+	if (rc)
+		return rc;
 	if (is_seis) {
 		bson_iter_t t;
 		if (bson_iter_init_find(&t, rec->meta, "tmatrix")) {
