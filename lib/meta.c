@@ -5,6 +5,7 @@
 #include "msp_meta.h"
 #include "msp_status.h"
 #include "json_internal.h"
+#include "elbuf.h"
 
 static int find(const bson_t *doc, const char *key, bson_iter_t *it)
 {
@@ -176,7 +177,6 @@ int msp_meta_rename(bson_t *doc, const char *from, const char *to)
 
 int msp_meta_update(bson_t *meta, const bson_t *upd, const char *const *drop)
 {
-	bson_t out;
 	bson_iter_t it, f;
 	/* upd's keys listed once (it is small: the keys one step sets), not
 	 * searched in the BSON again for every key of meta */
@@ -193,7 +193,10 @@ int msp_meta_update(bson_t *meta, const bson_t *upd, const char *const *drop)
 			uk[nu] = bson_iter_key(&f);
 			ul[nu++] = bson_iter_key_len(&f);
 		}
-	bson_init(&out);
+	/* the kept elements and upd's as bytes (what bson_append_iter and
+	 * bson_concat write), then one copy into meta */
+	msp_elbuf out;
+	msp_elbuf_init(&out);
 	if (bson_iter_init(&it, meta))
 		while (bson_iter_next(&it)) {
 			const char *k = bson_iter_key(&it);
@@ -207,19 +210,16 @@ int msp_meta_update(bson_t *meta, const bson_t *upd, const char *const *drop)
 			}
 			for (int i = 0; !skip && drop && drop[i]; i++)
 				skip = !strcmp(k, drop[i]);
-			if (!skip && !bson_append_iter(&out, NULL, 0, &it)) {
-				bson_destroy(&out);
-				return MSP_ERR_NOMEM;
-			}
+			if (!skip)
+				msp_elbuf_element(&out, &it);
 		}
-	if (!bson_concat(&out, upd)) {
-		bson_destroy(&out);
+	msp_elbuf_elements(&out, upd);
+	if (out.failed) {
+		msp_elbuf_commit(&out, meta); /* frees; meta unchanged */
 		return MSP_ERR_NOMEM;
 	}
 	bson_reinit(meta);
-	int ok = bson_concat(meta, &out);
-	bson_destroy(&out);
-	return ok ? MSP_OK : MSP_ERR_NOMEM;
+	return msp_elbuf_commit(&out, meta);
 }
 
 int msp_meta_merge(bson_t *dst, const bson_t *src, const char *prefix)

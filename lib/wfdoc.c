@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include "msp_wfdoc.h"
 #include "msp_meta.h"
+#include "elbuf.h"
 #include "msp_status.h"
 
 /* ---- the file cache ---- */
@@ -217,28 +218,38 @@ int msp_wf_doc_to_record(const bson_t *doc, const char *coll, msp_record *rec, c
 	int have_id = 0;
 	wf_fields f;
 	f.have = 0;
+	/* the elements go to rec->meta through a buffer, as bytes (what
+	 * bson_append_iter writes), in one copy at the end */
+	msp_elbuf b;
+	msp_elbuf_init(&b);
 	if (bson_iter_init(&it, doc))
 		while (bson_iter_next(&it)) {
 			const char *k = bson_iter_key(&it);
 			field_note(&f, &it);
 			if (strcmp(k, "_id") == 0) {
-				const bson_value_t *v = bson_iter_value(&it);
 				/* rec->meta starts empty and never gets the document's own
 				 * <coll>_id (skipped below): only a second _id replaces */
-				if (have_id ? msp_meta_set_value(rec->meta, key, v) != MSP_OK
-				            : !bson_append_value(rec->meta, key, -1, v))
-					return MSP_ERR_NOMEM;
+				if (!have_id && BSON_ITER_HOLDS_OID(&it)) {
+					msp_elbuf_oid(&b, key, bson_iter_oid(&it));
+				} else {
+					const bson_value_t *v = bson_iter_value(&it);
+					if (msp_elbuf_commit(&b, rec->meta) ||
+					    (have_id ? msp_meta_set_value(rec->meta, key, v) != MSP_OK
+					             : !bson_append_value(rec->meta, key, -1, v)))
+						return MSP_ERR_NOMEM;
+					msp_elbuf_init(&b);
+				}
 				have_id = 1;
 				continue;
 			}
 			/* a stale <coll>_id from an earlier step is replaced above */
 			if (strcmp(k, key) == 0 || strcmp(k, MSP_PARENT_KEY) == 0)
 				continue;
-			if (!bson_append_iter(rec->meta, NULL, 0, &it))
-				return MSP_ERR_NOMEM;
+			msp_elbuf_element(&b, &it);
 		}
 	/* never in rec->meta yet (skipped above): appended, no rebuild */
-	if (!BSON_APPEND_UTF8(rec->meta, MSP_PARENT_KEY, coll))
+	msp_elbuf_utf8(&b, MSP_PARENT_KEY, coll);
+	if (msp_elbuf_commit(&b, rec->meta))
 		return MSP_ERR_NOMEM;
 	rec->kind = strcmp(coll, "wf_Seismogram") == 0 ? MSP_SEISMOGRAM : MSP_TIMESERIES;
 	rec->live = 1;
@@ -517,106 +528,12 @@ static int is_saver_key(const char *key)
 	return 0;
 }
 
-/* BSON elements written as bytes into a buffer: the wf document is made
- * with one copy into the bson_t instead of ~25 bson_append_* calls (each a
- * few hundred instructions of generic checks).  The buffer starts on the
- * stack and moves to the heap only for a large metadata document. */
-typedef struct elbuf {
-	uint8_t *p;
-	size_t len, cap;
-	int failed;
-	uint8_t stack[4096];
-} elbuf;
-
-static void el_add(elbuf *b, const void *s, size_t n)
-{
-	if (b->len + n > b->cap) {
-		if (b->failed)
-			return;
-		size_t cap = 2 * b->cap;
-		while (cap < b->len + n)
-			cap *= 2;
-		uint8_t *q = b->p == b->stack ? malloc(cap) : realloc(b->p, cap);
-		if (!q) {
-			b->failed = 1;
-			return;
-		}
-		if (b->p == b->stack)
-			memcpy(q, b->stack, b->len);
-		b->p = q;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-}
-
-static void el_head(elbuf *b, uint8_t type, const char *key)
-{
-	el_add(b, &type, 1);
-	el_add(b, key, strlen(key) + 1);
-}
-
-static void el_u64(elbuf *b, uint8_t type, const char *key, uint64_t v)
-{
-	v = BSON_UINT64_TO_LE(v);
-	el_head(b, type, key);
-	el_add(b, &v, 8);
-}
-
-static void el_double(elbuf *b, const char *key, double v)
-{
-	uint64_t u;
-	memcpy(&u, &v, 8);
-	el_u64(b, BSON_TYPE_DOUBLE, key, u);
-}
-
-static void el_utf8(elbuf *b, const char *key, const char *v)
-{
-	size_t n = strlen(v) + 1;
-	uint32_t l = BSON_UINT32_TO_LE((uint32_t)n);
-	el_head(b, BSON_TYPE_UTF8, key);
-	el_add(b, &l, 4);
-	el_add(b, v, n);
-}
-
-static void el_oid(elbuf *b, const char *key, const bson_oid_t *v)
-{
-	el_head(b, BSON_TYPE_OID, key);
-	el_add(b, v->bytes, 12);
-}
-
-static void el_bool(elbuf *b, const char *key, int v)
-{
-	uint8_t c = v ? 1 : 0;
-	el_head(b, BSON_TYPE_BOOL, key);
-	el_add(b, &c, 1);
-}
-
-/* Append the elements in b to doc (whose end mark they replace). */
-static int el_commit(bson_t *doc, const elbuf *b)
-{
-	if (b->failed || (uint64_t)doc->len + b->len > INT32_MAX)
-		return MSP_ERR_NOMEM;
-	uint32_t old = doc->len, total = old + (uint32_t)b->len;
-	uint8_t *d = bson_reserve_buffer(doc, total);
-	if (!d)
-		return MSP_ERR_NOMEM;
-	memcpy(d + old - 1, b->p, b->len);
-	d[total - 1] = 0;
-	uint32_t le = BSON_UINT32_TO_LE(total);
-	memcpy(d, &le, 4);
-	return MSP_OK;
-}
-
 int msp_wf_record_to_doc(const msp_record *rec, const msp_wf_storage *st, const char *tag,
                          const bson_oid_t *id, const bson_oid_t *elog_id, bson_t *doc)
 {
-	elbuf b;
-	b.p = b.stack;
-	b.len = 0;
-	b.cap = sizeof b.stack;
-	b.failed = 0;
-	el_oid(&b, "_id", id);
+	msp_elbuf b;
+	msp_elbuf_init(&b);
+	msp_elbuf_oid(&b, "_id", id);
 	bson_iter_t it;
 	int is_seis = rec->kind == MSP_SEISMOGRAM;
 	if (bson_iter_init(&it, rec->meta))
@@ -636,31 +553,29 @@ int msp_wf_record_to_doc(const msp_record *rec, const msp_wf_storage *st, const 
 			}
 			/* the element's bytes as they are (what bson_append_iter
 			 * writes: the same key and value) */
-			el_add(&b, it.raw + it.off, it.next_off - it.off);
+			msp_elbuf_element(&b, &it);
 		}
-	el_u64(&b, BSON_TYPE_INT64, "npts", (uint64_t)(int64_t)rec->npts);
-	el_double(&b, "delta", rec->dt);
-	el_double(&b, "sampling_rate", 1.0 / rec->dt);
-	el_double(&b, "starttime", rec->t0);
-	el_double(&b, "endtime", msp_record_endtime(rec));
+	msp_elbuf_int64(&b, "npts", (int64_t)rec->npts);
+	msp_elbuf_double(&b, "delta", rec->dt);
+	msp_elbuf_double(&b, "sampling_rate", 1.0 / rec->dt);
+	msp_elbuf_double(&b, "starttime", rec->t0);
+	msp_elbuf_double(&b, "endtime", msp_record_endtime(rec));
 	int utc = rec->tref == MSP_TREF_UTC;
-	el_utf8(&b, "time_standard", utc ? "UTC" : "Relative");
-	el_bool(&b, "utc_convertible", utc || rec->t0shift_valid);
+	msp_elbuf_utf8(&b, "time_standard", utc ? "UTC" : "Relative");
+	msp_elbuf_bool(&b, "utc_convertible", utc || rec->t0shift_valid);
 	/* a required key in MsPASS's schema: the shift back to UTC, 0 when none */
-	el_double(&b, "starttime_shift", !utc && rec->t0shift_valid ? rec->t0shift : 0.0);
-	el_utf8(&b, "storage_mode", st->storage_mode ? st->storage_mode : "file");
-	el_utf8(&b, "dir", st->dir);
-	el_utf8(&b, "dfile", st->dfile);
-	el_u64(&b, BSON_TYPE_INT64, "foff", (uint64_t)st->foff);
-	el_u64(&b, BSON_TYPE_INT64, "nbytes", (uint64_t)st->nbytes);
-	el_utf8(&b, "format", st->format);
+	msp_elbuf_double(&b, "starttime_shift", !utc && rec->t0shift_valid ? rec->t0shift : 0.0);
+	msp_elbuf_utf8(&b, "storage_mode", st->storage_mode ? st->storage_mode : "file");
+	msp_elbuf_utf8(&b, "dir", st->dir);
+	msp_elbuf_utf8(&b, "dfile", st->dfile);
+	msp_elbuf_int64(&b, "foff", st->foff);
+	msp_elbuf_int64(&b, "nbytes", st->nbytes);
+	msp_elbuf_utf8(&b, "format", st->format);
 	if (tag)
-		el_utf8(&b, "data_tag", tag);
+		msp_elbuf_utf8(&b, "data_tag", tag);
 	if (elog_id)
-		el_oid(&b, "elog_id", elog_id);
-	int rc = el_commit(doc, &b);
-	if (b.p != b.stack)
-		free(b.p);
+		msp_elbuf_oid(&b, "elog_id", elog_id);
+	int rc = msp_elbuf_commit(&b, doc);
 	if (rc)
 		return rc;
 	if (is_seis) {
