@@ -11,8 +11,10 @@
 #     and with ObsPy (Trace.detrend, filter, trim, the same SNR), 2 processes each, on
 #     the same samples, decoding not counted; the ratios (also without the multitaper
 #     SNR on both sides).  That both do the same work is checked first: the band edges
-#     of 300 traces, NumPy's against mssnr's.  MsPASS's own
-#     algorithms when `pip install mspasspy` works here (it is tried once).
+#     of 300 traces, NumPy's against mssnr's.  And MsPASS's own algorithms
+#     (mspasspy 2.4.3 built from PyPI's source by scripts/mspass.sh, tried once:
+#     signals.detrend and filter, window.WindowData, snr.arrival_snr on TimeSeries
+#     objects), 2 processes, the same samples; its band edges against mssnr's first.
 #  3. The pipe limit: the chain's time next to as many pass-through stages (mscat)
 #     moving the same bytes through the same pipes: bare (file to /dev/null), and with
 #     the chain's own ends (msquery | msread ... mssave) kept.
@@ -136,6 +138,23 @@ for l in sys.stdin:
 	else
 		echo "   ObsPy: not available (scripts/pyref.sh could not install it)"
 	fi
+	if [ -n "$MSPASS" ]; then
+		# MsPASS's edges cost ~0.5 s a 1-hour trace: fewer of those
+		km=$((npts > 10000 && k > 100 ? 100 : k))
+		$MSPASS bench/chain_py.py mspass-edges "$W/$name.msp" $km 0.05 2 "$w1" "$w2" "$nend" > "$W/mspass.edges"
+		agree=$(head -n $km "$W/ms.edges" | paste -d'|' "$W/mspass.edges" - | awk -F'|' '$1 == $2 { a++ } END { print a + 0 }')
+		nb=$(head -n $km "$W/ms.edges" | grep -vc none || true)
+		echo "   MsPASS's band edges (arrival_snr's Parrival) equal mssnr's (9 digits) on $agree of $km traces ($nb with a band)"
+		r=$($MSPASS bench/chain_py.py mspass "$W/$name.msp" 2 0.05 2 "$w1" "$w2" "$nend" mt)
+		tm=$(echo "$r" | cut -d' ' -f2) tmc=$(echo "$r" | cut -d' ' -f3)
+		r=$($MSPASS bench/chain_py.py mspass "$W/$name.msp" 2 0.05 2 "$w1" "$w2" "$nend")
+		tm0=$(echo "$r" | cut -d' ' -f2)
+		printf '   MsPASS, 2 procs      %7.2f s  %8.0f traces/s  %6.1f Msamples/s   mspipe -j2 is %.2fx  (multitaper SNR in both)\n' "$tm" "$(rate "$ntr" "$tm")" "$(echo "$ns / $tm / 1000000" | bc -l)" "$(echo "$tm / $t2" | bc -l)"
+		printf '   MsPASS, no MT        %7.2f s  %8.0f traces/s  %6.1f Msamples/s   mspipe -j2 without mssnr is %.2fx\n' "$tm0" "$(rate "$ntr" "$tm0")" "$(echo "$ns / $tm0 / 1000000" | bc -l)" "$(echo "$tm0 / $t2n" | bc -l)"
+		printf '   CPU a trace: MsPASS %.0f us (mspipe -j2 %.0f us)\n' "$(echo "$tmc * 1000000 / $ntr" | bc -l)" "$(echo "$c2 * 1000000 / $ntr" | bc -l)"
+	else
+		echo "   MsPASS: $MSPASS_WHY"
+	fi
 	# the pipe limit.  (a) the bare pipes: the decoded stream through as many
 	# pass-through stages as the chain has pipes after msread, file to /dev/null.
 	# (b) the chain's own ends kept (msquery | msread ... mssave, the database and
@@ -193,16 +212,15 @@ stages() {
 	printf '   so on %d cores -j2 can gain at most %.2fx over -j1 (perfect overlap assumed)\n' "$(nproc)" "$(awk -v c="$(echo "$tot / $big" | bc -l)" -v p="$(nproc)" 'BEGIN { a = c < p ? c : p; b = 2 * c < p ? 2 * c : p; print b / a }')"
 }
 
+# MsPASS (mspasspy) in build/mspassvenv: built once (minutes), before any timing
+MSPASS="" MSPASS_WHY=""
+if ! MSPASS=$(sh scripts/mspass.sh 2> "$W/mspass.err"); then
+	MSPASS=""
+	MSPASS_WHY="not available: $(tail -n 1 "$W/mspass.err")"
+fi
 echo "######## the chain: $(nproc) cores, load average $(cut -d" " -f1-3 /proc/loadavg)"
 shape long "$NLONG" 72000 1800 1600 2200 1795
 shape short "$NSHORT" 2000 50 10 90 45
-
-echo "== MsPASS's own algorithms"
-if [ -x "$W/../mspass-venv/bin/python" ] || python3 -c 'import mspasspy' 2>/dev/null; then
-	echo "   mspasspy importable: (not benchmarked in this version)"
-else
-	echo "   mspasspy: not installable here (see README: pip install mspasspy fails on this machine)"
-fi
 
 echo "== peak RSS per process: 1000 vs $NBIG traces of 2000 samples (mssynth | chain > /dev/null)"
 rss() {

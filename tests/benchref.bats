@@ -39,3 +39,26 @@ for l in sys.stdin:
 	ms_edges "$TMP/in.msp" 1.05,35 > "$TMP/ms2"
 	! diff -q "$TMP/py" "$TMP/ms2" > /dev/null
 }
+
+@test "benchref: MsPASS's own algorithms (mspasspy) find mssnr's band edges on every trace" {
+	# only where scripts/mspass.sh has built the venv (the benchmark does): the
+	# tests never build it
+	MPY="$REPO/build/mspassvenv/bin/python"
+	[ -x "$MPY" ] && "$MPY" -c 'import mspasspy.algorithms.snr' 2> /dev/null ||
+		skip "build/mspassvenv (scripts/mspass.sh) is not there"
+	for s in 1 2 3 4 5; do
+		mssynth --stream -n 12 --npts 2000 --dt 0.05 --ptime-offset 50 --seed "$s" \
+			--noise "$(echo "0.5 * 2 ^ ($s - 1)" | bc)"
+	done | mscat > "$TMP/in.msp"
+	"$MPY" "$REPO/bench/chain_py.py" mspass-edges "$TMP/in.msp" 60 0.05 2 10 90 45 > "$TMP/mspass"
+	ms_edges "$TMP/in.msp" 1,35 > "$TMP/ms"
+	[ "$(wc -l < "$TMP/mspass")" -eq 60 ]
+	run diff "$TMP/mspass" "$TMP/ms"
+	[ "$status" -eq 0 ]
+	grep -q none "$TMP/ms"
+	[ "$(grep -vc none "$TMP/ms")" -ge 10 ]
+	# the timed mode runs too, on the same records
+	run "$MPY" "$REPO/bench/chain_py.py" mspass "$TMP/in.msp" 2 0.05 2 10 90 45 mt
+	[ "$status" -eq 0 ]
+	[ "${output%% *}" = 60 ]
+}
