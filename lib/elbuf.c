@@ -97,6 +97,13 @@ void msp_elbuf_bool(msp_elbuf *b, const char *key, int v)
 	msp_elbuf_add(b, &c, 1);
 }
 
+void msp_elbuf_free(msp_elbuf *b)
+{
+	if (b->p != b->stack)
+		free(b->p);
+	msp_elbuf_init(b);
+}
+
 int msp_elbuf_commit(msp_elbuf *b, bson_t *doc)
 {
 	int rc = MSP_OK;
@@ -114,8 +121,6 @@ int msp_elbuf_commit(msp_elbuf *b, bson_t *doc)
 			memcpy(d, &le, 4);
 		}
 	}
-	if (b->p != b->stack)
-		free(b->p);
-	msp_elbuf_init(b);
+	msp_elbuf_free(b);
 	return rc;
 }

@@ -34,5 +34,7 @@ void msp_elbuf_bool(msp_elbuf *b, const char *key, int v);
  * buffer (init it again to reuse it); MSP_ERR_NOMEM if an allocation
  * failed, then doc is unchanged. */
 int msp_elbuf_commit(msp_elbuf *b, bson_t *doc);
+/* Free the buffer without appending. */
+void msp_elbuf_free(msp_elbuf *b);
 
 #endif

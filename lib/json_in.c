@@ -12,6 +12,7 @@
 #include <string.h>
 #include <bson/bson.h>
 #include "json_internal.h"
+#include "elbuf.h"
 #include "msp_json.h"
 
 /* Documents back from the stored text.  libbson's reader takes ~5-10 times
@@ -141,7 +142,33 @@ static int jstr(jin *j, msp_buf *out)
 	return out->failed || !out->p ? -1 : 0;
 }
 
-static int jvalue(jin *j, bson_t *dst, const char *key, size_t klen, msp_buf *tmp, int depth);
+static int jvalue(jin *j, msp_elbuf *dst, const char *key, size_t klen, msp_buf *tmp, int depth);
+
+/* A JSON string as a pointer and a length: into the text itself when it
+ * has no escape (no copy), else unescaped into tmp by jstr. */
+static int jstr_view(jin *j, msp_buf *tmp, const char **s, size_t *n)
+{
+	if (j->p >= j->end || *j->p != '"')
+		return -1;
+	const char *q = j->p + 1;
+	while (q < j->end && *q != '"' && *q != '\\') {
+		unsigned char c = (unsigned char)*q;
+		if (c < 0x20 || (j->strict && c >= 0x80))
+			return -1;
+		q++;
+	}
+	if (q < j->end && *q == '"') {
+		*s = j->p + 1;
+		*n = (size_t)(q - j->p - 1);
+		j->p = q + 1;
+		return 0;
+	}
+	if (jstr(j, tmp))
+		return -1;
+	*s = tmp->p;
+	*n = tmp->len;
+	return 0;
+}
 
 /* JSON's number grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
 static int json_number(const char *s, size_t n)
@@ -230,7 +257,50 @@ static int short_decimal(const char *s, size_t n, double *out)
 	return 1;
 }
 
-static int jcontainer(jin *j, bson_t *dst, int array, msp_buf *tmp, int depth)
+/* The document is written as BSON bytes (the bytes bson_append_* would
+ * write, without a call per value): an element's type and key, then its
+ * value; a nested document's length is filled in at its end. */
+static void ehead(msp_elbuf *b, uint8_t type, const char *key, size_t kl)
+{
+	msp_elbuf_add(b, &type, 1);
+	msp_elbuf_add(b, key, kl);
+	msp_elbuf_add(b, "", 1);
+}
+
+static void eval(msp_elbuf *b, uint8_t type, const char *key, size_t kl, const void *v, size_t n)
+{
+	ehead(b, type, key, kl);
+	msp_elbuf_add(b, v, n);
+}
+
+static int jdouble(msp_elbuf *b, const char *key, size_t kl, double v)
+{
+	uint64_t u;
+	memcpy(&u, &v, 8);
+	u = BSON_UINT64_TO_LE(u);
+	eval(b, BSON_TYPE_DOUBLE, key, kl, &u, 8);
+	return 0;
+}
+
+static int jcontainer(jin *j, msp_elbuf *dst, int array, msp_buf *tmp, int depth);
+
+/* A nested document or array: its length word is written at its end. */
+static int jchild(jin *j, msp_elbuf *dst, uint8_t type, const char *key, size_t kl, msp_buf *tmp,
+                  int depth)
+{
+	ehead(dst, type, key, kl);
+	size_t at = dst->len;
+	msp_elbuf_add(dst, "\0\0\0\0", 4);
+	int rc = jcontainer(j, dst, type == BSON_TYPE_ARRAY, tmp, depth);
+	msp_elbuf_add(dst, "", 1);
+	if (rc || dst->failed || dst->len - at > INT32_MAX)
+		return -1;
+	uint32_t l = BSON_UINT32_TO_LE((uint32_t)(dst->len - at));
+	memcpy(dst->p + at, &l, 4);
+	return 0;
+}
+
+static int jcontainer(jin *j, msp_elbuf *dst, int array, msp_buf *tmp, int depth)
 {
 	char close = array ? ']' : '}';
 	j->p++; /* [ or { */
@@ -243,6 +313,9 @@ static int jcontainer(jin *j, bson_t *dst, int array, msp_buf *tmp, int depth)
 	msp_buf key;
 	msp_buf_init(&key);
 	int rc = 0;
+	/* a key is used (written with its value's element) before the next
+	 * key is read, and a nested container reads its own keys into its own
+	 * key buffer, so an escaped key in key stays valid while it is used */
 	for (;;) {
 		jws(j);
 		char ibuf[16];
@@ -251,12 +324,11 @@ static int jcontainer(jin *j, bson_t *dst, int array, msp_buf *tmp, int depth)
 		if (array) {
 			kl = bson_uint32_to_string(idx++, &k, ibuf, sizeof ibuf);
 		} else {
-			if (jstr(j, &key) || !key.p || strlen(key.p) != key.len) {
+			/* (no NUL in a key: raw control bytes and \u0000 give up) */
+			if (jstr_view(j, &key, &k, &kl) || !k) {
 				rc = -1;
 				break;
 			}
-			k = key.p;
-			kl = key.len;
 			if (kl > 0 && k[0] == '$') {
 				rc = -1; /* $-keys (extended-JSON wrappers among them): libbson's job */
 				break;
@@ -289,16 +361,21 @@ static int jcontainer(jin *j, bson_t *dst, int array, msp_buf *tmp, int depth)
 	return rc;
 }
 
-static int jvalue(jin *j, bson_t *dst, const char *key, size_t klen, msp_buf *tmp, int depth)
+static int jvalue(jin *j, msp_elbuf *dst, const char *key, size_t klen, msp_buf *tmp, int depth)
 {
 	if (j->p >= j->end || depth > 90)
 		return -1;
 	char c = *j->p;
-	int kl = (int)klen;
 	if (c == '"') {
-		if (jstr(j, tmp))
+		const char *v;
+		size_t n;
+		if (jstr_view(j, tmp, &v, &n) || !v)
 			return -1;
-		return bson_append_utf8(dst, key, kl, tmp->p ? tmp->p : "", (int)tmp->len) ? 0 : -1;
+		uint32_t l = BSON_UINT32_TO_LE((uint32_t)n + 1);
+		eval(dst, BSON_TYPE_UTF8, key, klen, &l, 4);
+		msp_elbuf_add(dst, v, n);
+		msp_elbuf_add(dst, "", 1);
+		return 0;
 	}
 	if (c == '{') {
 		/* {"$oid": "hex"} is an ObjectId; any other $-wrapper: give up */
@@ -321,38 +398,30 @@ static int jvalue(jin *j, bson_t *dst, const char *key, size_t klen, msp_buf *tm
 				j->p = s.p + 1;
 				bson_oid_t oid;
 				bson_oid_init_from_string(&oid, tmp->p);
-				return bson_append_oid(dst, key, kl, &oid) ? 0 : -1;
+				eval(dst, BSON_TYPE_OID, key, klen, oid.bytes, 12);
+				return 0;
 			}
 			return -1;
 		}
-		bson_t child;
-		if (!bson_append_document_begin(dst, key, kl, &child))
-			return -1;
-		int rc = jcontainer(j, &child, 0, tmp, depth);
-		if (!bson_append_document_end(dst, &child))
-			return -1;
-		return rc;
+		return jchild(j, dst, BSON_TYPE_DOCUMENT, key, klen, tmp, depth);
 	}
 	if (c == '[') {
-		bson_t child;
-		if (!bson_append_array_begin(dst, key, kl, &child))
-			return -1;
-		int rc = jcontainer(j, &child, 1, tmp, depth);
-		if (!bson_append_array_end(dst, &child))
-			return -1;
-		return rc;
+		return jchild(j, dst, BSON_TYPE_ARRAY, key, klen, tmp, depth);
 	}
 	if (c == 't' && j->end - j->p >= 4 && !memcmp(j->p, "true", 4)) {
 		j->p += 4;
-		return bson_append_bool(dst, key, kl, true) ? 0 : -1;
+		eval(dst, BSON_TYPE_BOOL, key, klen, "\1", 1);
+		return 0;
 	}
 	if (c == 'f' && j->end - j->p >= 5 && !memcmp(j->p, "false", 5)) {
 		j->p += 5;
-		return bson_append_bool(dst, key, kl, false) ? 0 : -1;
+		eval(dst, BSON_TYPE_BOOL, key, klen, "", 1);
+		return 0;
 	}
 	if (c == 'n' && j->end - j->p >= 4 && !memcmp(j->p, "null", 4)) {
 		j->p += 4;
-		return bson_append_null(dst, key, kl) ? 0 : -1;
+		ehead(dst, BSON_TYPE_NULL, key, klen);
+		return 0;
 	}
 	if (c == '-' || (c >= '0' && c <= '9')) {
 		const char *s = j->p;
@@ -377,20 +446,25 @@ static int jvalue(jin *j, bson_t *dst, const char *key, size_t klen, msp_buf *tm
 		if (isdbl) {
 			double v;
 			if (short_decimal(s, n, &v))
-				return bson_append_double(dst, key, kl, v) ? 0 : -1;
+				return jdouble(dst, key, klen, v);
 			errno = 0;
 			v = strtod(nb, &e);
 			if (*e || (j->strict && (errno || !isfinite(v))))
 				return -1; /* strict: out of range is libbson's to say */
-			return bson_append_double(dst, key, kl, v) ? 0 : -1;
+			return jdouble(dst, key, klen, v);
 		}
 		errno = 0;
 		long long v = strtoll(nb, &e, 10);
 		if (*e || errno)
 			return -1; /* beyond int64: leave it to libbson */
-		if (v >= INT32_MIN && v <= INT32_MAX)
-			return bson_append_int32(dst, key, kl, (int32_t)v) ? 0 : -1;
-		return bson_append_int64(dst, key, kl, (int64_t)v) ? 0 : -1;
+		if (v >= INT32_MIN && v <= INT32_MAX) {
+			uint32_t u = BSON_UINT32_TO_LE((uint32_t)(int32_t)v);
+			eval(dst, BSON_TYPE_INT32, key, klen, &u, 4);
+			return 0;
+		}
+		uint64_t u = BSON_UINT64_TO_LE((uint64_t)(int64_t)v);
+		eval(dst, BSON_TYPE_INT64, key, klen, &u, 8);
+		return 0;
 	}
 	return -1;
 }
@@ -402,16 +476,20 @@ static bson_t *json_parse(const char *json, size_t len, int strict)
 	if (j.p >= j.end || *j.p != '{')
 		return NULL;
 	/* a top-level {"$oid": ...} or other wrapper is not a document */
-	bson_t *out = bson_new();
+	msp_elbuf b;
+	msp_elbuf_init(&b);
 	msp_buf tmp;
 	msp_buf_init(&tmp);
-	int rc = jcontainer(&j, out, 0, &tmp, 0);
+	int rc = jcontainer(&j, &b, 0, &tmp, 0);
 	msp_buf_free(&tmp);
 	jws(&j);
-	if (rc || j.p != j.end) {
+	bson_t *out = NULL;
+	if (!rc && j.p == j.end && !b.failed && (out = bson_new()) && msp_elbuf_commit(&b, out)) {
 		bson_destroy(out);
-		return NULL;
+		out = NULL;
 	}
+	if (!out)
+		msp_elbuf_free(&b);
 	return out;
 }
 

@@ -226,7 +226,8 @@ int msp_wf_doc_to_record(const bson_t *doc, const char *coll, msp_record *rec, c
 		while (bson_iter_next(&it)) {
 			const char *k = bson_iter_key(&it);
 			field_note(&f, &it);
-			if (strcmp(k, "_id") == 0) {
+			/* (first letters before the strcmp: this runs for every key) */
+			if (k[0] == '_' && strcmp(k, "_id") == 0) {
 				/* rec->meta starts empty and never gets the document's own
 				 * <coll>_id (skipped below): only a second _id replaces */
 				if (!have_id && BSON_ITER_HOLDS_OID(&it)) {
@@ -243,7 +244,8 @@ int msp_wf_doc_to_record(const bson_t *doc, const char *coll, msp_record *rec, c
 				continue;
 			}
 			/* a stale <coll>_id from an earlier step is replaced above */
-			if (strcmp(k, key) == 0 || strcmp(k, MSP_PARENT_KEY) == 0)
+			if ((k[0] == key[0] && strcmp(k, key) == 0) ||
+			    (k[0] == MSP_PARENT_KEY[0] && strcmp(k, MSP_PARENT_KEY) == 0))
 				continue;
 			msp_elbuf_element(&b, &it);
 		}
