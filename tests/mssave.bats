@@ -185,6 +185,28 @@ print("ok")'
 	[ "$(tagged wf_TimeSeries r2 | wc -l)" -eq 4 ]
 }
 
+@test "mssave: the re-run check asks the database only for sources it may have saved; repeats in a run are caught before and after their batch commits" {
+	cd "$TMP"
+	mssynth --dataset ds --stations 40 --npts 200 --pre 5 --seed 3 > /dev/null
+	msindex ds > /dev/null
+	msquery wf_miniseed --sort dir,dfile --limit 60 | msread | mssave -q --tag r --dir wf
+	# all 120: the first 60 are "maybe" in the filter and found in the database
+	run bash -c "msquery wf_miniseed --sort dir,dfile | msread | mssave -vv --tag r --dir wf 2>&1 >/dev/null"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"120 records: 60 saved, 0 buried, 0 cremated, 60 skipped"* ]]
+	[[ "$output" == *"re-run check: 120 sources in a 1024 KiB filter, 60 asked the database"* ]]
+	[ "$(tagged wf_TimeSeries r | wc -l)" -eq 120 ]
+	# a source twice in one stream, not next to itself: saved once, whether its
+	# first record's batch is still filling (default) or synced and committed (--batch 1)
+	msquery wf_miniseed --sort dir,dfile --limit 3 | msread > three
+	mscat three three > six
+	for b in 500 1; do
+		run bash -c "mssave -v --batch $b --tag dup$b --dir wf < six 2>&1 >/dev/null"
+		[[ "$output" == *"6 records: 3 saved, 0 buried, 0 cremated, 3 skipped"* ]]
+		[ "$(tagged wf_TimeSeries dup$b | wc -l)" -eq 3 ]
+	done
+}
+
 @test "mssave: --format mseed writes Steim2 for counts that msread and mseed2sac read back" {
 	need_data
 	cd "$TMP"

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "tool.h"
+#include "msp_bloom.h"
 #include "msp_db.h"
 #include "msp_meta.h"
 #include "msp_mseed_read.h"
@@ -133,6 +134,280 @@ static void push(bson_t *doc, int coll, const bson_oid_t *id, int print)
 	nbatch++;
 }
 
+/*
+ * The re-run check in bounded memory.  A source counts as already saved when
+ * the database holds a document of the record's collection or a cemetery
+ * entry with this data_tag and this source id, or when a batch not yet
+ * committed holds one.  Asking the database for every record would cost a
+ * query each, so a Bloom filter holds every source known saved under the
+ * tag (those in the database, streamed into it once per collection and key,
+ * and those this run saves): its "certainly not" settles almost every new
+ * source for a few memory reads, and only its "maybe" (a re-run, or a false
+ * positive: about 1e-7 with 100 k sources, 2% with a million) asks the
+ * database, through an index on data_tag and the key.  Memory: the filter's
+ * fixed 1 MiB and the sources of the two uncommitted batches, the same for
+ * a thousand records as for ten million (an exact set of every source
+ * grew by about 120 bytes a record).
+ */
+#define SEEN_LOG2_BITS 23
+#define SEEN_PROBES 6
+static msp_bloom *seen;
+
+/* the (collection, key) pairs whose saved sources are in the filter */
+typedef struct loaded {
+	int coll;
+	char key[256];
+	struct loaded *next;
+} loaded;
+static loaded *loads;
+
+/* The exact sources of an uncommitted batch: (collection, key, value) as
+ * bytes, in an open-addressing table (at most a batch's records). */
+typedef struct idset {
+	char **slot; /* a 2-byte length, then the bytes; NULL when free */
+	size_t cap, n;
+} idset;
+static idset pend_cur, pend_infl; /* the batch being filled, the one syncing */
+
+/* The bytes that identify a value: its type and its payload; 0 if the type
+ * cannot be a source id. */
+static size_t value_bytes(const bson_value_t *v, char *out, size_t cap)
+{
+	const void *p;
+	size_t n;
+	switch (v->value_type) {
+	case BSON_TYPE_OID: p = v->value.v_oid.bytes; n = 12; break;
+	case BSON_TYPE_INT64: p = &v->value.v_int64; n = 8; break;
+	case BSON_TYPE_INT32: p = &v->value.v_int32; n = 4; break;
+	case BSON_TYPE_UTF8: p = v->value.v_utf8.str; n = v->value.v_utf8.len; break;
+	default: return 0;
+	}
+	if (n + 1 > cap)
+		return 0;
+	out[0] = (char)v->value_type;
+	memcpy(out + 1, p, n);
+	return n + 1;
+}
+
+static uint64_t hash_bytes(const char *b, size_t n)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (uint8_t)b[i]) * 1099511628211ull;
+	return h;
+}
+
+static size_t slot_len(const char *e)
+{
+	return (size_t)(uint8_t)e[0] | (size_t)(uint8_t)e[1] << 8;
+}
+
+/* 1 if found; with add, insert when absent. */
+static int idset_find(idset *s, const char *b, size_t n, int add)
+{
+	if (add && (s->n + 1) * 2 > s->cap) {
+		size_t ncap = s->cap ? s->cap * 2 : 1024;
+		char **ns = calloc(ncap, sizeof *ns);
+		if (!ns)
+			mst_fatal("out of memory");
+		for (size_t i = 0; i < s->cap; i++)
+			if (s->slot[i]) {
+				size_t j = hash_bytes(s->slot[i] + 2, slot_len(s->slot[i])) & (ncap - 1);
+				while (ns[j])
+					j = (j + 1) & (ncap - 1);
+				ns[j] = s->slot[i];
+			}
+		free(s->slot);
+		s->slot = ns;
+		s->cap = ncap;
+	}
+	if (!s->cap)
+		return 0;
+	size_t j = hash_bytes(b, n) & (s->cap - 1);
+	while (s->slot[j]) {
+		if (slot_len(s->slot[j]) == n && !memcmp(s->slot[j] + 2, b, n))
+			return 1;
+		j = (j + 1) & (s->cap - 1);
+	}
+	if (add) {
+		char *e = malloc(n + 2);
+		if (!e)
+			mst_fatal("out of memory");
+		e[0] = (char)(n & 0xff);
+		e[1] = (char)(n >> 8);
+		memcpy(e + 2, b, n);
+		s->slot[j] = e;
+		s->n++;
+	}
+	return 0;
+}
+
+/* Empty the set, keeping its table (a batch's worth) for the next batch. */
+static void idset_clear(idset *s)
+{
+	for (size_t i = 0; i < s->cap; i++) {
+		free(s->slot[i]);
+		s->slot[i] = NULL;
+	}
+	s->n = 0;
+}
+
+static void idset_free(idset *s)
+{
+	idset_clear(s);
+	free(s->slot);
+	s->slot = NULL;
+	s->cap = 0;
+}
+
+/* key NUL value: the filter's string for a source */
+static size_t seen_bytes(const char *key, const char *b, size_t n, char *out)
+{
+	size_t kl = strlen(key);
+	memcpy(out, key, kl + 1);
+	memcpy(out + kl + 1, b, n);
+	return kl + 1 + n;
+}
+
+/* coll, then the filter's string: a pending set's entry */
+static size_t pend_bytes(int coll, const char *key, const char *b, size_t n, char *out)
+{
+	out[0] = (char)coll;
+	return 1 + seen_bytes(key, b, n, out + 1);
+}
+
+/* the filter for tag */
+static void data_tag_filter(bson_t *filter, const char *tag)
+{
+	if (tag)
+		BSON_APPEND_UTF8(filter, "data_tag", tag);
+	else
+		BSON_APPEND_NULL(filter, "data_tag");
+}
+
+/* Put the sources saved under the tag in coll into the filter, once per
+ * (coll, key), with the indexes the checks use. */
+static void load_saved(int coll, const char *key, const char *tag)
+{
+	for (loaded *l = loads; l; l = l->next)
+		if (l->coll == coll && !strcmp(l->key, key))
+			return;
+	loaded *l = calloc(1, sizeof *l);
+	if (!l)
+		mst_fatal("out of memory");
+	l->coll = coll;
+	snprintf(l->key, sizeof l->key, "%s", key);
+	l->next = loads;
+	loads = l;
+	if (!seen && msp_bloom_new(&seen, SEEN_LOG2_BITS, SEEN_PROBES))
+		mst_fatal("out of memory");
+	/* The query below reads only this tag's documents with an index on
+	 * data_tag; without one it scans the whole collection, once per process:
+	 * a cost that grows with every run saved before and is paid again by
+	 * every partition (45 ms a process with 80k documents).  The filter's
+	 * "maybe"s look up (data_tag, key).  Best effort: an index that cannot
+	 * be made only slows the check. */
+	bson_t ikeys = BSON_INITIALIZER;
+	BSON_APPEND_INT32(&ikeys, "data_tag", 1);
+	(void)msp_db_create_index(db, COLLS[coll], &ikeys, NULL, 0);
+	BSON_APPEND_INT32(&ikeys, key, 1);
+	(void)msp_db_create_index(db, COLLS[coll], &ikeys, NULL, 0);
+	bson_destroy(&ikeys);
+	bson_t filter = BSON_INITIALIZER, proj = BSON_INITIALIZER;
+	data_tag_filter(&filter, tag);
+	BSON_APPEND_INT32(&proj, key, 1);
+	msp_find_opts fo;
+	memset(&fo, 0, sizeof fo);
+	fo.projection = &proj;
+	msp_cursor *cur;
+	if (msp_db_find(db, COLLS[coll], &filter, &fo, &cur))
+		mst_fatal("database: %s: %s", COLLS[coll], msp_db_errmsg(db));
+	const bson_t *d;
+	int rc;
+	while ((rc = msp_cursor_next(cur, &d)) == MSP_OK) {
+		bson_iter_t it;
+		char b[256], sb[520];
+		size_t n;
+		if (bson_iter_init_find(&it, d, key) &&
+		    (n = value_bytes(bson_iter_value(&it), b, sizeof b)))
+			msp_bloom_add(seen, sb, seen_bytes(key, b, n, sb));
+	}
+	if (rc != MSP_EOF)
+		mst_fatal("database: %s: %s", COLLS[coll], msp_db_errmsg(db));
+	msp_cursor_close(cur);
+	bson_destroy(&filter);
+	bson_destroy(&proj);
+}
+
+/* Does coll hold a document with this tag and key = v?  (A "maybe" of the
+ * filter: one indexed query.) */
+static int db_has(int coll, const char *key, const bson_value_t *v, const char *tag)
+{
+	bson_t filter = BSON_INITIALIZER, proj = BSON_INITIALIZER;
+	data_tag_filter(&filter, tag);
+	BSON_APPEND_VALUE(&filter, key, v);
+	BSON_APPEND_INT32(&proj, "_id", 1);
+	msp_find_opts fo;
+	memset(&fo, 0, sizeof fo);
+	fo.projection = &proj;
+	fo.limit = 1;
+	msp_cursor *cur;
+	if (msp_db_find(db, COLLS[coll], &filter, &fo, &cur))
+		mst_fatal("database: %s: %s", COLLS[coll], msp_db_errmsg(db));
+	const bson_t *d;
+	int rc = msp_cursor_next(cur, &d);
+	if (rc != MSP_OK && rc != MSP_EOF)
+		mst_fatal("database: %s: %s", COLLS[coll], msp_db_errmsg(db));
+	msp_cursor_close(cur);
+	bson_destroy(&filter);
+	bson_destroy(&proj);
+	return rc == MSP_OK;
+}
+
+static uint64_t nmaybe; /* the filter's "maybe"s, each settled by the database */
+
+/* Was this source already saved (or buried) under this tag? */
+static int already_saved(const char *tag, const char *key, const bson_value_t *v, int wfcoll)
+{
+	char b[256], sb[520], pb[521];
+	size_t n = value_bytes(v, b, sizeof b);
+	if (!n)
+		return 0;
+	load_saved(wfcoll, key, tag);
+	load_saved(C_CEM, key, tag);
+	if (!msp_bloom_maybe(seen, sb, seen_bytes(key, b, n, sb)))
+		return 0;
+	nmaybe++;
+	size_t pn = pend_bytes(wfcoll, key, b, n, pb);
+	return idset_find(&pend_cur, pb, pn, 0) || idset_find(&pend_infl, pb, pn, 0) ||
+	       db_has(wfcoll, key, v, tag) || db_has(C_CEM, key, v, tag);
+}
+
+/* Remember a source saved in this run (under the collection it went to):
+ * in the filter, and exactly until its batch is committed. */
+static void note_saved(const char *key, const bson_value_t *v, int coll)
+{
+	char b[256], sb[520], pb[521];
+	size_t n = value_bytes(v, b, sizeof b);
+	if (!n)
+		return;
+	msp_bloom_add(seen, sb, seen_bytes(key, b, n, sb));
+	idset_find(&pend_cur, pb, pend_bytes(coll, key, b, n, pb), 1);
+}
+
+static void free_sets(void)
+{
+	while (loads) {
+		loaded *l = loads;
+		loads = l->next;
+		free(l);
+	}
+	msp_bloom_free(seen);
+	seen = NULL;
+	idset_free(&pend_cur);
+	idset_free(&pend_infl);
+}
+
 /* Insert the documents of b[0..n) in one transaction and print the ids;
  * the sample bytes they point at must be durable already. */
 static void commit_docs(pending *b, size_t n)
@@ -229,6 +504,7 @@ static int finish_inflight(int poll)
 		sf.synced = inflight.upto;
 	commit_docs(inflight.docs, inflight.n);
 	inflight.n = 0;
+	idset_clear(&pend_infl);
 	if (ndefer) {
 		char err[512];
 		int64_t off;
@@ -261,6 +537,11 @@ static void flush_batch(int async)
 		if (pthread_create(&inflight.th, NULL, sync_thread, NULL) == 0) {
 			inflight.running = 1;
 			nbatch = 0;
+			/* its sources go with it (the in-flight set is empty: the
+			 * previous one was committed above) */
+			idset t = pend_infl;
+			pend_infl = pend_cur;
+			pend_cur = t;
 			return;
 		}
 		inflight.n = 0; /* no thread: do it here */
@@ -272,6 +553,7 @@ static void flush_batch(int async)
 	sync_wait += mst_now() - t0;
 	commit_docs(batch, nbatch);
 	nbatch = 0;
+	idset_clear(&pend_cur);
 }
 
 /* Append a record's sample bytes, or keep them in memory while a sync is in
@@ -299,171 +581,6 @@ static void save_bytes(const void *p, size_t n, int64_t *foff)
 	memcpy(defer + ndefer, p, n);
 	*foff = sf.size + (int64_t)ndefer;
 	ndefer += n;
-}
-
-/* The sources already saved (or buried) under this tag: loaded once per
- * (collection, key) with one query, then kept up to date as this run saves,
- * so each record costs a hash lookup, not a query.  Memory: one entry per
- * source saved under the tag (about 40 bytes each). */
-typedef struct idset {
-	char **slot;       /* length-prefixed value bytes, or NULL */
-	size_t cap, n;
-	int coll;          /* C_TS, C_SEIS or C_CEM */
-	char key[256];
-	struct idset *next;
-} idset;
-static idset *sets;
-
-/* The bytes that identify a value: its type and its payload; 0 if the type
- * cannot be a source id. */
-static size_t value_bytes(const bson_value_t *v, char *out, size_t cap)
-{
-	const void *p;
-	size_t n;
-	switch (v->value_type) {
-	case BSON_TYPE_OID: p = v->value.v_oid.bytes; n = 12; break;
-	case BSON_TYPE_INT64: p = &v->value.v_int64; n = 8; break;
-	case BSON_TYPE_INT32: p = &v->value.v_int32; n = 4; break;
-	case BSON_TYPE_UTF8: p = v->value.v_utf8.str; n = v->value.v_utf8.len; break;
-	default: return 0;
-	}
-	if (n + 1 > cap)
-		return 0;
-	out[0] = (char)v->value_type;
-	memcpy(out + 1, p, n);
-	return n + 1;
-}
-
-static uint64_t hash_bytes(const char *b, size_t n)
-{
-	uint64_t h = 1469598103934665603ull;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (uint8_t)b[i]) * 1099511628211ull;
-	return h;
-}
-
-/* 1 if found; with add, insert when absent. */
-static int idset_find(idset *s, const char *b, size_t n, int add)
-{
-	if (add && (s->n + 1) * 2 > s->cap) {
-		size_t ncap = s->cap ? s->cap * 2 : 1024;
-		char **ns = calloc(ncap, sizeof *ns);
-		if (!ns)
-			mst_fatal("out of memory");
-		for (size_t i = 0; i < s->cap; i++)
-			if (s->slot[i]) {
-				size_t len = (uint8_t)s->slot[i][0];
-				size_t j = hash_bytes(s->slot[i] + 1, len) & (ncap - 1);
-				while (ns[j])
-					j = (j + 1) & (ncap - 1);
-				ns[j] = s->slot[i];
-			}
-		free(s->slot);
-		s->slot = ns;
-		s->cap = ncap;
-	}
-	if (!s->cap)
-		return 0;
-	size_t j = hash_bytes(b, n) & (s->cap - 1);
-	while (s->slot[j]) {
-		if ((uint8_t)s->slot[j][0] == n && !memcmp(s->slot[j] + 1, b, n))
-			return 1;
-		j = (j + 1) & (s->cap - 1);
-	}
-	if (add) {
-		char *e = malloc(n + 1);
-		if (!e)
-			mst_fatal("out of memory");
-		e[0] = (char)n;
-		memcpy(e + 1, b, n);
-		s->slot[j] = e;
-		s->n++;
-	}
-	return 0;
-}
-
-/* The set of (coll, key), loaded from the database on first use. */
-static idset *saved_set(int coll, const char *key, const char *tag)
-{
-	for (idset *s = sets; s; s = s->next)
-		if (s->coll == coll && !strcmp(s->key, key))
-			return s;
-	idset *s = calloc(1, sizeof *s);
-	if (!s)
-		mst_fatal("out of memory");
-	s->coll = coll;
-	snprintf(s->key, sizeof s->key, "%s", key);
-	s->next = sets;
-	sets = s;
-	/* The query below reads only this tag's documents with an index on
-	 * data_tag; without one it scans the whole collection, once per process:
-	 * a cost that grows with every run saved before and is paid again by
-	 * every partition (45 ms a process with 80k documents).  Best effort: an
-	 * index that cannot be made only slows the check. */
-	bson_t ikeys = BSON_INITIALIZER;
-	BSON_APPEND_INT32(&ikeys, "data_tag", 1);
-	(void)msp_db_create_index(db, COLLS[coll], &ikeys, NULL, 0);
-	bson_destroy(&ikeys);
-	bson_t filter = BSON_INITIALIZER, proj = BSON_INITIALIZER;
-	if (tag)
-		BSON_APPEND_UTF8(&filter, "data_tag", tag);
-	else
-		BSON_APPEND_NULL(&filter, "data_tag");
-	BSON_APPEND_INT32(&proj, key, 1);
-	msp_find_opts fo;
-	memset(&fo, 0, sizeof fo);
-	fo.projection = &proj;
-	msp_cursor *cur;
-	if (msp_db_find(db, COLLS[coll], &filter, &fo, &cur))
-		mst_fatal("database: %s: %s", COLLS[coll], msp_db_errmsg(db));
-	const bson_t *d;
-	int rc;
-	while ((rc = msp_cursor_next(cur, &d)) == MSP_OK) {
-		bson_iter_t it;
-		char b[256];
-		size_t n;
-		if (bson_iter_init_find(&it, d, key) &&
-		    (n = value_bytes(bson_iter_value(&it), b, sizeof b)))
-			idset_find(s, b, n, 1);
-	}
-	if (rc != MSP_EOF)
-		mst_fatal("database: %s: %s", COLLS[coll], msp_db_errmsg(db));
-	msp_cursor_close(cur);
-	bson_destroy(&filter);
-	bson_destroy(&proj);
-	return s;
-}
-
-/* Was this source already saved (or buried) under this tag? */
-static int already_saved(const char *tag, const char *key, const bson_value_t *v, int wfcoll)
-{
-	char b[256];
-	size_t n = value_bytes(v, b, sizeof b);
-	if (!n)
-		return 0;
-	return idset_find(saved_set(wfcoll, key, tag), b, n, 0) ||
-	       idset_find(saved_set(C_CEM, key, tag), b, n, 0);
-}
-
-/* Remember a source saved in this run (under the collection it went to). */
-static void note_saved(const char *tag, const char *key, const bson_value_t *v, int coll)
-{
-	char b[256];
-	size_t n = value_bytes(v, b, sizeof b);
-	if (n)
-		idset_find(saved_set(coll, key, tag), b, n, 1);
-}
-
-static void free_sets(void)
-{
-	while (sets) {
-		idset *s = sets;
-		sets = s->next;
-		for (size_t i = 0; i < s->cap; i++)
-			free(s->slot[i]);
-		free(s->slot);
-		free(s);
-	}
 }
 
 static int value_equal(const bson_value_t *a, const bson_value_t *b)
@@ -606,7 +723,7 @@ int main(int argc, char **argv)
 				flush_batch(1);
 			skip = already_saved(tag, key, src, wfcoll);
 			if (!skip)
-				note_saved(tag, key, src, wfcoll);
+				note_saved(key, src, wfcoll);
 			if (have_last)
 				bson_value_destroy(&last_src);
 			bson_value_copy(src, &last_src);
@@ -732,6 +849,10 @@ int main(int argc, char **argv)
 	         (unsigned long long)ncremated, (unsigned long long)nskipped,
 	         (unsigned long long)nbatches, (unsigned long long)sf.syncs, sync_wait,
 	         (long long)sf.size, sf.dir ? sf.dir : dir, sf.dfile ? sf.dfile : dfile);
+	if (seen)
+		mst_info(2, "re-run check: %llu sources in a %d KiB filter, %llu asked the database "
+		         "(false-positive rate now %.2g)", (unsigned long long)msp_bloom_count(seen),
+		         1 << (SEEN_LOG2_BITS - 13), (unsigned long long)nmaybe, msp_bloom_fp_rate(seen));
 	msp_samplefile_close(&sf);
 	msp_record_free(rec);
 	free(batch);
