@@ -18,7 +18,9 @@
 #  3. The pipe limit: the chain's time next to as many pass-through stages (mscat)
 #     moving the same bytes through the same pipes: bare (file to /dev/null), and with
 #     the chain's own ends (msquery | msread ... mssave) kept.
-#  4. Peak RSS of every process of the chain for 1k and 100k traces (flat: ratio).
+#  4. Peak RSS of every process of the chain for 1k and 100k traces (flat: ratio):
+#     the stream tools on a synthetic stream; msquery | msread | mssave on an index
+#     at 1k, 10k and 100k (caches that fill to a fixed size show as 10k = 100k).
 #  5. Start-up cost per process, and cost per partition.
 #  6. Where the CPU goes: each process of one -j1 pipeline timed (CPU seconds, us a
 #     trace); why -j2 adds little on 2 cores: -j1 and -j2 pinned to one core
@@ -241,6 +243,32 @@ for kv in $small; do
 	b=$(echo "$big" | tr ' ' '\n' | grep "^$k=" | cut -d= -f2)
 	printf '   %-10s %7s KiB (1k)  %7s KiB (%dk)  ratio %.3f\n' "$k" "$a" "$b" $((NBIG / 1000)) "$(echo "$b / $a" | bc -l)"
 done
+
+# the processes that talk to the database: msquery, msread and mssave of a chain
+# over the first 1000, 10000 and all $NBIG traces of an indexed data set.  Their
+# caches fill up to fixed sizes over the first thousands of records (SQLite's
+# page cache, 2 MB; mssave's sample bytes held while an fdatasync runs, up to
+# 16 MB): bounded memory shows as equal figures at 10k and at $NBIG.
+echo "== peak RSS of the database ends: 1k, 10k and $NBIG traces (msquery | msread | mssave)"
+make_set rss "$NBIG" 2000 50
+dbrss() {
+	T="/usr/bin/time -f %M -o $W/r"
+	MSPIPE_DB="$W/rss.db" MSPIPE_WFDIR="$W/wfrss" sh -c "$T.1 msquery wf_miniseed --sort dir,dfile --limit $1 \
+	  | $T.2 msread | $T.3 mssave --tag rss$1 -q"
+	echo "msquery=$(cat "$W/r.1") msread=$(cat "$W/r.2") mssave=$(cat "$W/r.3")"
+	rm -rf "$W/wfrss"
+}
+small=$(dbrss 1000)
+mid=$(dbrss 10000)
+big=$(dbrss "$NBIG")
+for kv in $small; do
+	k=${kv%%=*}; a=${kv#*=}
+	m=$(echo "$mid" | tr ' ' '\n' | grep "^$k=" | cut -d= -f2)
+	b=$(echo "$big" | tr ' ' '\n' | grep "^$k=" | cut -d= -f2)
+	printf '   %-10s %7s KiB (1k) %7s KiB (10k) %7s KiB (%dk)  ratios %.3f (1k to %dk), %.3f (10k to %dk)\n' \
+		"$k" "$a" "$m" "$b" $((NBIG / 1000)) "$(echo "$b / $a" | bc -l)" $((NBIG / 1000)) "$(echo "$b / $m" | bc -l)" $((NBIG / 1000))
+done
+rm -rf "$W/rss" "$W/rss.db"
 
 echo "== start-up cost"
 mssynth --stream -n 0 > "$W/empty.msp"
