@@ -17,7 +17,8 @@
 #     objects), 2 processes, the same samples; its band edges against mssnr's first.
 #  3. The pipe limit: the chain's time next to as many pass-through stages (mscat)
 #     moving the same bytes through the same pipes: bare (file to /dev/null), and with
-#     the chain's own ends (msquery | msread ... mssave) kept.
+#     the chain's own ends (msquery | msread ... mssave) and window kept, each stage
+#     that computes replaced by mscat.
 #  4. Peak RSS of every process of the chain for 1k and 100k traces (flat: ratio):
 #     the stream tools on a synthetic stream; msquery | msread | mssave on an index
 #     at 1k, 10k and 100k (caches that fill to a fixed size show as 10k = 100k).
@@ -61,9 +62,11 @@ chain() {
 	[ "$snr" = nosnr ] && S=""
 	q=""
 	[ -n "${FILTER:-}" ] && q="'$FILTER'"
-	cmd="msquery wf_miniseed $q --sort dir,dfile --partition {}/$parts | msread \
-	 | msdetrend --type linear | msfilter --bandpass 0.05,2 \
-	 | mswindow --ref starttime $w1 $w2 --short truncate $S | mssave --tag $tag -q"
+	mid="msdetrend --type linear | msfilter --bandpass 0.05,2 \
+	 | mswindow --ref starttime $w1 $w2 --short truncate $S"
+	# the pass-through twin (the pipe limit): mscat for each stage that computes
+	[ -n "${TWIN:-}" ] && mid="mscat | mscat | mswindow --ref starttime $w1 $w2 --short truncate ${S:+| mscat}"
+	cmd="msquery wf_miniseed $q --sort dir,dfile --partition {}/$parts | msread | $mid | mssave --tag $tag -q"
 	a=$(now)
 	MSPIPE_DB="$W/$set_.db" MSPIPE_WFDIR="$W/wf" /usr/bin/time -f "%U %S" -o "$W/cpu.$tag" \
 		$PIN parallel -j"$jobs" --halt now,fail=1 "$cmd" ::: $(seq 1 "$parts")
@@ -158,22 +161,23 @@ for l in sys.stdin:
 		echo "   MsPASS: $MSPASS_WHY"
 	fi
 	# the pipe limit.  (a) the bare pipes: the decoded stream through as many
-	# pass-through stages as the chain has pipes after msread, file to /dev/null.
-	# (b) the chain's own ends kept (msquery | msread ... mssave, the database and
-	# the disk) with its processing stages replaced by mscat: the chain if its
-	# processing cost nothing.  Both against the -j1 chain without mssnr.
+	# pass-through stages as the chain has pipes after msread, file to /dev/null,
+	# against the -j1 chain without mssnr.  (b) the chain with its own ends
+	# (msquery | msread ... mssave: the database, the disk) and its window (so
+	# the same bytes reach the disk), the stages that compute (msdetrend,
+	# msfilter, mssnr) replaced by mscat: the -j1 chain's time if computing
+	# cost nothing, with and without mssnr.
 	a=$(now)
 	mscat < "$W/$name.msp" | mscat | mscat | mscat | mscat > /dev/null
 	b=$(now)
 	tp=$(el "$a" "$b")
-	a=$(now)
-	MSPIPE_DB="$W/$name.db" MSPIPE_WFDIR="$W/wf" sh -c "msquery wf_miniseed --sort dir,dfile | msread \
-	  | mscat | mscat | mscat | mssave --tag ${name}ends -q"
-	b=$(now)
-	te=$(el "$a" "$b")
+	te=$(TWIN=1 chain "$name" 1 1 "${name}twin0" "$w1" "$w2" "$nend" nosnr)
+	tes=$(TWIN=1 chain "$name" 1 1 "${name}twin1" "$w1" "$w2" "$nend")
+	rm -rf "$W/wf"
 	tc=$(el 0 "$(chain "$name" 1 1 "${name}pipe" "$w1" "$w2" "$nend" nosnr)")
-	printf '   pipe limit: the -j1 chain without mssnr %.2f s is %.2fx of 5 bare mscat stages (%.2f s)\n' "$tc" "$(echo "$tc / $tp" | bc -l)" "$tp"
-	printf '   and %.2fx of its own ends with mscat for the processing stages (%.2f s: msquery | msread | 3 mscat | mssave)\n' "$(echo "$tc / $te" | bc -l)" "$te"
+	printf '   pipe limit: the -j1 chain without mssnr %.2f s is %.2fx of 5 bare mscat stages (%.2f s);\n' "$tc" "$(echo "$tc / $tp" | bc -l)" "$tp"
+	printf '   with the same ends and window, mscat for each stage that computes: %.2fx without mssnr (%.2f s),\n' "$(echo "$tc / $te" | bc -l)" "$te"
+	printf '   %.2fx with it (the -j1 chain %.2f s, its pass-through twin %.2f s)\n' "$(echo "$t1 / $tes" | bc -l)" "$t1" "$tes"
 	# the disk's floor under any chain that saves: the bytes the -j1 run saved,
 	# written and fdatasync'd alone
 	bytes=$(cat "$W"/wf/"${name}pipe"-* 2>/dev/null | wc -c)
