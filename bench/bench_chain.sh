@@ -28,7 +28,8 @@
 #     (taskset) next to the same on both cores (the parallel speed-up); the disk's
 #     share (the saved bytes written and fdatasync'd alone).
 # Prints figures; asserts nothing.  Env: BENCH_LONG (1-hour traces, default 600),
-# BENCH_SHORT (2000-sample windows, default 30000), BENCH_RSS_BIG (default 100000).
+# BENCH_SHORT (2000-sample windows, default 30000), BENCH_RSS_BIG (default 100000),
+# BENCH_MSPASS=0 leaves MsPASS out (its first build takes minutes).
 set -e
 cd "$(dirname "$0")/.."
 REPO=$PWD
@@ -220,7 +221,9 @@ stages() {
 
 # MsPASS (mspasspy) in build/mspassvenv: built once (minutes), before any timing
 MSPASS="" MSPASS_WHY=""
-if ! MSPASS=$(sh scripts/mspass.sh 2> "$W/mspass.err"); then
+if [ "${BENCH_MSPASS:-1}" = 0 ]; then
+	MSPASS_WHY="left out (BENCH_MSPASS=0)"
+elif ! MSPASS=$(sh scripts/mspass.sh 2> "$W/mspass.err"); then
 	MSPASS=""
 	MSPASS_WHY="not available: $(tail -n 1 "$W/mspass.err")"
 fi

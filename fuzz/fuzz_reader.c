@@ -10,7 +10,9 @@
  * (msp_reader_next_frames, what mscat uses now) must give the same frames
  * as contiguous runs and stop the same way.  The one allowed difference:
  * a frame whose BSON documents are well framed but invalid inside passes
- * the frame paths, and the decoder must refuse it.  Slower per input than
+ * the frame paths, and the decoder must refuse it.  Every document of a
+ * record the reader returns must pass bson_validate (the reader's own quick
+ * check decides most documents without it).  Slower per input than
  * fuzz_stream (each reader has a 1 MiB I/O block).
  */
 #include <stdint.h>
@@ -62,6 +64,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				size_t frames_len = 0;
 				while ((rc = msp_reader_next(r, rec)) == MSP_OK) {
 					n++;
+					/* the reader's quick look (plain_valid) vouches only for
+					 * documents libbson's validator accepts too */
+					size_t eo;
+					if (!bson_validate(rec->meta, BSON_VALIDATE_NONE, &eo) ||
+					    !bson_validate(rec->elog, BSON_VALIDATE_NONE, &eo) ||
+					    !bson_validate(rec->history, BSON_VALIDATE_NONE, &eo))
+						abort();
 					const uint8_t *fr;
 					size_t flen;
 					uint8_t *enc;

@@ -9,6 +9,8 @@
  * so the fuzzer cannot make the target read /dev/zero or the whole disk,
  * while dfile, foff, nbytes, npts, format and the rest stay the fuzzer's.
  * A loaded record must agree with itself: live records have npts samples.
+ * The fast JSON reader in its strict mode (msp_json_parse_strict, what
+ * msp_json_to_bson tries first) must give libbson's document or nothing.
  */
 #include <libmseed.h>
 #include <stdint.h>
@@ -21,6 +23,7 @@
 #include "msp_record.h"
 #include "msp_status.h"
 #include "msp_wfdoc.h"
+#include "../lib/json_internal.h"
 
 static char scratch[64];
 
@@ -69,6 +72,15 @@ static void one(const char *line, size_t n, msp_wf_reader *rd, msp_record *rec)
 {
 	bson_error_t jerr;
 	bson_t *doc = msp_json_to_bson(line, (ssize_t)n, &jerr);
+	/* the fast reader's strict mode gives libbson's document or nothing */
+	bson_t *fast = msp_json_parse_strict(line, n);
+	if (fast) {
+		bson_t *ref = bson_new_from_json((const uint8_t *)line, (ssize_t)n, &jerr);
+		if (!ref || !doc || !bson_equal(fast, ref) || !bson_equal(fast, doc))
+			abort();
+		bson_destroy(ref);
+		bson_destroy(fast);
+	}
 	if (!doc)
 		return;
 	/* confine the files to the scratch directory */
