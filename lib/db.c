@@ -1074,6 +1074,47 @@ static void json_str(msp_buf *b, const char *s, size_t n)
 	LIT(b, "\"");
 }
 
+/* The fewest decimals k such that v*10^k is an integer m below 2^53 and
+ * m/10^k reads back as v (both operations correctly rounded, so the
+ * decimal text m*10^-k converts to v), written as m*10^-k in fixed
+ * notation ("5.0", "0.05", "1299822700.4517") into t (40 bytes, not
+ * terminated); its length, or 0 when v has no such form. */
+int msp_db_double_decimal(double v, char *t)
+{
+	int n = 0;
+	if (!(fabs(v) < 9007199254740992.0))
+		return 0;
+	double p = 1;
+	for (int k = 0; k <= 17; k++, p *= 10) {
+		double x = v * p;
+		if (fabs(x) >= 9007199254740992.0)
+			break;
+		int64_t m = (int64_t)x;
+		if ((double)m != x || (double)m / p != v)
+			continue;
+		uint64_t u = m < 0 ? (uint64_t)(-m) : (uint64_t)m;
+		char d[40];
+		int nd = 0;
+		do {
+			d[nd++] = (char)('0' + u % 10);
+			u /= 10;
+		} while (u);
+		while (nd <= k)
+			d[nd++] = '0';
+		if (m < 0)
+			t[n++] = '-';
+		for (int i = nd - 1; i >= k; i--)
+			t[n++] = d[i];
+		t[n++] = '.';
+		if (k == 0)
+			t[n++] = '0';
+		for (int i = k - 1; i >= 0; i--)
+			t[n++] = d[i];
+		return n;
+	}
+	return 0;
+}
+
 /*
  * The text of the loop below (the first of "%.15g", "%.16g", "%.17g" that
  * reads back as v) without printf or strtod, for 1e-7 <= |v| < 2^53: v is
@@ -1207,39 +1248,9 @@ static void json_double(msp_buf *b, double v)
 			LIT(b, "0.0");
 		return;
 	}
-	/* Fast path: the fewest decimals k such that v*10^k is an integer m below
-	 * 2^53 and m/10^k reads back as v (both operations correctly rounded, so
-	 * the decimal text m*10^-k converts to v). */
-	if (fabs(v) < 9007199254740992.0) {
-		double p = 1;
-		for (int k = 0; k <= 17; k++, p *= 10) {
-			double x = v * p;
-			if (fabs(x) >= 9007199254740992.0)
-				break;
-			int64_t m = (int64_t)x;
-			if ((double)m != x || (double)m / p != v)
-				continue;
-			uint64_t u = m < 0 ? (uint64_t)(-m) : (uint64_t)m;
-			char d[40];
-			int nd = 0;
-			do {
-				d[nd++] = (char)('0' + u % 10);
-				u /= 10;
-			} while (u);
-			while (nd <= k)
-				d[nd++] = '0';
-			if (m < 0)
-				t[n++] = '-';
-			for (int i = nd - 1; i >= k; i--)
-				t[n++] = d[i];
-			t[n++] = '.';
-			if (k == 0)
-				t[n++] = '0';
-			for (int i = k - 1; i >= 0; i--)
-				t[n++] = d[i];
-			jadd(b, t, (size_t)n);
-			return;
-		}
+	if ((n = msp_db_double_decimal(v, t)) > 0) {
+		jadd(b, t, (size_t)n);
+		return;
 	}
 	n = g_shortest(v, t);
 	if (n == 0)

@@ -96,6 +96,10 @@ int msp_mg_drop_collection(msp_db *db, const char *coll);
 
 /* msp_db_json_parse: json_internal.h */
 
+/* A double's exact short decimal form as the stored JSON writes it (see
+ * db.c); 0 when it has none (then the shortest %.15g..%.17g form). */
+int msp_db_double_decimal(double v, char *t);
+
 /* Sort an array document of values by msp_db_value_cmp and drop duplicates. */
 bson_t *msp_db_sorted_unique(bson_value_t *vals, size_t n);
 /* Derived index name, MongoDB style: "k1_1_k2_-1". */

@@ -19,7 +19,8 @@
 #include "msp_json.h"
 #include "msp_match.h"
 
-bson_t *msp_db_json_parse(const char *json, size_t len); /* lib/db_impl.h */
+bson_t *msp_db_json_parse(const char *json, size_t len); /* lib/json_internal.h */
+int msp_db_double_decimal(double v, char *t);            /* lib/db_impl.h */
 
 static bson_t *J(const char *s)
 {
@@ -153,43 +154,17 @@ static void insert_json(msp_db *db, const char *coll, const char *const *docs, i
 }
 
 /* The text of a double in a stored document as db.c wrote it before its
- * printf-free formatter (the reference: the shortest of %.15g..%.17g that
- * reads back, after the exact-integer fast path). */
+ * printf-free formatter (the reference): its exact-decimal form when v has
+ * one (msp_db_double_decimal, unchanged), else the shortest of
+ * %.15g..%.17g that reads back, with ".0" when that looks like an integer. */
 static int ref_double(double v, char *t)
 {
 	int n = 0;
 	if (v == 0)
 		return sprintf(t, signbit(v) ? "-0.0" : "0.0");
-	if (fabs(v) < 9007199254740992.0) {
-		double p = 1;
-		for (int k = 0; k <= 17; k++, p *= 10) {
-			double x = v * p;
-			if (fabs(x) >= 9007199254740992.0)
-				break;
-			int64_t m = (int64_t)x;
-			if ((double)m != x || (double)m / p != v)
-				continue;
-			uint64_t u = m < 0 ? (uint64_t)(-m) : (uint64_t)m;
-			char d[40];
-			int nd = 0;
-			do {
-				d[nd++] = (char)('0' + u % 10);
-				u /= 10;
-			} while (u);
-			while (nd <= k)
-				d[nd++] = '0';
-			if (m < 0)
-				t[n++] = '-';
-			for (int i = nd - 1; i >= k; i--)
-				t[n++] = d[i];
-			t[n++] = '.';
-			if (k == 0)
-				t[n++] = '0';
-			for (int i = k - 1; i >= 0; i--)
-				t[n++] = d[i];
-			t[n] = 0;
-			return n;
-		}
+	if ((n = msp_db_double_decimal(v, t)) > 0) {
+		t[n] = 0;
+		return n;
 	}
 	for (int prec = 15; prec <= 17; prec++) {
 		n = snprintf(t, 40, "%.*g", prec, v);
@@ -199,15 +174,6 @@ static int ref_double(double v, char *t)
 	if (strspn(t, "0123456789-") == (size_t)n)
 		n += sprintf(t + n, ".0");
 	return n;
-}
-
-static uint64_t drng = 0x2545F4914F6CDD1Dull;
-static uint64_t dnext(void)
-{
-	drng ^= drng << 13;
-	drng ^= drng >> 7;
-	drng ^= drng << 17;
-	return drng;
 }
 
 /* 1 if the stored text of {"a": v} has ref_double's text */
@@ -425,12 +391,12 @@ int main(void)
 		for (int j = 0; j < 200000 && bad < 10; j++, n++) {
 			double v;
 			if (j % 4 == 3) {
-				uint64_t u = dnext();
+				uint64_t u = rnd();
 				memcpy(&v, &u, 8);
 				if (!isfinite(v))
 					continue;
 			} else {
-				v = (double)(dnext() >> 11) / 9007199254740992.0 * pow(10, (int)(dnext() % 30) - 10);
+				v = (double)(rnd() >> 11) / 9007199254740992.0 * pow(10, (int)(rnd() % 30) - 10);
 			}
 			if (j & 1)
 				v = -v;
