@@ -144,10 +144,10 @@ static void push(bson_t *doc, int coll, const bson_oid_t *id, int print)
  * and those this run saves): its "certainly not" settles almost every new
  * source for a few memory reads, and only its "maybe" (a re-run, or a false
  * positive: about 1e-7 with 100 k sources, 2% with a million) asks the
- * database, through an index on the key and data_tag.  Memory: the filter's
- * fixed 1 MiB and the sources of the two uncommitted batches, the same for
- * a thousand records as for ten million (an exact set of every source
- * grew by about 120 bytes a record).
+ * database (through an index on the key and data_tag once they are many).
+ * Memory: the filter's fixed 1 MiB and the sources of the two uncommitted
+ * batches, the same for a thousand records as for ten million (an exact set
+ * of every source grew by about 120 bytes a record).
  */
 #define SEEN_LOG2_BITS 23
 #define SEEN_PROBES 6
@@ -157,6 +157,8 @@ static msp_bloom *seen;
 typedef struct loaded {
 	int coll;
 	char key[256];
+	uint64_t asked;  /* "maybe"s settled in coll through this key */
+	int indexed;     /* the (key, data_tag) index was asked for */
 	struct loaded *next;
 } loaded;
 static loaded *loads;
@@ -304,20 +306,12 @@ static void load_saved(int coll, const char *key, const char *tag)
 	/* The query below reads only this tag's documents with an index on
 	 * data_tag; without one it scans the whole collection, once per process:
 	 * a cost that grows with every run saved before and is paid again by
-	 * every partition (45 ms a process with 80k documents).  The filter's
-	 * "maybe"s look up (data_tag, key).  Best effort: an index that cannot
-	 * be made only slows the check. */
-	bson_t ikeys = BSON_INITIALIZER, skeys = BSON_INITIALIZER;
+	 * every partition (45 ms a process with 80k documents).  Best effort: an
+	 * index that cannot be made only slows the check. */
+	bson_t ikeys = BSON_INITIALIZER;
 	BSON_APPEND_INT32(&ikeys, "data_tag", 1);
 	(void)msp_db_create_index(db, COLLS[coll], &ikeys, NULL, 0);
-	/* the key first: a query on data_tag alone keeps the data_tag index
-	 * and so its order (SQLite returns equal keys in insertion order; with
-	 * data_tag leading this index, it returned them by source id) */
-	BSON_APPEND_INT32(&skeys, key, 1);
-	BSON_APPEND_INT32(&skeys, "data_tag", 1);
-	(void)msp_db_create_index(db, COLLS[coll], &skeys, NULL, 0);
 	bson_destroy(&ikeys);
-	bson_destroy(&skeys);
 	bson_t filter = BSON_INITIALIZER, proj = BSON_INITIALIZER;
 	data_tag_filter(&filter, tag);
 	BSON_APPEND_INT32(&proj, key, 1);
@@ -348,6 +342,22 @@ static void load_saved(int coll, const char *key, const char *tag)
  * filter: one indexed query.) */
 static int db_has(int coll, const char *key, const bson_value_t *v, const char *tag)
 {
+	/* A few "maybe"s (false positives, a repeat in the stream) are looked up
+	 * through the data_tag index, reading the tag's documents; many (a
+	 * re-run) are worth an index on (key, data_tag).  It is made only then:
+	 * every insert would pay for keeping it up to date (3 us a record of the
+	 * chain).  The key leads, so a query on data_tag alone keeps the
+	 * data_tag index and its order (SQLite returns equal keys in insertion
+	 * order; from an index led by data_tag, it returned them by source id). */
+	for (loaded *l = loads; l; l = l->next)
+		if (l->coll == coll && !strcmp(l->key, key) && ++l->asked > 16 && !l->indexed) {
+			l->indexed = 1;
+			bson_t skeys = BSON_INITIALIZER;
+			BSON_APPEND_INT32(&skeys, key, 1);
+			BSON_APPEND_INT32(&skeys, "data_tag", 1);
+			(void)msp_db_create_index(db, COLLS[coll], &skeys, NULL, 0);
+			bson_destroy(&skeys);
+		}
 	bson_t filter = BSON_INITIALIZER, proj = BSON_INITIALIZER;
 	data_tag_filter(&filter, tag);
 	BSON_APPEND_VALUE(&filter, key, v);
