@@ -52,7 +52,7 @@ make_set() {
 	mssynth --dataset "$W/$1" --stations $(($2 / 3)) --npts "$3" --pre "$4" --seed 1 \
 		--dist-min 30 --dist-max 90 > /dev/null
 	MSPIPE_DB="$W/$1.db" msindex "$W/$1" > /dev/null
-	cat "$W/$1"/waveforms/* > /dev/null   # page cache
+	find "$W/$1/waveforms" -type f -exec cat {} + > /dev/null   # page cache
 }
 
 # chain SET PARTS JOBS TAG W1 W2 NEND [snr]: wall time of the chain over PARTS partitions
@@ -68,6 +68,9 @@ chain() {
 	# the pass-through twin (the pipe limit): mscat for each stage that computes
 	[ -n "${TWIN:-}" ] && mid="mscat | mscat | mswindow --ref starttime $w1 $w2 --short truncate ${S:+| mscat}"
 	cmd="msquery wf_miniseed $q --sort dir,dfile --partition {}/$parts | msread | $mid | mssave --tag $tag -q"
+	# every run starts with no sample files of earlier runs (their dirty pages
+	# would be written back during this one)
+	rm -rf "$W/wf"
 	a=$(now)
 	MSPIPE_DB="$W/$set_.db" MSPIPE_WFDIR="$W/wf" /usr/bin/time -f "%U %S" -o "$W/cpu.$tag" \
 		$PIN parallel -j"$jobs" --halt now,fail=1 "$cmd" ::: $(seq 1 "$parts")
