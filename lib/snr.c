@@ -840,6 +840,21 @@ __attribute__((target("avx2,fma"))) static void mt_bluestein_fma(const mt_plan *
 }
 #endif
 
+/* |g_j|^2 for output j < 2n of the split inverse: g_j = G0 + G1 t1_j + G2 t2_j
+ * with Gr = IDFT_L(G_r)[j mod L] (interleaved complex; t1, t2 the twiddles) */
+static inline __attribute__((always_inline)) double split_power(const double *g, size_t L,
+                                                                const double *t1, const double *t2,
+                                                                size_t j)
+{
+	size_t i = j < L ? j : j - L;
+	const double *g0 = g + 2 * i, *g1 = g + 2 * (L + i), *g2 = g + 2 * (2 * L + i);
+	double re = g0[0] + g1[0] * t1[2 * j] - g1[1] * t1[2 * j + 1] + g2[0] * t2[2 * j] -
+	            g2[1] * t2[2 * j + 1];
+	double im = g0[1] + g1[0] * t1[2 * j + 1] + g1[1] * t1[2 * j] + g2[0] * t2[2 * j + 1] +
+	            g2[1] * t2[2 * j];
+	return re * re + im * im;
+}
+
 /* Bluestein with M = 3L (split_len): A[3k + r] = DFT_L(a_j w^(rj))[k] as
  * a_j = 0 for j >= n, w = exp(-2 pi i / M); the product with BH (stored in
  * that order); the inverse's outputs j < 2n <= 2L are
@@ -867,15 +882,8 @@ static inline __attribute__((always_inline)) void mt_split_body(const mt_plan *m
 			f[2 * j + 1] = fr * bi + fi * br;
 		}
 		fftw_execute(m->bwd);
-		for (size_t j = 0; j < N; j++) {
-			size_t i = j < L ? j : j - L;
-			const double *g0 = g + 2 * i, *g1 = g + 2 * (L + i), *g2 = g + 2 * (2 * L + i);
-			double re = g0[0] + g1[0] * t1[2 * j] - g1[1] * t1[2 * j + 1] + g2[0] * t2[2 * j] -
-			            g2[1] * t2[2 * j + 1];
-			double im = g0[1] + g1[0] * t1[2 * j + 1] + g1[1] * t1[2 * j] + g2[0] * t2[2 * j + 1] +
-			            g2[1] * t2[2 * j];
-			pw[j] = re * re + im * im;
-		}
+		for (size_t j = 0; j < N; j++)
+			pw[j] = split_power(g, L, t1, t2, j);
 		spec[0] += pw[0];
 		for (size_t j = 1; j <= n; j++)
 			spec[j] += 0.5 * (pw[j] + pw[N - j]);
@@ -928,15 +936,8 @@ __attribute__((target("avx2,fma"))) static void mt_split_fma(const mt_plan *m, c
 			__m256d h = _mm256_hadd_pd(_mm256_mul_pd(v0, v0), _mm256_mul_pd(v1, v1));
 			_mm256_storeu_pd(pw + j, _mm256_permute4x64_pd(h, 0xD8));
 		}
-		for (; j < N; j++) {
-			size_t i = j < L ? j : j - L;
-			const double *g0 = g + 2 * i, *g1 = g + 2 * (L + i), *g2 = g + 2 * (2 * L + i);
-			double re = g0[0] + g1[0] * t1[2 * j] - g1[1] * t1[2 * j + 1] + g2[0] * t2[2 * j] -
-			            g2[1] * t2[2 * j + 1];
-			double im = g0[1] + g1[0] * t1[2 * j + 1] + g1[1] * t1[2 * j] + g2[0] * t2[2 * j + 1] +
-			            g2[1] * t2[2 * j];
-			pw[j] = re * re + im * im;
-		}
+		for (; j < N; j++)
+			pw[j] = split_power(g, L, t1, t2, j);
 		fold_avx2(spec, pw, n);
 	}
 }
