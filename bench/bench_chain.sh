@@ -81,6 +81,25 @@ chain() {
 # rate N SECONDS: traces a second
 rate() { echo "$1 / $2" | bc -l; }
 
+# agree FILE K: how many of the first K lines of FILE (a reference's band edges)
+# equal mssnr's in $W/ms.edges, and how many of those K have a band
+agree() {
+	a=$(head -n "$2" "$W/ms.edges" | paste -d'|' "$1" - | awk -F'|' '$1 == $2 { a++ } END { print a + 0 }')
+	echo "$a of $2 traces ($(head -n "$2" "$W/ms.edges" | grep -vc none || true) with a band)"
+}
+
+# pychain LABEL PYTHON MODE: chain_py.py's MODE (it prints: traces wall-seconds
+# cpu-seconds) with the multitaper SNR and without, two lines against mspipe -j2;
+# leaves py_t and py_c, the wall and CPU seconds with the SNR
+pychain() {
+	r=$($2 bench/chain_py.py "$3" "$W/$name.msp" 2 0.05 2 "$w1" "$w2" "$nend" mt)
+	py_t=$(echo "$r" | cut -d' ' -f2) py_c=$(echo "$r" | cut -d' ' -f3)
+	r=$($2 bench/chain_py.py "$3" "$W/$name.msp" 2 0.05 2 "$w1" "$w2" "$nend")
+	py0=$(echo "$r" | cut -d' ' -f2)
+	printf '   %-20s %7.2f s  %8.0f traces/s  %6.1f Msamples/s   mspipe -j2 is %.2fx  (multitaper SNR in both)\n' "$1, 2 procs" "$py_t" "$(rate "$ntr" "$py_t")" "$(echo "$ns / $py_t / 1000000" | bc -l)" "$(echo "$py_t / $t2" | bc -l)"
+	printf '   %-20s %7.2f s  %8.0f traces/s  %6.1f Msamples/s   mspipe -j2 without mssnr is %.2fx\n' "$1, no MT" "$py0" "$(rate "$ntr" "$py0")" "$(echo "$ns / $py0 / 1000000" | bc -l)" "$(echo "$py0 / $t2n" | bc -l)"
+}
+
 shape() {
 	name=$1 n=$2 npts=$3 pre=$4 w1=$5 w2=$6 nend=$7
 	make_set "$name" "$n" "$npts" "$pre"
@@ -126,16 +145,9 @@ shape() {
 for l in sys.stdin:
     p = json.loads(l)["metadata"].get("Parrival") or {}
     print("%.9g %.9g" % (p["low_f_band_edge"], p["high_f_band_edge"]) if "low_f_band_edge" in p else "none")' > "$W/ms.edges"
-	agree=$(paste -d'|' "$W/py.edges" "$W/ms.edges" | awk -F'|' '$1 == $2 { a++ } END { print a + 0 }')
-	nb=$(grep -vc none "$W/ms.edges" || true)
-	echo "   the NumPy/SciPy chain's band edges equal mssnr's (9 digits) on $agree of $k traces ($nb with a band)"
-	# chain_py.py prints: traces wall-seconds cpu-seconds
-	r=$($PY bench/chain_py.py numpy "$W/$name.msp" 2 0.05 2 "$w1" "$w2" "$nend" mt)
-	tn=$(echo "$r" | cut -d' ' -f2) tnc=$(echo "$r" | cut -d' ' -f3)
-	r=$($PY bench/chain_py.py numpy "$W/$name.msp" 2 0.05 2 "$w1" "$w2" "$nend")
-	tn0=$(echo "$r" | cut -d' ' -f2)
-	printf '   NumPy/SciPy, 2 procs %7.2f s  %8.0f traces/s  %6.1f Msamples/s   mspipe -j2 is %.2fx  (multitaper SNR in both)\n' "$tn" "$(rate "$ntr" "$tn")" "$(echo "$ns / $tn / 1000000" | bc -l)" "$(echo "$tn / $t2" | bc -l)"
-	printf '   NumPy/SciPy, no MT   %7.2f s  %8.0f traces/s  %6.1f Msamples/s   mspipe -j2 without mssnr is %.2fx\n' "$tn0" "$(rate "$ntr" "$tn0")" "$(echo "$ns / $tn0 / 1000000" | bc -l)" "$(echo "$tn0 / $t2n" | bc -l)"
+	echo "   the NumPy/SciPy chain's band edges equal mssnr's (9 digits) on $(agree "$W/py.edges" $k)"
+	pychain NumPy/SciPy "$PY" numpy
+	tn=$py_t tnc=$py_c
 	printf '   steady state (NumPy'"'"'s time has no start-up: its pool is warmed up before the clock): mspipe -j2 is %.2fx\n' "$(echo "$tn / $s2" | bc -l)"
 	# CPU seconds a trace, the measure a loaded machine distorts least
 	c2=$(awk '{print $1 + $2}' "$W/cpu.${name}j2")
@@ -151,16 +163,9 @@ for l in sys.stdin:
 		# MsPASS's edges cost ~0.5 s a 1-hour trace: fewer of those
 		km=$((npts > 10000 && k > 100 ? 100 : k))
 		$MSPASS bench/chain_py.py mspass-edges "$W/$name.msp" $km 0.05 2 "$w1" "$w2" "$nend" > "$W/mspass.edges"
-		agree=$(head -n $km "$W/ms.edges" | paste -d'|' "$W/mspass.edges" - | awk -F'|' '$1 == $2 { a++ } END { print a + 0 }')
-		nb=$(head -n $km "$W/ms.edges" | grep -vc none || true)
-		echo "   MsPASS's band edges (arrival_snr's Parrival) equal mssnr's (9 digits) on $agree of $km traces ($nb with a band)"
-		r=$($MSPASS bench/chain_py.py mspass "$W/$name.msp" 2 0.05 2 "$w1" "$w2" "$nend" mt)
-		tm=$(echo "$r" | cut -d' ' -f2) tmc=$(echo "$r" | cut -d' ' -f3)
-		r=$($MSPASS bench/chain_py.py mspass "$W/$name.msp" 2 0.05 2 "$w1" "$w2" "$nend")
-		tm0=$(echo "$r" | cut -d' ' -f2)
-		printf '   MsPASS, 2 procs      %7.2f s  %8.0f traces/s  %6.1f Msamples/s   mspipe -j2 is %.2fx  (multitaper SNR in both)\n' "$tm" "$(rate "$ntr" "$tm")" "$(echo "$ns / $tm / 1000000" | bc -l)" "$(echo "$tm / $t2" | bc -l)"
-		printf '   MsPASS, no MT        %7.2f s  %8.0f traces/s  %6.1f Msamples/s   mspipe -j2 without mssnr is %.2fx\n' "$tm0" "$(rate "$ntr" "$tm0")" "$(echo "$ns / $tm0 / 1000000" | bc -l)" "$(echo "$tm0 / $t2n" | bc -l)"
-		printf '   CPU a trace: MsPASS %.0f us (mspipe -j2 %.0f us)\n' "$(echo "$tmc * 1000000 / $ntr" | bc -l)" "$(echo "$c2 * 1000000 / $ntr" | bc -l)"
+		echo "   MsPASS's band edges (arrival_snr's Parrival) equal mssnr's (9 digits) on $(agree "$W/mspass.edges" $km)"
+		pychain MsPASS "$MSPASS" mspass
+		printf '   CPU a trace: MsPASS %.0f us (mspipe -j2 %.0f us)\n' "$(echo "$py_c * 1000000 / $ntr" | bc -l)" "$(echo "$c2 * 1000000 / $ntr" | bc -l)"
 	else
 		echo "   MsPASS: $MSPASS_WHY"
 	fi
