@@ -25,7 +25,7 @@ int main(void)
 	uint8_t *buf = malloc(max + 8);
 	uint64_t x = 99;
 	for (size_t i = 0; i < max + 8; i++) {
-		x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+		tap_xorshift(&x);
 		buf[i] = (uint8_t)x;
 	}
 	is(msp_crc32c(0, "123456789", 9), 0xE3069283u, "check value");
@@ -40,7 +40,7 @@ int main(void)
 	ok(bad == 0, "lengths around block boundaries at 8 alignments (%d bad)", bad);
 	bad = 0;
 	for (int t = 0; t < 300; t++) {
-		x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+		tap_xorshift(&x);
 		size_t n = x % max, cut = n ? (x >> 20) % n : 0;
 		uint32_t whole = ref(0, buf, n);
 		if (msp_crc32c(msp_crc32c(0, buf, cut), buf + cut, n - cut) != whole)

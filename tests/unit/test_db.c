@@ -36,10 +36,7 @@ static bson_t *J(const char *s)
 static uint64_t rs = 0x9E3779B97F4A7C15ULL;
 static uint64_t rnd(void)
 {
-	rs ^= rs << 13;
-	rs ^= rs >> 7;
-	rs ^= rs << 17;
-	return rs;
+	return tap_xorshift(&rs);
 }
 
 /* A random document of the types the database stores; special: it holds a
@@ -462,7 +459,7 @@ int main(void)
 		for (int i = 0; i < ND; i++) {
 			double v;
 			do {
-				s ^= s << 13; s ^= s >> 7; s ^= s << 17;
+				tap_xorshift(&s);
 				uint64_t bits = s;
 				memcpy(&v, &bits, 8);
 				if (i % 2)

@@ -18,10 +18,7 @@
 static uint64_t rng = 0x9E3779B97F4A7C15ull;
 static double unif(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (double)(rng >> 11) / 9007199254740992.0;
+	return (double)(tap_xorshift(&rng) >> 11) / 9007199254740992.0;
 }
 
 static int have_scipy(void)

@@ -50,7 +50,7 @@ int main(void)
 		int bad = 0;
 		msp_buf_init(&b);
 		for (int i = 0; i < 20000; i++) {
-			x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+			tap_xorshift(&x);
 			double v;
 			memcpy(&v, &x, 8);
 			if (!isfinite(v))

@@ -55,10 +55,7 @@ static int json_same(const char *t, size_t n, const char *what, int verbose)
 static uint64_t jrng = 0x9E3779B97F4A7C15ull;
 static uint64_t jnext(void)
 {
-	jrng ^= jrng << 13;
-	jrng ^= jrng >> 7;
-	jrng ^= jrng << 17;
-	return jrng;
+	return tap_xorshift(&jrng);
 }
 
 int main(void)

@@ -212,7 +212,7 @@ static void test_real(void)
 					break;
 				memcpy(m, buf + off, rl);
 				for (int j = 0; j < 3; j++) {
-					rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17;
+					tap_xorshift(&rng);
 					m[(rng >> 8) % 64] = (uint8_t)(rng >> 32);
 				}
 				tried++;

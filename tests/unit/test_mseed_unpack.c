@@ -52,10 +52,7 @@ static void grab(char *rec, int len, void *h)
 static uint64_t rng = 88172645463325252ULL;
 static uint64_t next_rand(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return tap_xorshift(&rng);
 }
 
 /* n samples whose differences have magnitudes up to 2^bits (a random walk). */

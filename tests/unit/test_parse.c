@@ -159,7 +159,7 @@ int main(void)
 		uint64_t x = 42;
 		int bad = 0;
 		for (int i = 0; i < 100000; i++) {
-			x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+			tap_xorshift(&x);
 			double e = -2208988800.0 + (double)(x % 6311433600000000ull) / 1e6;
 			char buf[40];
 			double back;

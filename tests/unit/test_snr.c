@@ -21,10 +21,7 @@ static int have_py;
 static uint64_t rng = 4242;
 static double unif(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (double)(rng >> 11) / 9007199254740992.0;
+	return (double)(tap_xorshift(&rng) >> 11) / 9007199254740992.0;
 }
 static double gauss(void)
 {

@@ -16,10 +16,7 @@
 static uint64_t rng = 88172645463325252ull;
 static uint64_t next(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return tap_xorshift(&rng);
 }
 static double unif(void) { return (double)(next() >> 11) / 9007199254740992.0; }
 

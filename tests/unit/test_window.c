@@ -19,10 +19,7 @@
 static uint64_t rng = 0x9E3779B97F4A7C15ull;
 static uint64_t next(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return tap_xorshift(&rng);
 }
 static double unif(void) { return (double)(next() >> 11) / 9007199254740992.0; }
 
