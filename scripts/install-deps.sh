@@ -1,12 +1,13 @@
 #!/bin/sh
 # install-deps.sh - install the Debian packages mspipe needs, only when missing.
 # A no-op on a machine that has them; uses sudo when not root.
+# With arguments, those packages instead (scripts/mspass.sh's build needs).
 set -eu
-PKGS="build-essential pkg-config libmseed-dev libbson-dev libmongoc-dev libfftw3-dev
+PKGS="${*:-build-essential pkg-config libmseed-dev libbson-dev libmongoc-dev libfftw3-dev
 libsqlite3-dev sqlite3 libxml2-dev libcairo2-dev parallel bats mseed2sac
 python3-numpy python3-scipy python3-mockupdb python3-pymongo clang libclang-rt-14-dev
 valgrind util-linux procps openssh-server openssh-client rsync
-slurm-wlm slurmctld slurmd slurm-client munge fonts-dejavu-core"
+slurm-wlm slurmctld slurmd slurm-client munge fonts-dejavu-core}"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

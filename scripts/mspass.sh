@@ -29,18 +29,19 @@ cd "$(dirname "$0")/.."
 V=build/mspassvenv
 VER=2.4.3
 CHECK='import mspasspy.ccore.seismic, mspasspy.algorithms.signals, mspasspy.algorithms.window, mspasspy.algorithms.snr'
-if [ -x "$V/bin/python" ] && "$V/bin/python" -c "$CHECK" 2>/dev/null; then
-	echo "$PWD/$V/bin/python"
-	exit 0
-fi
+# done when the venv imports what the benchmark uses: say where it is
+ready() {
+	if [ -x "$V/bin/python" ] && "$V/bin/python" -c "$CHECK" 2>/dev/null; then
+		echo "$PWD/$V/bin/python"
+		exit 0
+	fi
+}
+ready
 mkdir -p build
-# One creator at a time.
+# One creator at a time (and the one that waited may find it made).
 exec 9>build/mspassvenv.lock
 flock 9
-if [ -x "$V/bin/python" ] && "$V/bin/python" -c "$CHECK" 2>/dev/null; then
-	echo "$PWD/$V/bin/python"
-	exit 0
-fi
+ready
 LOG=$PWD/build/mspass-build.log
 : > "$LOG"
 fail() {
@@ -48,20 +49,8 @@ fail() {
 	exit 1
 }
 
-PKGS="cmake make g++ gfortran libboost-serialization-dev libyaml-cpp-dev libgsl-dev liblapack-dev"
-missing=""
-for p in $PKGS; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
-done
-if [ -n "$missing" ]; then
-	echo "mspass.sh: installing:$missing" >&2
-	SUDO=""
-	[ "$(id -u)" -eq 0 ] || SUDO="sudo"
-	# shellcheck disable=SC2086
-	{ DEBIAN_FRONTEND=noninteractive $SUDO apt-get update -qq &&
-	  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing; } >> "$LOG" 2>&1 ||
-		fail "apt-get install$missing failed"
-fi
+sh scripts/install-deps.sh cmake make g++ gfortran libboost-serialization-dev libyaml-cpp-dev \
+	libgsl-dev liblapack-dev >> "$LOG" 2>&1 || fail "installing the build's Debian packages failed"
 
 rm -rf "$V" build/mspass-src
 python3 -m venv "$V" >> "$LOG" 2>&1 || fail "python3 -m venv failed"

@@ -8,17 +8,21 @@
 set -e
 cd "$(dirname "$0")/.."
 V=build/pyvenv
-if [ -x "$V/bin/python" ] && "$V/bin/python" -c 'import obspy' 2>/dev/null; then
-	echo "$PWD/$V/bin/python"
-	exit 0
-fi
+# done when the venv imports obspy: say where it is
+ready() {
+	if [ -x "$V/bin/python" ] && "$V/bin/python" -c 'import obspy' 2>/dev/null; then
+		echo "$PWD/$V/bin/python"
+		exit 0
+	fi
+}
+ready
 mkdir -p build
-# One creator at a time (bats files may run this concurrently).
+# One creator at a time (bats files may run this concurrently; the one that
+# waited may find it made).
 exec 9>build/pyvenv.lock
 flock 9
-if ! { [ -x "$V/bin/python" ] && "$V/bin/python" -c 'import obspy' 2>/dev/null; }; then
-	rm -rf "$V"
-	python3 -m venv "$V" >&2
-	"$V/bin/python" -m pip install --quiet --disable-pip-version-check obspy >&2
-fi
+ready
+rm -rf "$V"
+python3 -m venv "$V" >&2
+"$V/bin/python" -m pip install --quiet --disable-pip-version-check obspy >&2
 echo "$PWD/$V/bin/python"
