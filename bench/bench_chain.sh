@@ -68,6 +68,9 @@ chain() {
 	# the pass-through twin (the pipe limit): mscat for each stage that computes
 	[ -n "${TWIN:-}" ] && mid="mscat | mscat | mswindow --ref starttime $w1 $w2 --short truncate ${S:+| mscat}"
 	cmd="msquery wf_miniseed $q --sort dir,dfile --partition {}/$parts | msread | $mid | mssave --tag $tag -q"
+	# SLOTPIN: each job's pipeline on one core of its own (job slot k on core
+	# k-1), as a batch system that gives each task one CPU would run it
+	[ -n "${SLOTPIN:-}" ] && cmd="taskset -cp \$(({%} - 1)) \$\$ > /dev/null && $cmd"
 	# every run starts with no sample files of earlier runs (their dirty pages
 	# would be written back during this one)
 	rm -rf "$W/wf"
@@ -130,6 +133,10 @@ shape() {
 		printf '   on one core (taskset -c 0): -j1 %.2f s, -j2 %.2f s; the second core speeds -j1 up %.2fx, -j2 %.2fx\n' "$t1p" "$t2p" "$(echo "$t1p / $t1" | bc -l)" "$(echo "$t2p / $t2" | bc -l)"
 		printf '   (two cores over one at -j2 is the parallel speed-up; -j2 over -j1 can be at most\n'
 		printf '   2 / %s = %.2fx here, since one -j1 pipeline already runs its stages on both cores)\n' "$cores" "$(echo "2 / $cores" | bc -l)"
+		# partitions when each job gets one core: -j2, job k's pipeline on core
+		# k-1, against -j1 on core 0 (the same as t1p's run)
+		t2s=$(SLOTPIN=1 chain "$name" 2 2 "${name}j2s" "$w1" "$w2" "$nend")
+		printf '   one core a job (job k pinned to core k-1): -j2 %.2f s, %.2fx the -j1 run on one core\n' "$t2s" "$(echo "$t1p / $t2s" | bc -l)"
 	fi
 	stages "$name" "$w1" "$w2" "$nend" "$ntr"
 	# the same samples for the Python chains (decoded by mspipe, not timed)
@@ -180,16 +187,29 @@ for l in sys.stdin:
 	mscat < "$W/$name.msp" | mscat | mscat | mscat | mscat > /dev/null
 	b=$(now)
 	tp=$(el "$a" "$b")
-	te=$(TWIN=1 chain "$name" 1 1 "${name}twin0" "$w1" "$w2" "$nend" nosnr)
-	tes=$(TWIN=1 chain "$name" 1 1 "${name}twin1" "$w1" "$w2" "$nend")
-	rm -rf "$W/wf"
-	tc=$(el 0 "$(chain "$name" 1 1 "${name}pipe" "$w1" "$w2" "$nend" nosnr)")
+	# chain and twin alternate, three rounds: the machine's drift between two
+	# runs far apart in time does not enter a ratio
+	rm -f "$W/pl"
+	for round in 1 2 3; do
+		te=$(TWIN=1 chain "$name" 1 1 "${name}twin0r$round" "$w1" "$w2" "$nend" nosnr)
+		tc=$(chain "$name" 1 1 "${name}piper$round" "$w1" "$w2" "$nend" nosnr)
+		tes=$(TWIN=1 chain "$name" 1 1 "${name}twin1r$round" "$w1" "$w2" "$nend")
+		tcs=$(chain "$name" 1 1 "${name}pipesr$round" "$w1" "$w2" "$nend")
+		echo "$te $tc $tes $tcs" >> "$W/pl"
+	done
+	# pl COLUMN: "median (min-max)" of the ratio chain/twin over the rounds
+	pl() { awk -v c="$1" '{ printf "%.4f\n", $(c + 1) / $c }' "$W/pl" | sort -n | tr '\n' ' ' | awk '{ printf "%.2fx (%.2f-%.2f)", $2, $1, $3 }'; }
+	tc=$(awk '{ print $2 }' "$W/pl" | sort -n | sed -n 2p)
+	te=$(awk '{ print $1 }' "$W/pl" | sort -n | sed -n 2p)
+	tes=$(awk '{ print $3 }' "$W/pl" | sort -n | sed -n 2p)
+	tcs=$(awk '{ print $4 }' "$W/pl" | sort -n | sed -n 2p)
 	printf '   pipe limit: the -j1 chain without mssnr %.2f s is %.2fx of 5 bare mscat stages (%.2f s);\n' "$tc" "$(echo "$tc / $tp" | bc -l)" "$tp"
-	printf '   with the same ends and window, mscat for each stage that computes: %.2fx without mssnr (%.2f s),\n' "$(echo "$tc / $te" | bc -l)" "$te"
-	printf '   %.2fx with it (the -j1 chain %.2f s, its pass-through twin %.2f s)\n' "$(echo "$t1 / $tes" | bc -l)" "$t1" "$tes"
+	printf '   with the same ends and window, mscat for each stage that computes (3 rounds, chain and\n'
+	printf '   twin alternating, median and range): %s without mssnr (%.2f s and %.2f s),\n' "$(pl 1)" "$tc" "$te"
+	printf '   %s with it (the -j1 chain %.2f s, its pass-through twin %.2f s)\n' "$(pl 3)" "$tcs" "$tes"
 	# the disk's floor under any chain that saves: the bytes the -j1 run saved,
 	# written and fdatasync'd alone
-	bytes=$(cat "$W"/wf/"${name}pipe"-* 2>/dev/null | wc -c)
+	bytes=$(cat "$W"/wf/"${name}pipesr3"-* 2>/dev/null | wc -c)
 	a=$(now)
 	dd if=/dev/zero of="$W/ddtest" bs=1M count=$((bytes / 1048576 + 1)) conv=fdatasync 2> /dev/null
 	b=$(now)

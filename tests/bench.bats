@@ -14,7 +14,7 @@ load lib/common
 	echo "$output"
 	[ "$status" -eq 0 ]
 	for want in "== shape long: 6 traces" "== shape short: 300 traces" "mspipe -j1" "mspipe -j2" \
-	            "fixed cost of a run" "steady state" "NumPy/SciPy, 2 procs" "pipe limit:" \
+	            "fixed cost of a run" "steady state" "one core a job" "NumPy/SciPy, 2 procs" "pipe limit:" \
 	            "pass-through twin" "CPU per process" "MsPASS: left out" "== peak RSS per process" \
 	            "== peak RSS of the database ends" "== start-up cost" "each extra partition costs"; do
 		[[ "$output" == *"$want"* ]] || { echo "missing: $want"; false; }
@@ -25,6 +25,9 @@ load lib/common
 	[[ "$output" == *"records saved by the -j2 run: 300 of 300"* ]]
 	[[ "$output" == *"band edges equal mssnr's (9 digits) on 6 of 6 traces"* ]]
 	[[ "$output" == *"band edges equal mssnr's (9 digits) on 300 of 300 traces"* ]]
+	# each round of the pipe limit saved its bytes (a tag used twice would make
+	# mssave skip the records as already saved: a chain with no disk writes)
+	[[ "$output" != *"disk: the 0.0 MB"* ]]
 	# no number came out as a shell or bc error
 	[[ "$output" != *"syntax error"* && "$output" != *"not found"* ]]
 }
