@@ -379,6 +379,15 @@ typedef struct mt_plan {
 	fftw_complex *tw;  /* split: 2 x 2n, exp(+2 pi i r j / M) for r = 1, 2 (the inverse's combine) */
 	fftw_plan fwd, bwd;
 	int fma;           /* the AVX2+FMA kernels (the CPU has them): decided once, with the plan */
+	/* Rader (n prime, n - 1 13-smooth; see rader_dims): M = n - 1 is the
+	 * convolution length, a, f, g hold 2 of them (the even and the odd bins),
+	 * q 2 premultipliers a pair (slot order), bh the kernel's transform / M */
+	int rader;
+	uint32_t *src;     /* M: the sample (g^-q mod n) whose product goes to a slot */
+	uint32_t *obin;    /* M: the bin (g^q mod n) of the n-point DFT a slot's output is */
+	double *xg;        /* M: x gathered into slot order */
+	double *acc;       /* 2M: the pairs' |.|^2 summed, slot order (even, odd) */
+	fftw_complex *t0;  /* (k+1)/2: a pair's taper value at sample 0 (Rader's y_0 / x_0) */
 	unsigned long used;
 } mt_plan;
 
@@ -406,6 +415,11 @@ static void mt_plan_clear(mt_plan *m)
 	fftw_free(m->g);
 	fftw_free(m->tw);
 	free(m->pw);
+	free(m->src);
+	free(m->obin);
+	free(m->xg);
+	free(m->acc);
+	fftw_free(m->t0);
 	memset(m, 0, sizeof *m);
 }
 
@@ -613,6 +627,161 @@ static fftw_plan plan_many_c2c(int l, fftw_complex *in, fftw_complex *out, int s
 	return p;
 }
 
+/* Rader's algorithm applies to a window of n samples when n is a prime
+ * whose n - 1 has no prime factor above 13: the DFT of 2n points of an
+ * n-sample input is, bin by bin, two DFTs of n points (X_2b = DFT_n(z)_b,
+ * X_2b+1 = DFT_n(z_j exp(-i pi j / n))_b), and each of those is a cyclic
+ * convolution of length n - 1 (Rader).  As the factors' prime powers are
+ * coprime, that convolution is a multidimensional one (Good's mapping, no
+ * twiddles), which FFTW runs with its codelets: 881 samples, 880 = 5 x 11 x
+ * 16, take 4 transforms of 880 points a taper pair (~1.1 us each) where
+ * Bluestein takes 6 of 1024 (~1.1 us each) and more passes over larger
+ * arrays.  Fills dims (ascending: the fastest order measured) and returns
+ * their number, 0 when Rader does not apply. */
+static int rader_dims(size_t n, int dims[8])
+{
+	if (n < 3 || n > 0x3fffffff || largest_prime(n) != n)
+		return 0;
+	size_t r = n - 1;
+	int rank = 0;
+	for (size_t f = 2; f <= 13 && r > 1; f++) {
+		size_t d = 1;
+		while (r % f == 0) {
+			d *= f;
+			r /= f;
+		}
+		if (d > 1)
+			dims[rank++] = (int)d;
+	}
+	if (r != 1)
+		return 0;
+	for (int i = 1; i < rank; i++) /* insertion sort, rank <= 6 */
+		for (int j = i; j > 0 && dims[j] < dims[j - 1]; j--) {
+			int t = dims[j];
+			dims[j] = dims[j - 1];
+			dims[j - 1] = t;
+		}
+	return rank;
+}
+
+static size_t powmod(size_t b, size_t e, size_t p)
+{
+	uint64_t r = 1, x = b % p;
+	for (; e; e >>= 1, x = x * x % p)
+		if (e & 1)
+			r = r * x % p;
+	return (size_t)r;
+}
+
+/* the least primitive root of the prime p */
+static size_t primitive_root(size_t p)
+{
+	size_t f[16], nf = 0, r = p - 1;
+	for (size_t d = 2; d * d <= r; d++)
+		if (r % d == 0) {
+			f[nf++] = d;
+			while (r % d == 0)
+				r /= d;
+		}
+	if (r > 1)
+		f[nf++] = r;
+	for (size_t g = 2; g < p; g++) {
+		size_t i = 0;
+		while (i < nf && powmod(g, (p - 1) / f[i], p) != 1)
+			i++;
+		if (i == nf)
+			return g;
+	}
+	return 1; /* p = 2; not reached (p >= 3) */
+}
+
+/* The Rader plan for n samples (rank dims from rader_dims): slot s of the
+ * multidimensional arrays holds index q with q mod dims[i] as its
+ * coordinates, so q -> slot maps the cyclic group of n - 1 onto the product
+ * of the dims' (the CRT), and a cyclic convolution of length n - 1 is the
+ * multidimensional cyclic convolution of the slot arrays.  With
+ * a_q = y(g^-q) and b_q = exp(-2 pi i g^q / n), DFT_n(y)(g^m) = y_0 +
+ * (a * b)_m: the input slot of q reads sample g^-q, the output slot of m is
+ * bin g^m.  Returns 0, or -1 on failure (m is left for mt_plan_clear). */
+static int rader_setup(msp_snr *h, mt_plan *m, size_t n, int k, const double *tp, const int *dims,
+                       int rank)
+{
+	size_t C = n - 1, np = ((size_t)k + 1) / 2, N = 2 * n;
+	m->q = fftw_malloc(2 * np * C * sizeof *m->q);
+	m->bh = fftw_malloc(C * sizeof *m->bh);
+	m->a = fftw_malloc(2 * C * sizeof *m->a);
+	m->f = fftw_malloc(2 * C * sizeof *m->f);
+	m->g = fftw_malloc(2 * C * sizeof *m->g);
+	m->t0 = fftw_malloc(np * sizeof *m->t0);
+	m->pw = malloc(N * sizeof *m->pw);
+	m->src = malloc(C * sizeof *m->src);
+	m->obin = malloc(C * sizeof *m->obin);
+	m->xg = malloc(C * sizeof *m->xg);
+	m->acc = malloc(2 * C * sizeof *m->acc);
+	if (!m->q || !m->bh || !m->a || !m->f || !m->g || !m->t0 || !m->pw || !m->src || !m->obin ||
+	    !m->xg || !m->acc)
+		return -1;
+	/* plans first: planning with FFTW_MEASURE overwrites the arrays */
+	int c = (int)C;
+	m->fwd = fftw_plan_many_dft(rank, dims, 2, m->a, NULL, 1, c, m->f, NULL, 1, c, FFTW_FORWARD,
+	                            h->flags);
+	if (!m->fwd && (h->flags & FFTW_WISDOM_ONLY))
+		m->fwd = fftw_plan_many_dft(rank, dims, 2, m->a, NULL, 1, c, m->f, NULL, 1, c,
+		                            FFTW_FORWARD, FFTW_ESTIMATE);
+	m->bwd = fftw_plan_many_dft(rank, dims, 2, m->f, NULL, 1, c, m->g, NULL, 1, c, FFTW_BACKWARD,
+	                            h->flags);
+	if (!m->bwd && (h->flags & FFTW_WISDOM_ONLY))
+		m->bwd = fftw_plan_many_dft(rank, dims, 2, m->f, NULL, 1, c, m->g, NULL, 1, c,
+		                            FFTW_BACKWARD, FFTW_ESTIMATE);
+	fftw_plan pb = fftw_plan_dft(rank, dims, m->bh, m->bh, FFTW_FORWARD, FFTW_ESTIMATE);
+	if (!m->fwd || !m->bwd || !pb) {
+		if (pb)
+			fftw_destroy_plan(pb);
+		return -1;
+	}
+	size_t g = primitive_root(n), gi = powmod(g, n - 2, n), gq = 1, giq = 1;
+	size_t stride[8];
+	stride[rank - 1] = 1;
+	for (int i = rank - 1; i > 0; i--)
+		stride[i - 1] = stride[i] * (size_t)dims[i];
+	for (size_t q = 0; q < C; q++) {
+		size_t slot = 0;
+		for (int i = 0; i < rank; i++)
+			slot += q % (size_t)dims[i] * stride[i];
+		m->src[slot] = (uint32_t)giq;
+		m->obin[slot] = (uint32_t)gq;
+		/* the angles reduced exactly (integers mod n or 2n) before the trigonometry */
+		double ang = -2 * M_PI * (double)gq / (double)n;
+		m->bh[slot][0] = cos(ang);
+		m->bh[slot][1] = sin(ang);
+		double wa = -M_PI * (double)giq / (double)n, wc = cos(wa), ws = sin(wa);
+		for (size_t p = 0; p < np; p++) {
+			const double *t1 = tp + 2 * p * n;
+			double u = t1[giq], v = 2 * p + 1 < (size_t)k ? t1[n + giq] : 0.0;
+			fftw_complex *qe = m->q + 2 * p * C, *qo = qe + C;
+			qe[slot][0] = u;
+			qe[slot][1] = v;
+			qo[slot][0] = u * wc - v * ws; /* (u + i v) exp(-i pi j / n) */
+			qo[slot][1] = u * ws + v * wc;
+		}
+		gq = gq * g % n;
+		giq = giq * gi % n;
+	}
+	for (size_t p = 0; p < np; p++) {
+		m->t0[p][0] = tp[2 * p * n];
+		m->t0[p][1] = 2 * p + 1 < (size_t)k ? tp[(2 * p + 1) * n] : 0.0;
+	}
+	fftw_execute(pb);
+	fftw_destroy_plan(pb);
+	for (size_t j = 0; j < C; j++) {
+		m->bh[j][0] /= (double)C;
+		m->bh[j][1] /= (double)C;
+	}
+	m->M = C;
+	m->rader = 1;
+	return 0;
+}
+
 /* The transforms of windows of n samples with k tapers of time-bandwidth nw.
  * Made once per length (LRU of NCACHE), so a stream of equal windows pays
  * for the tapers, the chirp and the plans once. */
@@ -634,7 +803,15 @@ static mt_plan *get_mt_plan(msp_snr *h, int n, double nw, int k, const double *t
 	/* FFTW's codelets and generic passes handle factors up to ~31 at about
 	 * the cost of a smooth length; beyond, its prime algorithms cost 4 to 7
 	 * times that, more than Bluestein's three smooth transforms a pair. */
-	if (largest_prime(N) > 31) {
+	int dims[8], rank = largest_prime(N) > 31 ? rader_dims((size_t)n, dims) : 0;
+	if (rank) {
+		if (rader_setup(h, m, (size_t)n, k, tp, dims, rank))
+			goto fail;
+#if defined(__x86_64__)
+		__builtin_cpu_init();
+		m->fma = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#endif
+	} else if (largest_prime(N) > 31) {
 		size_t M = bluestein_len(3 * (size_t)n - 1), np = ((size_t)k + 1) / 2;
 		size_t L = split_len((size_t)n, M);
 		if (L)
@@ -943,18 +1120,121 @@ __attribute__((target("avx2,fma"))) static void mt_split_fma(const mt_plan *m, c
 }
 #endif
 
+/* Sum over the tapers of |DFT_2n(t x)|^2 at 0..n by Rader (rader_setup):
+ * per taper pair z = (t1 + i t2) x, the even bins' and the odd bins'
+ * convolutions in one pair of (batched) transforms, their |y_0 + conv|^2
+ * summed over the pairs in slot order, then placed on the 2n bins and
+ * folded once (|X1_k|^2 + |X2_k|^2 = (|Z_k|^2 + |Z_2n-k|^2) / 2).  Bins 0
+ * and 1 (the n-point DFTs' bin 0) are y_0 + the forward transforms' DC. */
+static inline __attribute__((always_inline)) void mt_rader_body(const mt_plan *m, const double *x,
+                                                                double *spec)
+{
+	size_t n = (size_t)m->n, N = 2 * n, C = m->M, np = ((size_t)m->k + 1) / 2;
+	double *a = (double *)m->a, *f = (double *)m->f, *acc = m->acc, *xg = m->xg, *pw = m->pw;
+	const double *g = (const double *)m->g, *bh = (const double *)m->bh;
+	for (size_t s = 0; s < C; s++)
+		xg[s] = x[m->src[s]];
+	memset(acc, 0, 2 * C * sizeof *acc);
+	double p0 = 0, p1 = 0;
+	for (size_t p = 0; p < np; p++) {
+		const double *qe = (const double *)(m->q + 2 * p * C), *qo = qe + 2 * C;
+		for (size_t s = 0; s < C; s++) {
+			a[2 * s] = xg[s] * qe[2 * s];
+			a[2 * s + 1] = xg[s] * qe[2 * s + 1];
+			a[2 * C + 2 * s] = xg[s] * qo[2 * s];
+			a[2 * C + 2 * s + 1] = xg[s] * qo[2 * s + 1];
+		}
+		fftw_execute(m->fwd);
+		double yr = x[0] * m->t0[p][0], yi = x[0] * m->t0[p][1];
+		p0 += (yr + f[0]) * (yr + f[0]) + (yi + f[1]) * (yi + f[1]);
+		p1 += (yr + f[2 * C]) * (yr + f[2 * C]) + (yi + f[2 * C + 1]) * (yi + f[2 * C + 1]);
+		for (size_t j = 0; j < 2 * C; j++) {
+			const double *b = bh + 2 * (j < C ? j : j - C);
+			double fr = f[2 * j], fi = f[2 * j + 1];
+			f[2 * j] = fr * b[0] - fi * b[1];
+			f[2 * j + 1] = fr * b[1] + fi * b[0];
+		}
+		fftw_execute(m->bwd);
+		for (size_t j = 0; j < 2 * C; j++) {
+			double re = yr + g[2 * j], im = yi + g[2 * j + 1];
+			acc[j] += re * re + im * im;
+		}
+	}
+	pw[0] = p0;
+	pw[1] = p1;
+	for (size_t s = 0; s < C; s++) {
+		size_t b = m->obin[s];
+		pw[2 * b] = acc[s];
+		pw[2 * b + 1] = acc[C + s];
+	}
+	spec[0] += pw[0];
+	for (size_t j = 1; j <= n; j++)
+		spec[j] += 0.5 * (pw[j] + pw[N - j]);
+}
+
+#if defined(__x86_64__)
+/* mt_rader_body with AVX2 and FMA; the same result to rounding.  C = n - 1
+ * is even, so the vector loops have no tails. */
+__attribute__((target("avx2,fma"))) static void mt_rader_fma(const mt_plan *m, const double *x,
+                                                             double *spec)
+{
+	size_t n = (size_t)m->n, C = m->M, np = ((size_t)m->k + 1) / 2;
+	double *a = (double *)m->a, *f = (double *)m->f, *acc = m->acc, *xg = m->xg, *pw = m->pw;
+	const double *g = (const double *)m->g, *bh = (const double *)m->bh;
+	for (size_t s = 0; s < C; s++)
+		xg[s] = x[m->src[s]];
+	memset(acc, 0, 2 * C * sizeof *acc);
+	double p0 = 0, p1 = 0;
+	for (size_t p = 0; p < np; p++) {
+		const double *qe = (const double *)(m->q + 2 * p * C);
+		premul_avx2(a, xg, qe, C);
+		premul_avx2(a + 2 * C, xg, qe + 2 * C, C);
+		fftw_execute(m->fwd);
+		double yr = x[0] * m->t0[p][0], yi = x[0] * m->t0[p][1];
+		p0 += (yr + f[0]) * (yr + f[0]) + (yi + f[1]) * (yi + f[1]);
+		p1 += (yr + f[2 * C]) * (yr + f[2 * C]) + (yi + f[2 * C + 1]) * (yi + f[2 * C + 1]);
+		for (size_t j = 0; j < C; j += 2) {
+			__m256d b = _mm256_loadu_pd(bh + 2 * j);
+			_mm256_storeu_pd(f + 2 * j, cmul2(_mm256_loadu_pd(f + 2 * j), b));
+			_mm256_storeu_pd(f + 2 * (C + j), cmul2(_mm256_loadu_pd(f + 2 * (C + j)), b));
+		}
+		fftw_execute(m->bwd);
+		const __m256d y = _mm256_setr_pd(yr, yi, yr, yi);
+		for (size_t j = 0; j < 2 * C; j += 4) {
+			__m256d v0 = _mm256_add_pd(y, _mm256_loadu_pd(g + 2 * j));
+			__m256d v1 = _mm256_add_pd(y, _mm256_loadu_pd(g + 2 * j + 4));
+			__m256d h = _mm256_hadd_pd(_mm256_mul_pd(v0, v0), _mm256_mul_pd(v1, v1));
+			_mm256_storeu_pd(acc + j, _mm256_add_pd(_mm256_loadu_pd(acc + j),
+			                                        _mm256_permute4x64_pd(h, 0xD8)));
+		}
+	}
+	pw[0] = p0;
+	pw[1] = p1;
+	for (size_t s = 0; s < C; s++) {
+		size_t b = m->obin[s];
+		pw[2 * b] = acc[s];
+		pw[2 * b + 1] = acc[C + s];
+	}
+	fold_avx2(spec, pw, n);
+}
+#endif
+
 static void mt_bluestein(const mt_plan *m, const double *x, double *spec)
 {
 #if defined(__x86_64__)
 	if (m->fma) {
-		if (m->L)
+		if (m->rader)
+			mt_rader_fma(m, x, spec);
+		else if (m->L)
 			mt_split_fma(m, x, spec);
 		else
 			mt_bluestein_fma(m, x, spec);
 		return;
 	}
 #endif
-	if (m->L)
+	if (m->rader)
+		mt_rader_body(m, x, spec);
+	else if (m->L)
 		mt_split_body(m, x, spec);
 	else
 		mt_bluestein_body(m, x, spec);

@@ -121,13 +121,14 @@ static void test_dpss(void)
 	is(msp_dpss(1, 4, 1, NULL, NULL), MSP_ERR_INVAL, "n < 2 refused");
 }
 
-/* The two ways of computing the spectra: FFTW's r2c of 2n (2n 31-smooth)
- * and Bluestein's chirp-z (a larger prime factor), with even and odd taper
+/* The ways of computing the spectra: FFTW's r2c of 2n (2n 31-smooth),
+ * Rader's and Bluestein's chirp-z (a larger prime factor), with even and odd taper
  * counts, and lengths that repeat (the cached plans), against numpy's rfft. */
 static void test_mtspec_lengths(msp_snr *h)
 {
-	/* 881, 1019, 251 and 3881 take Bluestein's split into 3 transforms of a
-	 * power of two (split_len), with odd taper counts and vector tails */
+	/* 1019 and 3881 take Bluestein's split into 3 transforms of a power of
+	 * two (split_len), 881 and 251 Rader's (prime, n - 1 13-smooth), with odd
+	 * taper counts and vector tails */
 	static const int ns[] = {881, 1024, 681, 3881, 881, 5, 1000, 8081, 881, 1019, 251};
 	static const int ks[] = {6, 6, 5, 6, 6, 3, 7, 6, 5, 6, 7};
 	if (!have_py)
@@ -161,6 +162,64 @@ static void test_mtspec_lengths(msp_snr *h)
 		free(x);
 		free(spec);
 		free(ref);
+	}
+}
+
+/* The spectra's transforms against the definition, without Python: each
+ * taper's 2n-point DFT summed term by term in long double (angles reduced
+ * exactly, j k mod 2n), the tapers from msp_dpss (checked against scipy
+ * above), the same Parseval scaling.  The lengths cover each path: primes
+ * whose n - 1 has no prime factor above 13 take Rader's (37 the least, 53
+ * with 13, 241, 881 as in the chain, 2311 = 2 3 5 7 11 + 1 five
+ * dimensions), other primes and composites with a large prime factor take
+ * Bluestein's (47 and 59: n - 1 = 2 x 23 and 2 x 29; 681 = 3 x 227 the
+ * power-of-two length; 1019 the 3-way split), small ones FFTW's real
+ * transform (2, 31); taper counts odd (a lone last taper), even and 1. */
+static void test_mtspec_naive(msp_snr *h)
+{
+	static const struct { int n, k; double nw; } cs[] = {
+		{37, 6, 4},  {53, 5, 4},   {241, 6, 4}, {881, 6, 4}, {881, 1, 4},  {2311, 6, 4},
+		{47, 4, 2},  {59, 6, 4},   {681, 6, 4}, {1019, 5, 4}, {2, 1, 0.5}, {31, 3, 2},
+		{241, 2, 2}, {37, 7, 4},   {881, 6, 4}};
+	for (size_t c = 0; c < sizeof cs / sizeof *cs; c++) {
+		int n = cs[c].n, k = cs[c].k;
+		size_t N = 2 * (size_t)n;
+		double *x = malloc((size_t)n * sizeof *x), *t = malloc((size_t)n * k * sizeof *t);
+		double *spec = malloc(((size_t)n + 1) * sizeof *spec), *ref = calloc((size_t)n + 1, sizeof *ref);
+		long double *cs_ = malloc(N * sizeof *cs_), *sn_ = malloc(N * sizeof *sn_);
+		for (int i = 0; i < n; i++)
+			x[i] = gauss() + 2 * cos(0.7 * i) + 1e-2 * i;
+		for (size_t j = 0; j < N; j++) {
+			cs_[j] = cosl(2 * 3.14159265358979323846264338327950288L * (long double)j / (long double)N);
+			sn_[j] = sinl(2 * 3.14159265358979323846264338327950288L * (long double)j / (long double)N);
+		}
+		double df;
+		int rc = msp_snr_mtspec(h, x, (size_t)n, 0.05, cs[c].nw, k, spec, &df);
+		msp_dpss(n, cs[c].nw, k, t, NULL);
+		for (int kk = 0; kk < k; kk++)
+			for (size_t b = 0; b <= (size_t)n; b++) {
+				long double re = 0, im = 0;
+				for (size_t j = 0; j < (size_t)n; j++) {
+					long double y = (long double)t[(size_t)kk * n + j] * x[j];
+					size_t a = j * b % N;
+					re += y * cs_[a];
+					im -= y * sn_[a];
+				}
+				ref[b] += (double)(re * re + im * im);
+			}
+		double ssq = 0, var = 0, d = (1.0 / (2.0 * 0.05)) / (double)n;
+		for (int i = 0; i <= n; i++)
+			ssq += ref[i];
+		for (int i = 0; i < n; i++)
+			var += x[i] * x[i];
+		double mr = 0;
+		for (int i = 0; i <= n; i++) {
+			ref[i] *= var / (ssq * d) / n;
+			mr = fmax(mr, fabs(spec[i] - ref[i]) / (fabs(ref[i]) + 1e-12 * ref[0]));
+		}
+		ok(rc == MSP_OK && mr < 1e-10, "psd n=%d, %d tapers, nw %g = the DFT's definition to %.2g", n,
+		   k, cs[c].nw, mr);
+		free(x), free(t), free(spec), free(ref), free(cs_), free(sn_);
 	}
 }
 
@@ -451,6 +510,7 @@ int main(void)
 	test_amplitudes();
 	test_dpss();
 	test_mtspec(h);
+	test_mtspec_naive(h);
 	test_mtspec_lengths(h);
 	test_bandwidth();
 	test_fd(h);
