@@ -173,14 +173,16 @@ static void test_mtspec_lengths(msp_snr *h)
  * with 13, 241, 881 as in the chain, 2311 = 2 3 5 7 11 + 1 five
  * dimensions), other primes and composites with a large prime factor take
  * Bluestein's (47 and 59: n - 1 = 2 x 23 and 2 x 29; 681 = 3 x 227 the
- * power-of-two length; 1019 the 3-way split), small ones FFTW's real
+ * power-of-two length; 1019 and 2047 = 23 x 89 the 3-way split; 2049 =
+ * 3 x 683 and 2053, 2052 = 4 x 27 x 19, above 2048 the multidimensional
+ * convolution of 3 x 5 x 13 x 32, see crt_len), small ones FFTW's real
  * transform (2, 31); taper counts odd (a lone last taper), even and 1. */
 static void test_mtspec_naive(msp_snr *h)
 {
 	static const struct { int n, k; double nw; } cs[] = {
 		{37, 6, 4},  {53, 5, 4},   {241, 6, 4}, {881, 6, 4}, {881, 1, 4},  {2311, 6, 4},
 		{47, 4, 2},  {59, 6, 4},   {681, 6, 4}, {1019, 5, 4}, {2, 1, 0.5}, {31, 3, 2},
-		{241, 2, 2}, {37, 7, 4},   {881, 6, 4}};
+		{241, 2, 2}, {37, 7, 4},   {881, 6, 4},  {2047, 6, 4}, {2049, 5, 4}, {2053, 6, 4}};
 	for (size_t c = 0; c < sizeof cs / sizeof *cs; c++) {
 		int n = cs[c].n, k = cs[c].k;
 		size_t N = 2 * (size_t)n;
