@@ -21,7 +21,7 @@
 #     that computes replaced by mscat.
 #  4. Peak RSS of every process of the chain for 1k and 100k traces (flat: ratio):
 #     the stream tools on a synthetic stream; msquery | msread | mssave on an index
-#     at 1k, 10k and 100k (caches that fill to a fixed size show as 10k = 100k).
+#     at 1k, 10k and 100k (flat: the same figure at all three).
 #  5. Start-up cost per process, and cost per partition.
 #  6. Where the CPU goes: each process of one -j1 pipeline timed (CPU seconds, us a
 #     trace); why -j2 adds little on 2 cores: -j1 and -j2 pinned to one core
@@ -280,10 +280,12 @@ for kv in $small; do
 done
 
 # the processes that talk to the database: msquery, msread and mssave of a chain
-# over the first 1000, 10000 and all $NBIG traces of an indexed data set.  Their
-# caches fill up to fixed sizes over the first thousands of records (SQLite's
-# page cache, 2 MB; mssave's sample bytes held while an fdatasync runs, up to
-# 16 MB): bounded memory shows as equal figures at 10k and at $NBIG.
+# over the first 1000, 10000 and all $NBIG traces of an indexed data set.  What
+# they cache has a fixed size that 1000 records already fill (SQLite's page
+# cache, 512 KiB; mssave's Bloom filter, 1 MiB, and the documents of two
+# batches; mssave appends records to its file while a batch's fdatasync runs
+# instead of holding their bytes in memory): flat memory shows as equal
+# figures at 1k, 10k and $NBIG.
 echo "== peak RSS of the database ends: 1k, 10k and $NBIG traces (msquery | msread | mssave)"
 make_set rss "$NBIG" 2000 50
 dbrss() {

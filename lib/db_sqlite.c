@@ -143,6 +143,16 @@ int msp_sq_open(msp_db *db, const char *path)
 	int rc = msp_sq_exec(db, "PRAGMA journal_mode=WAL");
 	if (!rc)
 		rc = msp_sq_exec(db, "PRAGMA synchronous=NORMAL");
+	/* A page cache of 512 KiB instead of SQLite's 2 MB: the tools stream
+	 * (a cursor reads a collection in index order, mssave appends at the
+	 * end of each B-tree), so a page is rarely wanted again after its
+	 * neighbours, and one that is comes back from the OS's cache with a
+	 * pread.  The 2 MB filled over the first few thousand documents and so
+	 * made the peak RSS of msquery and mssave grow with the run (by 1.5 MB
+	 * from 1k to 100k documents); msquery's 100k rows take the same time
+	 * with either (and msindex of 100k traces too). */
+	if (!rc)
+		rc = msp_sq_exec(db, "PRAGMA cache_size=-512");
 	if (!rc)
 		rc = msp_sq_exec(db, "CREATE TABLE IF NOT EXISTS _msp_shape(coll TEXT NOT NULL, path TEXT NOT NULL,"
 		                     " types INTEGER NOT NULL, PRIMARY KEY(coll, path)) WITHOUT ROWID;"

@@ -472,14 +472,18 @@ static void commit_docs(pending *b, size_t n)
 
 /*
  * The fdatasync of a full batch runs in a thread while the next records are
- * read and prepared (it took 5-25 ms a batch, during which the whole
- * pipeline upstream stalled behind mssave).  The order that makes a crash
- * harmless is kept: the batch's documents are committed only once the
- * thread has synced every byte they point at, and the next records' bytes
- * wait in memory (up to DEFER_MAX) until then, so the database is never
- * written while sample bytes are unsynced.
+ * read, prepared and appended to the file (it took 5-25 ms a batch, during
+ * which the whole pipeline upstream stalled behind mssave).  The order that
+ * makes a crash harmless is kept: the batch's documents are committed only
+ * once the thread's fdatasync, called after the last of their bytes was
+ * written, has returned; bytes appended while it runs belong to the next
+ * batch, which commits only after a sync of its own.  They go straight to
+ * the file: holding them in memory until the sync ended cost up to 16 MiB
+ * (the longer the run, the slower its slowest sync), and a cap on that
+ * memory cost waits for the disk; appending to a file while an fdatasync
+ * of it runs does not wait on ext4 (an "fsync holds the inode lock" file
+ * system would make the append wait for the sync, as before this thread).
  */
-#define DEFER_MAX (16u << 20)
 static struct {
 	pthread_t th;
 	int running, err;
@@ -487,8 +491,6 @@ static struct {
 	pending *docs;       /* the batch waiting for it */
 	size_t n, cap;
 } inflight;
-static uint8_t *defer;   /* sample bytes of records read during the sync */
-static size_t ndefer, capdefer;
 
 static double sync_wait; /* seconds this process stood still for fdatasync */
 
@@ -500,9 +502,8 @@ static void *sync_thread(void *arg)
 	return NULL;
 }
 
-/* Wait for the sync in flight (if any), commit its batch, then write the
- * deferred bytes.  With poll, only if the sync has finished: 1 if nothing
- * is in flight on return. */
+/* Wait for the sync in flight (if any), then commit its batch.  With poll,
+ * only if the sync has finished: 1 if nothing is in flight on return. */
 static int finish_inflight(int poll)
 {
 	if (!inflight.running)
@@ -520,13 +521,6 @@ static int finish_inflight(int poll)
 	commit_docs(inflight.docs, inflight.n);
 	inflight.n = 0;
 	idset_clear(&pend_infl);
-	if (ndefer) {
-		char err[512];
-		int64_t off;
-		if (msp_samplefile_append(&sf, defer, ndefer, &off, err, sizeof err))
-			mst_fatal("%s", err);
-		ndefer = 0;
-	}
 	return 1;
 }
 
@@ -571,31 +565,21 @@ static void flush_batch(int async)
 	idset_clear(&pend_cur);
 }
 
-/* Append a record's sample bytes, or keep them in memory while a sync is in
- * flight; *foff receives where they are (or will be) in the file. */
+/* Append a record's sample bytes (also while a sync is in flight: above);
+ * *foff receives where they are in the file.  A sync that has finished
+ * meanwhile has its batch committed now rather than at the next batch. */
 static void save_bytes(const void *p, size_t n, int64_t *foff)
 {
-	if (inflight.running && !finish_inflight(1) && ndefer + n > DEFER_MAX)
+	if (inflight.running)
+		finish_inflight(1);
+	char err[512];
+	if (msp_samplefile_append(&sf, p, n, foff, err, sizeof err)) {
+		/* the batch in flight points only at bytes written before: it
+		 * still commits once (and if) its sync succeeds, so what is saved
+		 * does not depend on how far that sync had got */
 		finish_inflight(0);
-	if (!inflight.running) {
-		char err[512];
-		if (msp_samplefile_append(&sf, p, n, foff, err, sizeof err))
-			mst_fatal("%s", err);
-		return;
+		mst_fatal("%s", err);
 	}
-	if (ndefer + n > capdefer) {
-		size_t cap = capdefer ? capdefer : 1 << 20;
-		while (cap < ndefer + n)
-			cap *= 2;
-		uint8_t *q = realloc(defer, cap);
-		if (!q)
-			mst_fatal("out of memory");
-		defer = q;
-		capdefer = cap;
-	}
-	memcpy(defer + ndefer, p, n);
-	*foff = sf.size + (int64_t)ndefer;
-	ndefer += n;
 }
 
 static int value_equal(const bson_value_t *a, const bson_value_t *b)
@@ -875,7 +859,6 @@ int main(int argc, char **argv)
 		bson_destroy(pool[--npool]);
 	free(pool);
 	free(inflight.docs);
-	free(defer);
 	free(inter);
 	free_sets();
 	mst_close_input(in);

@@ -25,11 +25,13 @@
 #include <string.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 static char which[32];
 static long target = -1, count;
 static int fault_errno = EIO, only_fd = -1, all;
+static long delay_ms;
 static int inited;
 static const char *only_path;
 
@@ -58,6 +60,9 @@ static void init(void)
 	if (fd && *fd)
 		only_fd = atoi(fd);
 	all = getenv("MSP_FAULT_ALL") != NULL;
+	const char *d = getenv("MSP_FAULT_DELAY_MS");
+	if (d && *d)
+		delay_ms = strtol(d, NULL, 10);
 	only_path = getenv("MSP_FAULT_PATH");
 	if (only_path && !*only_path)
 		only_path = NULL;
@@ -81,7 +86,7 @@ static int path_matches(int fd, const char *path)
 	return path && strstr(path, only_path) != NULL;
 }
 
-/* Should this call fail? */
+/* Should this call fail (1), or return late (2: fsync, fdatasync)? */
 static int hit_path(const char *call, int fd, const char *path)
 {
 	init();
@@ -92,7 +97,20 @@ static int hit_path(const char *call, int fd, const char *path)
 	if (!path_matches(fd, path))
 		return 0;
 	count++;
-	return all ? count >= target : count == target;
+	if (!(all ? count >= target : count == target))
+		return 0;
+	return delay_ms > 0 ? 2 : 1;
+}
+
+/* A call that hit with a delay (2): return r late, errno intact. */
+static int late(int r)
+{
+	int e = errno;
+	struct timespec ts = {delay_ms / 1000, (delay_ms % 1000) * 1000000L};
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+	errno = e;
+	return r;
 }
 
 static int hit(const char *call, int fd) { return hit_path(call, fd, NULL); }
@@ -103,14 +121,14 @@ static int hit(const char *call, int fd) { return hit_path(call, fd, NULL); }
 ssize_t read(int fd, void *buf, size_t n)
 {
 	REAL(read);
-	if (hit("read", fd)) { errno = fault_errno; return -1; }
+	if (hit("read", fd) == 1) { errno = fault_errno; return -1; }
 	return real_read(fd, buf, n);
 }
 
 ssize_t write(int fd, const void *buf, size_t n)
 {
 	REAL(write);
-	if (hit("write", fd)) { errno = fault_errno; return -1; }
+	if (hit("write", fd) == 1) { errno = fault_errno; return -1; }
 	return real_write(fd, buf, n);
 }
 
@@ -118,42 +136,44 @@ ssize_t write(int fd, const void *buf, size_t n)
 ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
 {
 	REAL(writev);
-	if (hit("write", fd)) { errno = fault_errno; return -1; }
+	if (hit("write", fd) == 1) { errno = fault_errno; return -1; }
 	return real_writev(fd, iov, iovcnt);
 }
 
 ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
 {
 	REAL(pwrite);
-	if (hit("pwrite", fd)) { errno = fault_errno; return -1; }
+	if (hit("pwrite", fd) == 1) { errno = fault_errno; return -1; }
 	return real_pwrite(fd, buf, n, off);
 }
 
 ssize_t pwrite64(int fd, const void *buf, size_t n, off_t off)
 {
 	REAL(pwrite64);
-	if (hit("pwrite", fd)) { errno = fault_errno; return -1; }
+	if (hit("pwrite", fd) == 1) { errno = fault_errno; return -1; }
 	return real_pwrite64(fd, buf, n, off);
 }
 
 int fsync(int fd)
 {
 	REAL(fsync);
-	if (hit("fsync", fd)) { errno = fault_errno; return -1; }
-	return real_fsync(fd);
+	int h = hit("fsync", fd);
+	if (h == 1) { errno = fault_errno; return -1; }
+	return h == 2 ? late(real_fsync(fd)) : real_fsync(fd);
 }
 
 int fdatasync(int fd)
 {
 	REAL(fdatasync);
-	if (hit("fdatasync", fd)) { errno = fault_errno; return -1; }
-	return real_fdatasync(fd);
+	int h = hit("fdatasync", fd);
+	if (h == 1) { errno = fault_errno; return -1; }
+	return h == 2 ? late(real_fdatasync(fd)) : real_fdatasync(fd);
 }
 
 int close(int fd)
 {
 	REAL(close);
-	if (hit("close", fd)) {
+	if (hit("close", fd) == 1) {
 		real_close(fd); /* release it anyway, as a failed NFS close does */
 		errno = fault_errno;
 		return -1;
@@ -171,6 +191,6 @@ int open(const char *path, int flags, ...)
 		mode = (mode_t)va_arg(ap, int);
 		va_end(ap);
 	}
-	if (hit_path("open", -1, path)) { errno = fault_errno; return -1; }
+	if (hit_path("open", -1, path) == 1) { errno = fault_errno; return -1; }
 	return real_open(path, flags, mode);
 }
