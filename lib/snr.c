@@ -384,9 +384,10 @@ typedef struct mt_plan {
 	 * q 2 premultipliers a pair (slot order), bh the kernel's transform / M */
 	int rader;
 	uint32_t *src;     /* M: the sample (g^-q mod n) whose product goes to a slot */
-	uint32_t *obin;    /* M: the bin (g^q mod n) of the n-point DFT a slot's output is */
+	uint32_t *fpos;    /* 2(n+1): where in acc bins j and 2n - j are (the fold, j = 0..n) */
 	double *xg;        /* M: x gathered into slot order */
-	double *acc;       /* 2M: the pairs' |.|^2 summed, slot order (even, odd) */
+	double *acc;       /* 2M + 2: the pairs' |.|^2 summed, in slot order (even, odd) with
+	                    * each 4's middle two swapped (rader_pos), then bins 0 and 1 */
 	fftw_complex *t0;  /* (k+1)/2: a pair's taper value at sample 0 (Rader's y_0 / x_0) */
 	/* Bluestein on a multidimensional convolution (crt_len): the slots of
 	 * the inputs 0..n-1 and of the outputs 0..2n-1 */
@@ -403,6 +404,8 @@ struct msp_snr {
 	char err[512];
 	double *work, *work2, *filt;
 	size_t wcap, fcap;
+	double *spec;     /* the two windows' spectra (msp_snr_fd), scap doubles */
+	size_t scap;
 	unsigned flags;
 };
 
@@ -420,7 +423,7 @@ static void mt_plan_clear(mt_plan *m)
 	fftw_free(m->tw);
 	free(m->pw);
 	free(m->src);
-	free(m->obin);
+	free(m->fpos);
 	free(m->xg);
 	free(m->acc);
 	fftw_free(m->t0);
@@ -456,6 +459,7 @@ void msp_snr_free(msp_snr *h)
 	free(h->work);
 	free(h->work2);
 	free(h->filt);
+	free(h->spec);
 	free(h);
 }
 
@@ -724,6 +728,13 @@ static fftw_plan plan_many_c2c(int l, fftw_complex *in, fftw_complex *out, int s
  * Bluestein takes 6 of 1024 (~1.1 us each) and more passes over larger
  * arrays.  Fills dims (ascending: the fastest order measured) and returns
  * their number, 0 when Rader does not apply. */
+/* where the power of slot j goes in acc: the vector loop's horizontal adds
+ * leave each 4 as 0, 2, 1, 3 and no shuffle puts them back (mt_rader_fma) */
+static inline size_t rader_pos(size_t j)
+{
+	return (j & ~(size_t)3) | (j & 1) << 1 | (j >> 1 & 1);
+}
+
 static int rader_dims(size_t n, int dims[8])
 {
 	if (n < 3 || n > 0x3fffffff || largest_prime(n) != n)
@@ -801,10 +812,10 @@ static int rader_setup(msp_snr *h, mt_plan *m, size_t n, int k, const double *tp
 	m->t0 = fftw_malloc(np * sizeof *m->t0);
 	m->pw = malloc(N * sizeof *m->pw);
 	m->src = malloc(C * sizeof *m->src);
-	m->obin = malloc(C * sizeof *m->obin);
+	m->fpos = malloc(2 * (n + 1) * sizeof *m->fpos);
 	m->xg = malloc(C * sizeof *m->xg);
-	m->acc = malloc(2 * C * sizeof *m->acc);
-	if (!m->q || !m->bh || !m->a || !m->f || !m->g || !m->t0 || !m->pw || !m->src || !m->obin ||
+	m->acc = malloc((2 * C + 2) * sizeof *m->acc);
+	if (!m->q || !m->bh || !m->a || !m->f || !m->g || !m->t0 || !m->pw || !m->src || !m->fpos ||
 	    !m->xg || !m->acc)
 		return -1;
 	/* plans first: planning with FFTW_MEASURE overwrites the arrays */
@@ -835,7 +846,9 @@ static int rader_setup(msp_snr *h, mt_plan *m, size_t n, int k, const double *tp
 		for (int i = 0; i < rank; i++)
 			slot += q % (size_t)dims[i] * stride[i];
 		m->src[slot] = (uint32_t)giq;
-		m->obin[slot] = (uint32_t)gq;
+		/* bin 2 g^q (even) and 2 g^q + 1 (odd) of the 2n: pw as a map bin -> acc */
+		m->pw[2 * gq] = (double)rader_pos(slot);
+		m->pw[2 * gq + 1] = (double)rader_pos(C + slot);
 		/* the angles reduced exactly (integers mod n or 2n) before the trigonometry */
 		double ang = -2 * M_PI * (double)gq / (double)n;
 		m->bh[slot][0] = cos(ang);
@@ -852,6 +865,12 @@ static int rader_setup(msp_snr *h, mt_plan *m, size_t n, int k, const double *tp
 		}
 		gq = gq * g % n;
 		giq = giq * gi % n;
+	}
+	m->pw[0] = (double)(2 * C);
+	m->pw[1] = (double)(2 * C + 1);
+	for (size_t j = 0; j <= n; j++) {
+		m->fpos[2 * j] = (uint32_t)m->pw[j];
+		m->fpos[2 * j + 1] = (uint32_t)m->pw[j ? N - j : 0];
 	}
 	for (size_t p = 0; p < np; p++) {
 		m->t0[p][0] = tp[2 * p * n];
@@ -1300,11 +1319,26 @@ __attribute__((target("avx2,fma"))) static void mt_crt_fma(const mt_plan *m, con
  * summed over the pairs in slot order, then placed on the 2n bins and
  * folded once (|X1_k|^2 + |X2_k|^2 = (|Z_k|^2 + |Z_2n-k|^2) / 2).  Bins 0
  * and 1 (the n-point DFTs' bin 0) are y_0 + the forward transforms' DC. */
+/* spec[j] += (P_j + P_2n-j) / 2 for j = 1..n, spec[0] += P_0, reading the
+ * powers where rader_setup's fpos says they are in acc (p0, p1: bins 0, 1) */
+static inline __attribute__((always_inline)) void rader_fold(const mt_plan *m, double *spec,
+                                                             double p0, double p1)
+{
+	size_t n = (size_t)m->n, C = m->M;
+	double *acc = m->acc;
+	const uint32_t *fp = m->fpos;
+	acc[2 * C] = p0;
+	acc[2 * C + 1] = p1;
+	spec[0] += acc[fp[0]];
+	for (size_t j = 1; j <= n; j++)
+		spec[j] += 0.5 * (acc[fp[2 * j]] + acc[fp[2 * j + 1]]);
+}
+
 static inline __attribute__((always_inline)) void mt_rader_body(const mt_plan *m, const double *x,
                                                                 double *spec)
 {
-	size_t n = (size_t)m->n, N = 2 * n, C = m->M, np = ((size_t)m->k + 1) / 2;
-	double *a = (double *)m->a, *f = (double *)m->f, *acc = m->acc, *xg = m->xg, *pw = m->pw;
+	size_t C = m->M, np = ((size_t)m->k + 1) / 2;
+	double *a = (double *)m->a, *f = (double *)m->f, *acc = m->acc, *xg = m->xg;
 	const double *g = (const double *)m->g, *bh = (const double *)m->bh;
 	for (size_t s = 0; s < C; s++)
 		xg[s] = x[m->src[s]];
@@ -1331,19 +1365,10 @@ static inline __attribute__((always_inline)) void mt_rader_body(const mt_plan *m
 		fftw_execute(m->bwd);
 		for (size_t j = 0; j < 2 * C; j++) {
 			double re = yr + g[2 * j], im = yi + g[2 * j + 1];
-			acc[j] += re * re + im * im;
+			acc[rader_pos(j)] += re * re + im * im;
 		}
 	}
-	pw[0] = p0;
-	pw[1] = p1;
-	for (size_t s = 0; s < C; s++) {
-		size_t b = m->obin[s];
-		pw[2 * b] = acc[s];
-		pw[2 * b + 1] = acc[C + s];
-	}
-	spec[0] += pw[0];
-	for (size_t j = 1; j <= n; j++)
-		spec[j] += 0.5 * (pw[j] + pw[N - j]);
+	rader_fold(m, spec, p0, p1);
 }
 
 #if defined(__x86_64__)
@@ -1352,8 +1377,8 @@ static inline __attribute__((always_inline)) void mt_rader_body(const mt_plan *m
 __attribute__((target("avx2,fma"))) static void mt_rader_fma(const mt_plan *m, const double *x,
                                                              double *spec)
 {
-	size_t n = (size_t)m->n, C = m->M, np = ((size_t)m->k + 1) / 2;
-	double *a = (double *)m->a, *f = (double *)m->f, *acc = m->acc, *xg = m->xg, *pw = m->pw;
+	size_t C = m->M, np = ((size_t)m->k + 1) / 2;
+	double *a = (double *)m->a, *f = (double *)m->f, *acc = m->acc, *xg = m->xg;
 	const double *g = (const double *)m->g, *bh = (const double *)m->bh;
 	for (size_t s = 0; s < C; s++)
 		xg[s] = x[m->src[s]];
@@ -1378,18 +1403,10 @@ __attribute__((target("avx2,fma"))) static void mt_rader_fma(const mt_plan *m, c
 			__m256d v0 = _mm256_add_pd(y, _mm256_loadu_pd(g + 2 * j));
 			__m256d v1 = _mm256_add_pd(y, _mm256_loadu_pd(g + 2 * j + 4));
 			__m256d h = _mm256_hadd_pd(_mm256_mul_pd(v0, v0), _mm256_mul_pd(v1, v1));
-			_mm256_storeu_pd(acc + j, _mm256_add_pd(_mm256_loadu_pd(acc + j),
-			                                        _mm256_permute4x64_pd(h, 0xD8)));
+			_mm256_storeu_pd(acc + j, _mm256_add_pd(_mm256_loadu_pd(acc + j), h));
 		}
 	}
-	pw[0] = p0;
-	pw[1] = p1;
-	for (size_t s = 0; s < C; s++) {
-		size_t b = m->obin[s];
-		pw[2 * b] = acc[s];
-		pw[2 * b + 1] = acc[C + s];
-	}
-	fold_avx2(spec, pw, n);
+	rader_fold(m, spec, p0, p1);
 }
 #endif
 
@@ -1879,19 +1896,20 @@ int msp_snr_fd(msp_snr *h, const double *x, size_t npts, double t0, double dt, d
 		snprintf(h->err, sizeof h->err, "windows too short for %d tapers", o->ntapers);
 		return MSP_ERR_DATA;
 	}
-	double *N = malloc((nn + 1) * sizeof *N), *S = malloc((sn + 1) * sizeof *S);
-	if (!N || !S) {
-		free(N);
-		free(S);
-		return MSP_ERR_NOMEM;
+	/* in the handle rather than allocated and freed for each trace */
+	if (nn + sn + 2 > h->scap) {
+		double *b = realloc(h->spec, (nn + sn + 2) * sizeof *b);
+		if (!b)
+			return MSP_ERR_NOMEM;
+		h->spec = b;
+		h->scap = nn + sn + 2;
 	}
+	double *N = h->spec, *S = h->spec + nn + 1;
 	double dfn, dfs;
 	int rc = msp_snr_mtspec(h, x + nf0, nn, dt, o->tbp, o->ntapers, N, &dfn);
 	if (!rc)
 		rc = msp_snr_mtspec(h, x + sf0, sn, dt, o->tbp, o->ntapers, S, &dfs);
 	if (rc) {
-		free(N);
-		free(S);
 		return rc;
 	}
 	r->noise_df = dfn;
@@ -1904,8 +1922,6 @@ int msp_snr_fd(msp_snr *h, const double *x, size_t npts, double t0, double dt, d
 		snprintf(r->complaint, sizeof r->complaint,
 		         "EstimateBandwidth: no frequency at or below f0=%g Hz reaches snr %g", o->f0,
 		         o->band_cutoff_snr);
-		free(N);
-		free(S);
 		return MSP_OK;
 	}
 	double bwdb;
@@ -1915,8 +1931,6 @@ int msp_snr_fd(msp_snr *h, const double *x, size_t npts, double t0, double dt, d
 		bwdb = bw.f_range > 0 ? 20.0 * log10(bw.high_f / bw.low_f) : 0.0;
 	r->bandwidth_db = bwdb;
 	if (bwdb < o->min_bandwidth_db) {
-		free(N);
-		free(S);
 		return MSP_OK; /* no signal detected: have_band stays 0 */
 	}
 	r->have_band = 1;
@@ -1942,8 +1956,6 @@ int msp_snr_fd(msp_snr *h, const double *x, size_t npts, double t0, double dt, d
 			         "BandwidthStatistics marked snr_stats data invalid");
 		}
 	}
-	free(N);
-	free(S);
 	if (o->metrics & ~(unsigned)MSP_SNR_STATS)
 		return filtered_metrics(h, x, npts, t0, dt, ns, ne, ss, se, o, r);
 	return MSP_OK;
