@@ -479,10 +479,11 @@ static void commit_docs(pending *b, size_t n)
  * written, has returned; bytes appended while it runs belong to the next
  * batch, which commits only after a sync of its own.  They go straight to
  * the file: holding them in memory until the sync ended cost up to 16 MiB
- * (the longer the run, the slower its slowest sync), and a cap on that
- * memory cost waits for the disk; appending to a file while an fdatasync
- * of it runs does not wait on ext4 (an "fsync holds the inode lock" file
- * system would make the append wait for the sync, as before this thread).
+ * (the longer the run, the slower its slowest sync: peak RSS grew with the
+ * records), and a cap on that memory made mssave wait for the disk.  On
+ * ext4 an append does not wait for an fdatasync of the same file in
+ * flight; on a file system whose fsync holds the inode lock it would, and
+ * mssave would stall as with a synchronous fdatasync, no worse.
  */
 static struct {
 	pthread_t th;
