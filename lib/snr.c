@@ -361,14 +361,17 @@ typedef struct plan_cache {
 } plan_cache;
 
 /* How the multitaper spectra of one window length n are computed: FFTW's
- * real transform of nfft = 2n when 2n has only small prime factors, else
- * Bluestein's chirp-z on a smooth length M >= 3n - 1 with two tapers in one
- * complex transform (see mt_bluestein).  Either way the result is the
- * 2n-point DFT that MsPASS's frequency grid needs, to rounding. */
+ * real transform of nfft = 2n when 2n has only small prime factors; else,
+ * with two tapers in one complex transform, Rader's algorithm when n is a
+ * prime whose n - 1 is 13-smooth (rader_dims), or Bluestein's chirp-z on a
+ * length M >= 3n - 1: one smooth transform, 3 of a power of two (split_len)
+ * or, above 2048 samples, a multidimensional one (crt_len).  Each way the
+ * result is the 2n-point DFT that MsPASS's frequency grid needs, to
+ * rounding (test_snr checks each against the DFT's definition). */
 typedef struct mt_plan {
 	int n, k;          /* window length, tapers */
 	double nw;
-	size_t M;          /* Bluestein length; 0: the direct r2c path */
+	size_t M;          /* Bluestein's or Rader's convolution length; 0: the direct r2c path */
 	fftw_complex *q;   /* (k+1)/2 pairs x n: (t_2p + i t_2p+1) conj(chirp) */
 	fftw_complex *bh;  /* M: the chirp's transform, divided by M */
 	fftw_complex *a, *f; /* M each: the premultiplied input (tail kept 0) and its transform */
@@ -907,7 +910,8 @@ static mt_plan *get_mt_plan(msp_snr *h, int n, double nw, int k, const double *t
 	size_t N = 2 * (size_t)n;
 	/* FFTW's codelets and generic passes handle factors up to ~31 at about
 	 * the cost of a smooth length; beyond, its prime algorithms cost 4 to 7
-	 * times that, more than Bluestein's three smooth transforms a pair. */
+	 * times that, more than Bluestein's three smooth transforms a pair, or
+	 * Rader's two (of length n - 1) where it applies. */
 	int dims[8], rank = largest_prime(N) > 31 ? rader_dims((size_t)n, dims) : 0;
 	if (rank) {
 		if (rader_setup(h, m, (size_t)n, k, tp, dims, rank))
