@@ -177,52 +177,85 @@ static void test_mtspec_lengths(msp_snr *h)
  * 3 x 683 and 2053, 2052 = 4 x 27 x 19, above 2048 the multidimensional
  * convolution of 3 x 5 x 13 x 32, see crt_len), small ones FFTW's real
  * transform (2, 31); taper counts odd (a lone last taper), even and 1. */
+/* the definition: 2n-point DFTs of the tapered x summed term by term in long
+ * double (angles reduced exactly, j k mod 2n), Parseval-scaled as
+ * msp_snr_mtspec; the worst relative difference from spec over 0..n */
+static double naive_psd_diff(const double *x, int n, const double *t, int k, const double *spec)
+{
+	size_t N = 2 * (size_t)n;
+	double *ref = calloc((size_t)n + 1, sizeof *ref);
+	long double *cs_ = malloc(N * sizeof *cs_), *sn_ = malloc(N * sizeof *sn_);
+	for (size_t j = 0; j < N; j++) {
+		cs_[j] = cosl(2 * 3.14159265358979323846264338327950288L * (long double)j / (long double)N);
+		sn_[j] = sinl(2 * 3.14159265358979323846264338327950288L * (long double)j / (long double)N);
+	}
+	for (int kk = 0; kk < k; kk++)
+		for (size_t b = 0; b <= (size_t)n; b++) {
+			long double re = 0, im = 0;
+			for (size_t j = 0; j < (size_t)n; j++) {
+				long double y = (long double)t[(size_t)kk * n + j] * x[j];
+				size_t a = j * b % N;
+				re += y * cs_[a];
+				im -= y * sn_[a];
+			}
+			ref[b] += (double)(re * re + im * im);
+		}
+	double ssq = 0, var = 0, d = (1.0 / (2.0 * 0.05)) / (double)n;
+	for (int i = 0; i <= n; i++)
+		ssq += ref[i];
+	for (int i = 0; i < n; i++)
+		var += x[i] * x[i];
+	double mr = 0;
+	for (int i = 0; i <= n; i++) {
+		ref[i] *= var / (ssq * d) / n;
+		mr = fmax(mr, fabs(spec[i] - ref[i]) / (fabs(ref[i]) + 1e-12 * ref[0]));
+	}
+	free(ref), free(cs_), free(sn_);
+	return mr;
+}
+
 static void test_mtspec_naive(msp_snr *h)
 {
+	/* the later tests' random inputs stay those they were written with */
+	uint64_t keep = rng;
 	static const struct { int n, k; double nw; } cs[] = {
 		{37, 6, 4},  {53, 5, 4},   {241, 6, 4}, {881, 6, 4}, {881, 1, 4},  {2311, 6, 4},
 		{47, 4, 2},  {59, 6, 4},   {681, 6, 4}, {1019, 5, 4}, {2, 1, 0.5}, {31, 3, 2},
 		{241, 2, 2}, {37, 7, 4},   {881, 6, 4},  {2047, 6, 4}, {2049, 5, 4}, {2053, 6, 4}};
 	for (size_t c = 0; c < sizeof cs / sizeof *cs; c++) {
 		int n = cs[c].n, k = cs[c].k;
-		size_t N = 2 * (size_t)n;
 		double *x = malloc((size_t)n * sizeof *x), *t = malloc((size_t)n * k * sizeof *t);
-		double *spec = malloc(((size_t)n + 1) * sizeof *spec), *ref = calloc((size_t)n + 1, sizeof *ref);
-		long double *cs_ = malloc(N * sizeof *cs_), *sn_ = malloc(N * sizeof *sn_);
+		double *spec = malloc(((size_t)n + 1) * sizeof *spec), df;
 		for (int i = 0; i < n; i++)
 			x[i] = gauss() + 2 * cos(0.7 * i) + 1e-2 * i;
-		for (size_t j = 0; j < N; j++) {
-			cs_[j] = cosl(2 * 3.14159265358979323846264338327950288L * (long double)j / (long double)N);
-			sn_[j] = sinl(2 * 3.14159265358979323846264338327950288L * (long double)j / (long double)N);
-		}
-		double df;
 		int rc = msp_snr_mtspec(h, x, (size_t)n, 0.05, cs[c].nw, k, spec, &df);
 		msp_dpss(n, cs[c].nw, k, t, NULL);
-		for (int kk = 0; kk < k; kk++)
-			for (size_t b = 0; b <= (size_t)n; b++) {
-				long double re = 0, im = 0;
-				for (size_t j = 0; j < (size_t)n; j++) {
-					long double y = (long double)t[(size_t)kk * n + j] * x[j];
-					size_t a = j * b % N;
-					re += y * cs_[a];
-					im -= y * sn_[a];
-				}
-				ref[b] += (double)(re * re + im * im);
-			}
-		double ssq = 0, var = 0, d = (1.0 / (2.0 * 0.05)) / (double)n;
-		for (int i = 0; i <= n; i++)
-			ssq += ref[i];
-		for (int i = 0; i < n; i++)
-			var += x[i] * x[i];
-		double mr = 0;
-		for (int i = 0; i <= n; i++) {
-			ref[i] *= var / (ssq * d) / n;
-			mr = fmax(mr, fabs(spec[i] - ref[i]) / (fabs(ref[i]) + 1e-12 * ref[0]));
-		}
+		double mr = naive_psd_diff(x, n, t, k, spec);
 		ok(rc == MSP_OK && mr < 1e-10, "psd n=%d, %d tapers, nw %g = the DFT's definition to %.2g", n,
 		   k, cs[c].nw, mr);
-		free(x), free(t), free(spec), free(ref), free(cs_), free(sn_);
+		free(x), free(t), free(spec);
 	}
+	/* every length from 32 to 260, 6 tapers: each path, every Rader prime
+	 * (37 41 43 53 61 71 73 79 89 97 109 113 127 131 151 157 163 181 193 199
+	 * 211 241 251) and the others between them, the cached plans' LRU
+	 * turning over */
+	double worst = 0;
+	int wn = 0, fails = 0;
+	for (int n = 32; n <= 260; n++) {
+		double *x = malloc((size_t)n * sizeof *x), *t = malloc((size_t)n * 6 * sizeof *t);
+		double *spec = malloc(((size_t)n + 1) * sizeof *spec), df;
+		for (int i = 0; i < n; i++)
+			x[i] = gauss() + sin(0.21 * i);
+		fails += msp_snr_mtspec(h, x, (size_t)n, 0.05, 4, 6, spec, &df) != MSP_OK;
+		msp_dpss(n, 4, 6, t, NULL);
+		double mr = naive_psd_diff(x, n, t, 6, spec);
+		if (!(mr <= worst))
+			worst = mr, wn = n;
+		free(x), free(t), free(spec);
+	}
+	ok(fails == 0 && worst < 1e-10, "psd of every n in 32..260 = the DFT's definition (worst %.2g, n=%d)",
+	   worst, wn);
+	rng = keep;
 }
 
 static void test_mtspec(msp_snr *h)
