@@ -46,8 +46,23 @@ typedef struct msp_find_opts {
 	const char *not_saved_as;
 } msp_find_opts;
 
+/* What a cursor's result is (SQLite): the set and the order of the matching
+ * documents are taken at the first msp_cursor_next, in one read transaction
+ * (only their keys are kept, in memory up to 1024 and beyond that in an
+ * unlinked file in $TMPDIR, else /tmp).  The documents themselves are then
+ * read in chunks of about 256 KiB, each in its own short read transaction,
+ * so that the cursor holds no snapshot between chunks and writers'
+ * checkpoints keep the write-ahead log small however long the caller takes.
+ * A document changed after the first call comes as it is when its chunk is
+ * read (even if it no longer matches the filter); one deleted since is left
+ * out and counted by msp_cursor_vanished.  Inside a transaction of the
+ * caller (msp_db_begin) every read is part of it.  MongoDB: the server's
+ * cursor, as it is. */
 int msp_db_find(msp_db *db, const char *coll, const bson_t *filter,
                 const msp_find_opts *opts, msp_cursor **out);
+/* Documents of the result deleted between the first msp_cursor_next and
+ * the reading of their chunk (left out of the result); 0 with MongoDB. */
+int64_t msp_cursor_vanished(const msp_cursor *c);
 /* MSP_OK with *doc (owned by the cursor, valid until the next call), MSP_EOF, or an error. */
 int msp_cursor_next(msp_cursor *c, const bson_t **doc);
 void msp_cursor_close(msp_cursor *c);

@@ -695,6 +695,7 @@ void msp_cursor_close(msp_cursor *c)
 		return;
 	if (c->st)
 		sqlite3_finalize(c->st);
+	msp_sq_cursor_free(c);
 	if (c->mcur)
 		mongoc_cursor_destroy(c->mcur);
 	if (c->mcoll)
@@ -707,6 +708,11 @@ void msp_cursor_close(msp_cursor *c)
 	if (c->skipset)
 		free(c->skipset);
 	free(c);
+}
+
+int64_t msp_cursor_vanished(const msp_cursor *c)
+{
+	return c ? c->vanished : 0;
 }
 
 int msp_db_count(msp_db *db, const char *coll, const bson_t *filter, int64_t *count)

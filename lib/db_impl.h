@@ -45,6 +45,9 @@ struct msp_cursor {
 	/* client-side --not-saved-as (MongoDB) */
 	void *skipset;
 	int64_t cskip, climit, nout;
+	/* SQLite: the keys of the result and the chunk being served (db_sqlite.c) */
+	struct msp_sq_walk *walk;
+	int64_t vanished;      /* matched at the start, deleted before read */
 };
 
 /* Set the handle's error message; returns code. */
@@ -65,6 +68,7 @@ int msp_sq_open(msp_db *db, const char *path);
 void msp_sq_close(msp_db *db);
 int msp_sq_find(msp_db *db, const char *coll, const bson_t *filter, const msp_find_opts *o, msp_cursor *c);
 int msp_sq_next(msp_cursor *c);
+void msp_sq_cursor_free(msp_cursor *c);
 int msp_sq_count(msp_db *db, const char *coll, const bson_t *filter, const msp_find_opts *o, int64_t *n);
 int msp_sq_distinct(msp_db *db, const char *coll, const char *key, const bson_t *filter, bson_t **values);
 int msp_sq_insert_many(msp_db *db, const char *coll, const bson_t *const *docs, size_t n, bson_oid_t *ids);

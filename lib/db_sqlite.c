@@ -22,6 +22,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <regex.h>
+#include <errno.h>
+#include <stddef.h>
+#include <unistd.h>
 #include "db_impl.h"
 #include "msp_status.h"
 #include "msp_json.h"
@@ -1227,17 +1230,307 @@ static int prepare(msp_db *db, xl *x, sqlite3_stmt **st)
 
 /* ------------------------------------------------------------ find */
 
+/*
+ * A find reads its result in two phases, so that no read transaction lasts
+ * as long as the caller's loop.  SQLite cannot checkpoint the write-ahead
+ * log past the snapshot of an open reader: msquery stepping one SELECT for
+ * its whole output held one snapshot while the mssave at the end of its
+ * pipeline committed, and the WAL grew by every page saved (98 MB at 100k
+ * traces, to be checkpointed at once at the end).
+ *
+ * Phase 1 (the first msp_cursor_next) runs the query to its end in one
+ * statement, keeping only each matching row's key (rowid and _id, 32
+ * bytes): the set and the order of the result are those of that moment.
+ * The keys stay in memory up to WALK_MEM of them, beyond that they go to
+ * an unlinked temporary file in $TMPDIR (else /tmp), so that memory does
+ * not grow with the result.  Without a sort, phase 1 also reads the
+ * documents (the plan and so the order stay those of a plain
+ * "SELECT doc"), and the first chunk's documents are taken as they come:
+ * a small result is one statement, as before.
+ *
+ * Phase 2 reads the documents by key, a chunk at a time (WALK_BYTES of
+ * text, between WALK_MIN and WALK_MAX documents) in one statement, its own
+ * short read transaction, into a buffer from which the chunk is served.
+ * Between chunks the cursor holds no transaction at all.  A document
+ * changed since phase 1 comes as it is at its chunk's time; one deleted
+ * since is left out and counted (msp_cursor_vanished).  A rowid is checked
+ * against the _id kept with it (SQLite reuses the largest rowid after a
+ * delete, VACUUM renumbers them); on a mismatch the document is looked up
+ * by its _id.  Inside the caller's transaction every statement simply joins
+ * it.
+ */
+#define WALK_MEM 1024          /* keys kept in memory before the file */
+#define WALK_MIN 16
+#define WALK_MAX 1024
+#define WALK_FIRST 256
+#define WALK_BYTES (256 * 1024)
+
+typedef struct sq_key {
+	int64_t rowid;
+	char id[24]; /* the id column; id[0] = 0: not 24 characters, not checked */
+} sq_key;
+
+typedef struct msp_sq_walk {
+	sqlite3_stmt *get;     /* chunk: SELECT j.key, m.id, m.doc FROM json_each(?) j CROSS JOIN coll m ... */
+	sqlite3_stmt *byid;    /* SELECT doc FROM coll WHERE id = ? (after a rowid mismatch) */
+	int started, with_doc;
+	FILE *spill;           /* the keys after the first WALK_MEM, or NULL */
+	int64_t nkeys, nused;  /* keys in all; keys already taken into chunks */
+	size_t ck_n, pos, want;
+	msp_buf text;          /* the chunk's documents */
+	msp_buf arr;           /* the JSON array of its rowids */
+	/* the arrays are written before they are read: not cleared (a find of one
+	 * document, as mssave's lookups, would pay for clearing 80 KB) */
+	sq_key mem[WALK_MEM];  /* the first keys */
+	sq_key ck[WALK_MAX];   /* the chunk's keys */
+	size_t off[WALK_MAX];
+	int64_t len[WALK_MAX]; /* -1: not found (deleted) */
+} msp_sq_walk;
+
+void msp_sq_cursor_free(msp_cursor *c)
+{
+	msp_sq_walk *w = c->walk;
+	if (!w)
+		return;
+	if (w->get)
+		sqlite3_finalize(w->get);
+	if (w->byid)
+		sqlite3_finalize(w->byid);
+	if (w->spill)
+		fclose(w->spill);
+	msp_buf_free(&w->text);
+	msp_buf_free(&w->arr);
+	free(w);
+	c->walk = NULL;
+}
+
+static void key_set(sq_key *k, sqlite3_stmt *st, int col_rowid, int col_id)
+{
+	k->rowid = sqlite3_column_int64(st, col_rowid);
+	const char *id = (const char *)sqlite3_column_text(st, col_id);
+	int n = sqlite3_column_bytes(st, col_id);
+	if (id && n == 24)
+		memcpy(k->id, id, 24);
+	else
+		memset(k->id, 0, sizeof k->id);
+}
+
+static int key_same(const sq_key *k, sqlite3_stmt *st, int col_id)
+{
+	if (!k->id[0])
+		return 1;
+	const char *id = (const char *)sqlite3_column_text(st, col_id);
+	return id && sqlite3_column_bytes(st, col_id) == 24 && !memcmp(id, k->id, 24);
+}
+
+static int walk_push(msp_cursor *c, const sq_key *k)
+{
+	msp_sq_walk *w = c->walk;
+	if (w->nkeys < WALK_MEM) {
+		w->mem[w->nkeys++] = *k;
+		return MSP_OK;
+	}
+	if (!w->spill) {
+		const char *dir = getenv("TMPDIR");
+		if (!dir || !*dir)
+			dir = "/tmp";
+		char path[4096];
+		snprintf(path, sizeof path, "%s/mspipe-find-XXXXXX", dir);
+		int fd = mkstemp(path);
+		if (fd < 0)
+			return msp_db_fail(c->db, MSP_ERR_IO, "cannot make a temporary file in %s for the keys of a query: %s",
+			                   dir, strerror(errno));
+		unlink(path);
+		w->spill = fdopen(fd, "w+b");
+		if (!w->spill) {
+			close(fd);
+			return msp_db_fail(c->db, MSP_ERR_NOMEM, "out of memory");
+		}
+	}
+	if (fwrite(k, sizeof *k, 1, w->spill) != 1)
+		return msp_db_fail(c->db, MSP_ERR_IO, "cannot write the keys of a query to a temporary file: %s",
+		                   strerror(errno));
+	w->nkeys++;
+	return MSP_OK;
+}
+
+/* Phase 1: the keys of the whole result (and without a sort, the first chunk's documents). */
+static int walk_start(msp_cursor *c)
+{
+	msp_sq_walk *w = c->walk;
+	int r, rc = MSP_OK, filling = w->with_doc;
+	w->started = 1;
+	msp_buf_reset(&w->text);
+	w->ck_n = w->pos = 0;
+	while ((r = sqlite3_step(c->st)) == SQLITE_ROW) {
+		sq_key k;
+		key_set(&k, c->st, 0, 1);
+		if (filling) {
+			const char *doc = (const char *)sqlite3_column_text(c->st, 2);
+			size_t n = (size_t)sqlite3_column_bytes(c->st, 2);
+			w->ck[w->ck_n] = k;
+			w->off[w->ck_n] = w->text.len;
+			w->len[w->ck_n] = (int64_t)n;
+			msp_buf_add(&w->text, doc ? doc : "", n);
+			if (++w->ck_n == WALK_FIRST || w->text.len >= WALK_BYTES)
+				filling = 0;
+			continue;
+		}
+		if ((rc = walk_push(c, &k)))
+			break;
+	}
+	if (!rc && r != SQLITE_DONE)
+		rc = sq_err(c->db, "reading a query result");
+	sqlite3_finalize(c->st);
+	c->st = NULL;
+	if (!rc && w->text.failed)
+		rc = msp_db_fail(c->db, MSP_ERR_NOMEM, "out of memory");
+	if (!rc && w->spill && (fflush(w->spill) || fseek(w->spill, 0, SEEK_SET)))
+		rc = msp_db_fail(c->db, MSP_ERR_IO, "cannot write the keys of a query to a temporary file: %s",
+		                 strerror(errno));
+	return rc;
+}
+
+/* Phase 2: the documents of the next chunk of keys, in one statement. */
+static int walk_chunk(msp_cursor *c)
+{
+	msp_sq_walk *w = c->walk;
+	size_t n = w->want;
+	if ((int64_t)n > w->nkeys - w->nused)
+		n = (size_t)(w->nkeys - w->nused);
+	for (size_t i = 0; i < n; i++) {
+		int64_t at = w->nused + (int64_t)i;
+		if (at < WALK_MEM) {
+			w->ck[i] = w->mem[at];
+		} else if (fread(&w->ck[i], sizeof w->ck[i], 1, w->spill) != 1) {
+			return msp_db_fail(c->db, MSP_ERR_IO, "cannot read the keys of a query from a temporary file");
+		}
+	}
+	w->nused += (int64_t)n;
+	w->ck_n = n;
+	w->pos = 0;
+	msp_buf_reset(&w->arr);
+	msp_buf_add(&w->arr, "[", 1);
+	for (size_t i = 0; i < n; i++) {
+		w->len[i] = -1;
+		msp_buf_addf(&w->arr, "%s%lld", i ? "," : "", (long long)w->ck[i].rowid);
+	}
+	msp_buf_add(&w->arr, "]", 1);
+	if (w->arr.failed)
+		return msp_db_fail(c->db, MSP_ERR_NOMEM, "out of memory");
+	msp_buf_reset(&w->text);
+	sqlite3_bind_text(w->get, 1, w->arr.p, (int)w->arr.len, SQLITE_STATIC);
+	int r, rc = MSP_OK;
+	size_t found = 0;
+	while ((r = sqlite3_step(w->get)) == SQLITE_ROW) {
+		int64_t j = sqlite3_column_int64(w->get, 0);
+		if (j < 0 || (size_t)j >= n || w->len[j] >= 0 || !key_same(&w->ck[j], w->get, 1))
+			continue; /* a rowid now held by another document: looked up by _id below */
+		const char *doc = (const char *)sqlite3_column_text(w->get, 2);
+		size_t dn = (size_t)sqlite3_column_bytes(w->get, 2);
+		w->off[j] = w->text.len;
+		w->len[j] = (int64_t)dn;
+		msp_buf_add(&w->text, doc ? doc : "", dn);
+		found++;
+	}
+	if (r != SQLITE_DONE)
+		rc = sq_err(c->db, "reading a query result");
+	sqlite3_reset(w->get);
+	sqlite3_clear_bindings(w->get);
+	for (size_t i = 0; !rc && found < n && i < n; i++) {
+		if (w->len[i] >= 0 || !w->ck[i].id[0])
+			continue;
+		sqlite3_bind_text(w->byid, 1, w->ck[i].id, 24, SQLITE_STATIC);
+		r = sqlite3_step(w->byid);
+		if (r == SQLITE_ROW) {
+			const char *doc = (const char *)sqlite3_column_text(w->byid, 0);
+			size_t dn = (size_t)sqlite3_column_bytes(w->byid, 0);
+			w->off[i] = w->text.len;
+			w->len[i] = (int64_t)dn;
+			msp_buf_add(&w->text, doc ? doc : "", dn);
+			found++;
+		} else if (r != SQLITE_DONE) {
+			rc = sq_err(c->db, "reading a query result");
+		}
+		sqlite3_reset(w->byid);
+	}
+	if (!rc && w->text.failed)
+		rc = msp_db_fail(c->db, MSP_ERR_NOMEM, "out of memory");
+	/* the next chunk: about WALK_BYTES of documents of this one's mean size */
+	if (!rc && found) {
+		size_t mean = w->text.len / found + 1, want = WALK_BYTES / mean;
+		w->want = want < WALK_MIN ? WALK_MIN : want > WALK_MAX ? WALK_MAX : want;
+	}
+	return rc;
+}
+
+/* The next document's stored text: MSP_OK, MSP_EOF or an error. */
+static int walk_next(msp_cursor *c, const char **text, size_t *len)
+{
+	msp_sq_walk *w = c->walk;
+	if (!w)
+		return MSP_EOF;
+	if (!w->started) {
+		int rc = walk_start(c);
+		if (rc)
+			return rc;
+	}
+	for (;;) {
+		while (w->pos < w->ck_n) {
+			size_t i = w->pos++;
+			if (w->len[i] < 0) {
+				c->vanished++;
+				continue;
+			}
+			*text = w->text.p + w->off[i];
+			*len = (size_t)w->len[i];
+			return MSP_OK;
+		}
+		if (w->nused >= w->nkeys)
+			return MSP_EOF;
+		int rc = walk_chunk(c);
+		if (rc)
+			return rc;
+	}
+}
+
 int msp_sq_find(msp_db *db, const char *coll, const bson_t *filter, const msp_find_opts *o, msp_cursor *c)
 {
 	if (!table_exists(db, coll))
 		return MSP_OK; /* no collection: an empty result, as in MongoDB */
 	if (o && o->not_saved_as)
 		saved_indexes(db, coll);
+	msp_sq_walk *w = malloc(sizeof *w);
+	if (!w)
+		return msp_db_fail(db, MSP_ERR_NOMEM, "out of memory");
+	memset(w, 0, offsetof(msp_sq_walk, mem));
+	c->walk = w;
+	msp_buf_init(&w->text);
+	msp_buf_init(&w->arr);
+	w->want = WALK_FIRST;
+	/* without a sort, the documents too: the plan of a plain "SELECT doc" */
+	w->with_doc = !(o && o->sort);
 	xl x;
-	int rc = build_select(&x, db, coll, "m.doc", filter, o, 1, 1);
+	int rc = build_select(&x, db, coll, w->with_doc ? "m.rowid, m.id, m.doc" : "m.rowid, m.id", filter, o, 1, 1);
 	if (!rc)
 		rc = prepare(db, &x, &c->st);
 	xl_free(&x);
+	msp_buf q;
+	msp_buf_init(&q);
+	msp_buf_add(&q, "SELECT j.key, m.id, m.doc FROM json_each(?1) j CROSS JOIN ", 58);
+	add_quoted_ident(&q, coll);
+	msp_buf_add(&q, " m ON m.rowid = j.value", 23);
+	size_t mark = q.len;
+	msp_buf_add(&q, "SELECT doc FROM ", 16);
+	add_quoted_ident(&q, coll);
+	msp_buf_add(&q, " WHERE id = ?1", 14);
+	if (!rc && q.failed)
+		rc = msp_db_fail(db, MSP_ERR_NOMEM, "out of memory");
+	if (!rc && sqlite3_prepare_v2(db->sq, q.p, (int)mark, &w->get, NULL) != SQLITE_OK)
+		rc = sq_err(db, "query");
+	if (!rc && sqlite3_prepare_v2(db->sq, q.p + mark, (int)(q.len - mark), &w->byid, NULL) != SQLITE_OK)
+		rc = sq_err(db, "query");
+	msp_buf_free(&q);
 	if (rc)
 		return rc;
 	if (o && o->projection)
@@ -1253,22 +1546,15 @@ int msp_sq_next(msp_cursor *c)
 	}
 	bson_free(c->json);
 	c->json = NULL;
-	if (!c->st)
-		return MSP_EOF;
-	int r = sqlite3_step(c->st);
-	if (r == SQLITE_DONE) {
-		sqlite3_finalize(c->st);
-		c->st = NULL;
-		return MSP_EOF;
-	}
-	if (r != SQLITE_ROW)
-		return sq_err(c->db, "reading a query result");
-	const char *text = (const char *)sqlite3_column_text(c->st, 0);
-	int n = sqlite3_column_bytes(c->st, 0);
-	bson_t *doc = msp_db_json_parse(text, (size_t)n);
+	const char *text;
+	size_t n;
+	int rc = walk_next(c, &text, &n);
+	if (rc)
+		return rc;
+	bson_t *doc = msp_db_json_parse(text, n);
 	if (!doc) {
 		bson_error_t err;
-		doc = bson_new_from_json((const uint8_t *)text, n, &err);
+		doc = bson_new_from_json((const uint8_t *)text, (ssize_t)n, &err);
 		if (!doc)
 			return msp_db_fail(c->db, MSP_ERR_FORMAT, "stored document is not valid JSON: %s", err.message);
 	}
@@ -1297,19 +1583,7 @@ int msp_sq_next_json(msp_cursor *c, const char **json, size_t *len)
 	}
 	bson_free(c->json);
 	c->json = NULL;
-	if (!c->st)
-		return MSP_EOF;
-	int r = sqlite3_step(c->st);
-	if (r == SQLITE_DONE) {
-		sqlite3_finalize(c->st);
-		c->st = NULL;
-		return MSP_EOF;
-	}
-	if (r != SQLITE_ROW)
-		return sq_err(c->db, "reading a query result");
-	*json = (const char *)sqlite3_column_text(c->st, 0);
-	*len = (size_t)sqlite3_column_bytes(c->st, 0);
-	return MSP_OK;
+	return walk_next(c, json, len);
 }
 
 int msp_sq_count(msp_db *db, const char *coll, const bson_t *filter, const msp_find_opts *o, int64_t *n)

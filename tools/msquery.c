@@ -486,6 +486,11 @@ int main(int argc, char **argv)
 	if (rc < 0)
 		db_fatal(rc, "query");
 	mst_progress_done(n);
+	/* the set was taken at the start; documents deleted before their turn are not output */
+	int64_t gone = msp_cursor_vanished(cur);
+	if (gone > 0)
+		mst_info(1, "%lld matching document%s deleted while the query ran, not output", (long long)gone,
+		         gone == 1 ? " was" : "s were");
 	msp_cursor_close(cur);
 done:
 	msp_db_close(db);
