@@ -1273,7 +1273,9 @@ typedef struct sq_key {
 typedef struct msp_sq_walk {
 	sqlite3_stmt *get;     /* chunk: SELECT j.key, m.id, m.doc FROM json_each(?) j CROSS JOIN coll m ... */
 	sqlite3_stmt *byid;    /* SELECT doc FROM coll WHERE id = ? (after a rowid mismatch) */
+	sqlite3_stmt *range;   /* SELECT m.rowid, m.id, m.doc FROM coll m WHERE m.rowid BETWEEN ? AND ? */
 	int started, with_doc;
+	char coll[128];
 	FILE *spill;           /* the keys after the first WALK_MEM, or NULL */
 	int64_t nkeys, nused;  /* keys in all; keys already taken into chunks */
 	size_t ck_n, pos, want;
@@ -1296,6 +1298,8 @@ void msp_sq_cursor_free(msp_cursor *c)
 		sqlite3_finalize(w->get);
 	if (w->byid)
 		sqlite3_finalize(w->byid);
+	if (w->range)
+		sqlite3_finalize(w->range);
 	if (w->spill)
 		fclose(w->spill);
 	msp_buf_free(&w->text);
@@ -1391,10 +1395,47 @@ static int walk_start(msp_cursor *c)
 	return rc;
 }
 
+/* The statements of phase 2, made when a result needs them: a lookup
+ * (mssave's, msindex's) is one statement, as before. */
+static int walk_prepare(msp_cursor *c)
+{
+	msp_sq_walk *w = c->walk;
+	msp_db *db = c->db;
+	msp_buf q;
+	msp_buf_init(&q);
+	msp_buf_add(&q, "SELECT j.key, m.id, m.doc FROM json_each(?1) j CROSS JOIN ", 58);
+	add_quoted_ident(&q, w->coll);
+	msp_buf_add(&q, " m ON m.rowid = j.value", 23);
+	size_t mark = q.len;
+	msp_buf_add(&q, "SELECT doc FROM ", 16);
+	add_quoted_ident(&q, w->coll);
+	msp_buf_add(&q, " WHERE id = ?1", 14);
+	size_t mark2 = q.len;
+	msp_buf_add(&q, "SELECT m.rowid, m.id, m.doc FROM ", 33);
+	add_quoted_ident(&q, w->coll);
+	msp_buf_add(&q, " m WHERE m.rowid BETWEEN ?1 AND ?2", 34);
+	int rc = MSP_OK;
+	if (q.failed)
+		rc = msp_db_fail(db, MSP_ERR_NOMEM, "out of memory");
+	if (!rc && sqlite3_prepare_v2(db->sq, q.p, (int)mark, &w->get, NULL) != SQLITE_OK)
+		rc = sq_err(db, "query");
+	if (!rc && sqlite3_prepare_v2(db->sq, q.p + mark, (int)(mark2 - mark), &w->byid, NULL) != SQLITE_OK)
+		rc = sq_err(db, "query");
+	if (!rc && sqlite3_prepare_v2(db->sq, q.p + mark2, (int)(q.len - mark2), &w->range, NULL) != SQLITE_OK)
+		rc = sq_err(db, "query");
+	msp_buf_free(&q);
+	return rc;
+}
+
 /* Phase 2: the documents of the next chunk of keys, in one statement. */
 static int walk_chunk(msp_cursor *c)
 {
 	msp_sq_walk *w = c->walk;
+	if (!w->range) {
+		int rc = walk_prepare(c);
+		if (rc)
+			return rc;
+	}
 	size_t n = w->want;
 	if ((int64_t)n > w->nkeys - w->nused)
 		n = (size_t)(w->nkeys - w->nused);
@@ -1409,25 +1450,59 @@ static int walk_chunk(msp_cursor *c)
 	w->nused += (int64_t)n;
 	w->ck_n = n;
 	w->pos = 0;
-	msp_buf_reset(&w->arr);
-	msp_buf_add(&w->arr, "[", 1);
-	for (size_t i = 0; i < n; i++) {
+	/* Keys in ascending rowid order over a range not much wider than the
+	 * chunk (a scan without a sort, or a sort in the order the documents
+	 * were inserted, as msindex's dir, dfile): one range scan of the table
+	 * instead of a B-tree search a key. */
+	int ascending = n > 0;
+	for (size_t i = 1; ascending && i < n; i++)
+		ascending = w->ck[i].rowid > w->ck[i - 1].rowid;
+	ascending = ascending && (uint64_t)w->ck[n - 1].rowid - (uint64_t)w->ck[0].rowid < 2 * (uint64_t)n;
+	sqlite3_stmt *st = ascending ? w->range : w->get;
+	for (size_t i = 0; i < n; i++)
 		w->len[i] = -1;
-		msp_buf_addf(&w->arr, "%s%lld", i ? "," : "", (long long)w->ck[i].rowid);
+	if (ascending) {
+		sqlite3_bind_int64(st, 1, w->ck[0].rowid);
+		sqlite3_bind_int64(st, 2, w->ck[n - 1].rowid);
+	} else {
+		msp_buf_reset(&w->arr);
+		msp_buf_add(&w->arr, "[", 1);
+		for (size_t i = 0; i < n; i++) {
+			char t[24], *e = t + sizeof t, *q = e;
+			uint64_t v = w->ck[i].rowid < 0 ? 0 - (uint64_t)w->ck[i].rowid : (uint64_t)w->ck[i].rowid;
+			do
+				*--q = (char)('0' + v % 10);
+			while (v /= 10);
+			if (w->ck[i].rowid < 0)
+				*--q = '-';
+			if (i)
+				*--q = ',';
+			msp_buf_add(&w->arr, q, (size_t)(e - q));
+		}
+		msp_buf_add(&w->arr, "]", 1);
+		if (w->arr.failed)
+			return msp_db_fail(c->db, MSP_ERR_NOMEM, "out of memory");
+		sqlite3_bind_text(st, 1, w->arr.p, (int)w->arr.len, SQLITE_STATIC);
 	}
-	msp_buf_add(&w->arr, "]", 1);
-	if (w->arr.failed)
-		return msp_db_fail(c->db, MSP_ERR_NOMEM, "out of memory");
 	msp_buf_reset(&w->text);
-	sqlite3_bind_text(w->get, 1, w->arr.p, (int)w->arr.len, SQLITE_STATIC);
 	int r, rc = MSP_OK;
-	size_t found = 0;
-	while ((r = sqlite3_step(w->get)) == SQLITE_ROW) {
-		int64_t j = sqlite3_column_int64(w->get, 0);
-		if (j < 0 || (size_t)j >= n || w->len[j] >= 0 || !key_same(&w->ck[j], w->get, 1))
+	size_t found = 0, at = 0;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t j;
+		if (ascending) { /* a merge of the table's rows with the chunk's keys */
+			int64_t rowid = sqlite3_column_int64(st, 0);
+			while (at < n && w->ck[at].rowid < rowid)
+				at++;
+			if (at == n || w->ck[at].rowid != rowid)
+				continue;
+			j = (int64_t)at;
+		} else {
+			j = sqlite3_column_int64(st, 0);
+		}
+		if (j < 0 || (size_t)j >= n || w->len[j] >= 0 || !key_same(&w->ck[j], st, 1))
 			continue; /* a rowid now held by another document: looked up by _id below */
-		const char *doc = (const char *)sqlite3_column_text(w->get, 2);
-		size_t dn = (size_t)sqlite3_column_bytes(w->get, 2);
+		const char *doc = (const char *)sqlite3_column_text(st, 2);
+		size_t dn = (size_t)sqlite3_column_bytes(st, 2);
 		w->off[j] = w->text.len;
 		w->len[j] = (int64_t)dn;
 		msp_buf_add(&w->text, doc ? doc : "", dn);
@@ -1435,8 +1510,8 @@ static int walk_chunk(msp_cursor *c)
 	}
 	if (r != SQLITE_DONE)
 		rc = sq_err(c->db, "reading a query result");
-	sqlite3_reset(w->get);
-	sqlite3_clear_bindings(w->get);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
 	for (size_t i = 0; !rc && found < n && i < n; i++) {
 		if (w->len[i] >= 0 || !w->ck[i].id[0])
 			continue;
@@ -1515,22 +1590,7 @@ int msp_sq_find(msp_db *db, const char *coll, const bson_t *filter, const msp_fi
 	if (!rc)
 		rc = prepare(db, &x, &c->st);
 	xl_free(&x);
-	msp_buf q;
-	msp_buf_init(&q);
-	msp_buf_add(&q, "SELECT j.key, m.id, m.doc FROM json_each(?1) j CROSS JOIN ", 58);
-	add_quoted_ident(&q, coll);
-	msp_buf_add(&q, " m ON m.rowid = j.value", 23);
-	size_t mark = q.len;
-	msp_buf_add(&q, "SELECT doc FROM ", 16);
-	add_quoted_ident(&q, coll);
-	msp_buf_add(&q, " WHERE id = ?1", 14);
-	if (!rc && q.failed)
-		rc = msp_db_fail(db, MSP_ERR_NOMEM, "out of memory");
-	if (!rc && sqlite3_prepare_v2(db->sq, q.p, (int)mark, &w->get, NULL) != SQLITE_OK)
-		rc = sq_err(db, "query");
-	if (!rc && sqlite3_prepare_v2(db->sq, q.p + mark, (int)(q.len - mark), &w->byid, NULL) != SQLITE_OK)
-		rc = sq_err(db, "query");
-	msp_buf_free(&q);
+	snprintf(w->coll, sizeof w->coll, "%s", coll);
 	if (rc)
 		return rc;
 	if (o && o->projection)

@@ -117,16 +117,21 @@ static int64_t wal_while_reading(msp_db *reader, msp_db *writer, const char *wal
 
 /* One changed, three deleted (one of them the document of the largest rowid,
  * whose rowid a new document then takes), one moved to another rowid:
- * reading resumes after the writer's changes. */
+ * reading resumes after the writer's changes.  sorted: 0 none (chunks read
+ * by rowid ranges), 1 by k (the same), 2 by -k (chunks read by a list of
+ * rowids; the smallest k is deleted instead of the largest, read first). */
 static void changed_deleted(const char *path, msp_db *reader, msp_db *writer, int sorted, int as_json)
 {
 	bson_t *all = J("{}");
 	msp_db_drop_collection(writer, "cd");
 	insert_k(writer, "cd", 0, 5000, 50);
-	bson_t *f = J("{\"k\": {\"$gte\": 0}}"), *s = J("{\"k\": 1}");
+	bson_t *f = J("{\"k\": {\"$gte\": 0}}"), *s = J(sorted == 2 ? "{\"k\": -1}" : "{\"k\": 1}");
 	msp_find_opts o = {.sort = sorted ? s : NULL};
 	msp_cursor *c;
-	const char *mode = as_json ? (sorted ? "json, sorted" : "json, unsorted") : (sorted ? "sorted" : "unsorted");
+	int sg = sorted == 2 ? -1 : 1, last = sorted == 2 ? 0 : 4999;
+	char mode[40];
+	snprintf(mode, sizeof mode, "%s%s", as_json ? "json, " : "",
+	         sorted == 2 ? "sorted by -k" : sorted ? "sorted" : "unsorted");
 	ok(msp_db_find(reader, "cd", f, &o, &c) == MSP_OK, "%s: find", mode);
 	const bson_t *d;
 	const char *js;
@@ -143,7 +148,7 @@ static void changed_deleted(const char *path, msp_db *reader, msp_db *writer, in
 	is(n, 10, "%s: 10 documents before the changes", mode);
 	bson_t *q;
 	int64_t nd = 0, nm = 0;
-	q = J("{\"k\": {\"$in\": [3000, 3001, 4999]}}");
+	q = J(sorted == 2 ? "{\"k\": {\"$in\": [3000, 3001, 0]}}" : "{\"k\": {\"$in\": [3000, 3001, 4999]}}");
 	ok(msp_db_delete(writer, "cd", q, &nd) == MSP_OK && nd == 3, "%s: 3 deleted by the writer", mode);
 	bson_destroy(q);
 	bson_t *nw = J("{\"k\": 777777, \"intruder\": true}");
@@ -168,7 +173,7 @@ static void changed_deleted(const char *path, msp_db *reader, msp_db *writer, in
 	            sqlite3_changes(raw) == 1;
 	sqlite3_close(raw);
 	ok(moved, "%s: one moved to another rowid", mode);
-	prev = 9;
+	prev = sg * (sorted == 2 ? 4990 : 9);
 	while ((rc = as_json ? msp_cursor_next_json(c, &js, &jl) : msp_cursor_next(c, &d)) == MSP_OK) {
 		bson_t *own = NULL;
 		if (as_json) {
@@ -186,15 +191,15 @@ static void changed_deleted(const char *path, msp_db *reader, msp_db *writer, in
 		if (bson_iter_init_find(&it, d, "intruder"))
 			intruder++;
 		else if (k == -1)
-			out_of_filter++, prev = 4500; /* in the place of k=4500 */
+			out_of_filter++, prev = sg * 4500; /* in the place of k=4500 */
 		else if (k == 4000 && !strcmp(pad, "changed"))
-			changed_ok++, prev = k;
+			changed_ok++, prev = sg * k;
 		else if (k == 2000)
-			moved_ok++, prev = k;
-		else if (k <= prev || k == 3000 || k == 3001 || k == 4999 || strlen(pad) != 50)
+			moved_ok++, prev = sg * k;
+		else if (sg * k <= prev || k == 3000 || k == 3001 || k == last || strlen(pad) != 50)
 			bad++;
 		else
-			prev = k;
+			prev = sg * k;
 		n++;
 		if (own)
 			bson_destroy(own);
@@ -248,7 +253,7 @@ int main(void)
 
 	/* changes between the start and a document's chunk */
 	for (int as_json = 0; as_json < 2; as_json++)
-		for (int sorted = 0; sorted < 2; sorted++)
+		for (int sorted = 0; sorted < 3; sorted++)
 			changed_deleted(path, reader, writer, sorted, as_json);
 
 	/* keys beyond the first 1024 go to an unlinked file in $TMPDIR */
