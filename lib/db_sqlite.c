@@ -1275,6 +1275,7 @@ typedef struct msp_sq_walk {
 	sqlite3_stmt *byid;    /* SELECT doc FROM coll WHERE id = ? (after a rowid mismatch) */
 	sqlite3_stmt *range;   /* SELECT m.rowid, m.id, m.doc FROM coll m WHERE m.rowid BETWEEN ? AND ? */
 	int started, with_doc;
+	int err;               /* an error of phase 1 or 2: returned again by every later call */
 	char coll[128];
 	FILE *spill;           /* the keys after the first WALK_MEM, or NULL */
 	int64_t nkeys, nused;  /* keys in all; keys already taken into chunks */
@@ -1545,10 +1546,12 @@ static int walk_next(msp_cursor *c, const char **text, size_t *len)
 	msp_sq_walk *w = c->walk;
 	if (!w)
 		return MSP_EOF;
+	if (w->err)
+		return w->err;
 	if (!w->started) {
 		int rc = walk_start(c);
 		if (rc)
-			return rc;
+			return w->err = rc;
 	}
 	for (;;) {
 		while (w->pos < w->ck_n) {
@@ -1565,7 +1568,7 @@ static int walk_next(msp_cursor *c, const char **text, size_t *len)
 			return MSP_EOF;
 		int rc = walk_chunk(c);
 		if (rc)
-			return rc;
+			return w->err = rc;
 	}
 }
 

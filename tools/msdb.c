@@ -150,6 +150,11 @@ static void cmd_export(const char *coll, const char *filter_s)
 	if (rc < 0)
 		db_fatal(rc, "export");
 	mst_progress_done(n);
+	/* the set was taken at the start; documents deleted before their turn are not exported */
+	int64_t gone = msp_cursor_vanished(c);
+	if (gone > 0)
+		mst_info(1, "%lld matching document%s deleted during the export, not exported", (long long)gone,
+		         gone == 1 ? " was" : "s were");
 	msp_cursor_close(c);
 	bson_destroy(filter);
 }

@@ -297,6 +297,7 @@ int main(void)
 		is(rc, MSP_ERR_IO, "no temporary directory: an I/O error at the first document");
 		ok(strstr(msp_db_errmsg(reader), "/nonexistent/dir") != NULL, "the message names the directory: %s",
 		   msp_db_errmsg(reader));
+		is(msp_cursor_next(c, &d), MSP_ERR_IO, "no temporary directory: the next call fails again (no partial result)");
 		msp_cursor_close(c);
 		setenv("TMPDIR", tmpd, 1);
 
