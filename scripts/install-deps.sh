@@ -5,7 +5,7 @@
 set -eu
 PKGS="${*:-build-essential pkg-config libmseed-dev libbson-dev libmongoc-dev libfftw3-dev
 libsqlite3-dev sqlite3 libxml2-dev libcairo2-dev parallel bats mseed2sac
-python3-numpy python3-scipy python3-mockupdb python3-pymongo clang libclang-rt-14-dev
+python3-numpy python3-scipy python3-mockupdb python3-pymongo python3-gridfs clang libclang-rt-14-dev
 valgrind util-linux procps openssh-server openssh-client rsync
 slurm-wlm slurmctld slurmd slurm-client munge fonts-dejavu-core}"
 missing=""
