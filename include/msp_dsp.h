@@ -58,7 +58,8 @@ size_t msp_decimate_npts(size_t n, long q);
 size_t msp_decimate_work(size_t n, int order);
 int msp_decimate(const double *x, size_t n, long q, int order, double *out, double *work);
 
-/* MsPASS ScipyResampler's output length: int((endtime - t0 + dt) * rate). */
+/* MsPASS ScipyResampler's output length: int((endtime - t0 + dt) * rate);
+ * 0 when that is not positive, at most SIZE_MAX / 16. */
 size_t msp_resample_npts(double t0, double dt, size_t npts, double rate);
 
 /*

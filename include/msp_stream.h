@@ -60,6 +60,8 @@ int msp_reader_next_frames(msp_reader *r, const uint8_t **run, size_t *run_len, 
 /* Records returned so far, and bytes consumed. */
 uint64_t msp_reader_count(const msp_reader *r);
 uint64_t msp_reader_offset(const msp_reader *r);
+/* The bound on a record's total size this reader enforces (bytes). */
+uint64_t msp_reader_max_record(const msp_reader *r);
 void msp_reader_close(msp_reader *r);
 
 /* Open a writer on fd; it does not close fd. */

@@ -9,6 +9,7 @@
  * the last (nx, ny) pair and a stream of equal-length records plans once.
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <fftw3.h>
@@ -69,7 +70,12 @@ size_t msp_resample_npts(double t0, double dt, size_t npts, double rate)
 	double endtime = t0 + dt * ((double)npts - 1.0);
 	double span = endtime - t0 + dt;
 	double v = span * rate;
-	return v > 0 && isfinite(v) ? (size_t)v : 0;
+	if (!(v > 0) || !isfinite(v))
+		return 0;
+	/* no record holds more than SIZE_MAX / 16 samples (8 bytes each): the
+	 * count is capped there, where the conversion would be undefined */
+	double cap = (double)(SIZE_MAX / 16);
+	return v < cap ? (size_t)v : (size_t)cap;
 }
 
 struct msp_fft_resampler {

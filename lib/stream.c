@@ -192,6 +192,7 @@ void msp_reader_close(msp_reader *r)
 const char *msp_reader_errmsg(const msp_reader *r) { return r->err; }
 uint64_t msp_reader_count(const msp_reader *r) { return r->nrecords; }
 uint64_t msp_reader_offset(const msp_reader *r) { return r->offset; }
+uint64_t msp_reader_max_record(const msp_reader *r) { return r->max_record; }
 
 /*
  * Copy exactly n bytes into dst (or skip them when dst is NULL).  Returns

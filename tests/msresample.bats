@@ -86,6 +86,35 @@ PY
 	grep -q '"live":false' "$TMP/short"
 }
 
+@test "msresample: a rate whose records no reader would take kills them with the reason (the record bound), the rest go on" {
+	mssynth --stream --count 3 --npts 2000 --dt 0.05 > "$TMP/in"
+	# 2000 samples at 20 sps to 2000 sps: 200000 samples, 1.6 MB > a 1 MiB bound
+	MSPIPE_MAX_RECORD=1048576 msresample --rate 2000 < "$TMP/in" > "$TMP/big"
+	MSPIPE_MAX_RECORD=1048576 msinfo < "$TMP/big" > "$TMP/big.j"
+	# 20000 samples (160 kB) fit, and the next reader takes them
+	MSPIPE_MAX_RECORD=1048576 msresample --rate 200 < "$TMP/in" | MSPIPE_MAX_RECORD=1048576 msinfo > "$TMP/ok.j"
+	# the default bound (1 GiB): 1e11 samples die without trying to allocate 800 GB
+	msresample --rate 1e9 < "$TMP/in" | msinfo > "$TMP/huge.j"
+	msresample --rate 1e300 < "$TMP/in" | msinfo > "$TMP/inf.j"
+	$PY - "$TMP/big.j" "$TMP/ok.j" "$TMP/huge.j" "$TMP/inf.j" <<'PY'
+import json, sys
+big, ok, huge, inf = ([json.loads(l) for l in open(f)] for f in sys.argv[1:])
+assert len(big) == len(ok) == len(huge) == len(inf) == 3
+for r in big + huge + inf:
+    e = r["elog"][-1]
+    assert not r["live"] and r["npts"] == 2000, r
+    assert e["algorithm"] == "ScipyResampler.resample" and e["severity"] == "Invalid", e
+    assert "beyond the record bound of" in e["message"] and "(MSPIPE_MAX_RECORD)" in e["message"], e
+for r in big:
+    assert "would become 200000 at 2000 sps" in r["elog"][-1]["message"]
+    assert "bound of 1048576 bytes" in r["elog"][-1]["message"]
+for r in huge:
+    assert "bound of 1073741824 bytes" in r["elog"][-1]["message"]
+for r in ok:
+    assert r["live"] and r["npts"] == 20000 and r["dt"] == 0.005, r
+PY
+}
+
 @test "msresample: dead records pass through untouched" {
 	mssynth --stream --count 4 --npts 400 --dt 0.01 --kill-every 2 > "$TMP/in"
 	msresample --rate 20 < "$TMP/in" | msinfo --samples > "$TMP/out.j"

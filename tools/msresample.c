@@ -143,6 +143,18 @@ int main(int argc, char **argv)
 				msp_record_kill(rec, "ScipyResampler.resample", "no samples at %g sps", rate);
 				goto write;
 			}
+			/* a record the stream's readers would refuse (MSPIPE_MAX_RECORD)
+			 * dies here, with the reason, instead of downstream or in malloc */
+			uint64_t docs = (uint64_t)rec->meta->len + rec->elog->len + rec->history->len;
+			uint64_t bound = msp_reader_max_record(in), room = bound > docs + 68 ? bound - docs - 68 : 0;
+			if (ny > room / 8 / (uint64_t)rec->kind) {
+				msp_record_kill(rec, "ScipyResampler.resample",
+				                "%zu samples at %g sps would become %zu at %g sps (%.3g GB a component), "
+				                "beyond the record bound of %llu bytes (MSPIPE_MAX_RECORD)",
+				                rec->npts, 1.0 / rec->dt, ny, rate, (double)ny * 8 / 1e9,
+				                (unsigned long long)bound);
+				goto write;
+			}
 		}
 		size_t need = (size_t)rec->kind * ny;
 		if (need > bufcap) {
