@@ -182,11 +182,13 @@ static int add_one(msp_plot *p, const msp_record *rec, int comp, size_t seq)
 	for (int m = 0; m < p->o.nmark; m++) {
 		double k;
 		t.marks[m] = NAN;
-		if (msp_meta_get_double(rec->meta, p->o.mark_keys[m], &k) == MSP_OK)
+		if (t.aligned && msp_meta_get_double(rec->meta, p->o.mark_keys[m], &k) == MSP_OK)
 			t.marks[m] = p->o.align_key ? k - zero : k;
 	}
-	/* keep the samples inside the window (one sample of margin each side) */
-	size_t i0 = 0, i1 = rec->npts;
+	/* keep the samples inside the window (one sample of margin each side);
+	 * none of a trace without the alignment key: its times are epochs, not
+	 * times from the key, and would stretch the axis over decades */
+	size_t i0 = 0, i1 = t.aligned ? rec->npts : 0;
 	if (p->o.has_window && rec->dt > 0 && rec->npts) {
 		double w1 = p->o.t1, w2 = p->o.t2;
 		double a = floor((w1 - start) / rec->dt) - 1, b = ceil((w2 - start) / rec->dt) + 2;
@@ -666,6 +668,19 @@ int msp_plot_render(msp_plot *p, const char *path, int *npages_out)
 	}
 	if (p->ntr == 0) {
 		snprintf(p->err, sizeof p->err, "no traces to plot");
+		return MSP_ERR_DATA;
+	}
+	/* a key no trace has (a typo, a step not run) leaves nothing to draw:
+	 * an error, not an empty picture */
+	size_t naligned = 0, nplaced = 0;
+	for (size_t i = 0; i < p->ntr; i++) {
+		naligned += (size_t)p->tr[i].aligned;
+		nplaced += (size_t)isfinite(p->tr[i].pos);
+	}
+	if (naligned == 0 || (p->o.position_key && nplaced == 0)) {
+		snprintf(p->err, sizeof p->err, "none of the %zu traces has the %s key %.100s (%s)", p->ntr,
+		         naligned ? "position" : "alignment", naligned ? p->o.position_key : p->o.align_key,
+		         naligned ? "--position" : "--align");
 		return MSP_ERR_DATA;
 	}
 	int desc = p->o.order_desc;

@@ -9,7 +9,8 @@ synth() { mssynth --stream -n "${1:-12}" --npts 2000 --dt 0.05 --kill-every 5 > 
 	[ "$status" -eq 0 ]
 	[[ "${lines[0]}" == "Usage: msplot "* ]]
 	run msplot --version
-	[ "$status" -eq 0 ] && [[ "$output" == "msplot (mspipe "* ]]
+	[ "$status" -eq 0 ]
+	[[ "$output" == "msplot (mspipe "* ]]
 }
 
 @test "msplot writes a PNG of the requested size" {
@@ -36,21 +37,27 @@ PY
 @test "msplot: dead traces are marked, or omitted with --dead omit" {
 	synth 10
 	run msplot -v -o "$TMP/d.svg" < "$TMP/in.msp"
-	[ "$status" -eq 0 ] && [[ "$output" == *"10 traces"* ]]
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"10 traces"* ]]
 	grep -q "rgb(75%,10%,10%)" "$TMP/d.svg"   # red labels of dead traces
 	run msplot -v --dead omit -o "$TMP/o.svg" < "$TMP/in.msp"
-	[ "$status" -eq 0 ] && [[ "$output" == *"8 traces"* ]]
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"8 traces"* ]]
 	! grep -q "rgb(75%,10%,10%)" "$TMP/o.svg"
 }
 
 @test "msplot: pages for large ensembles (PDF pages, PNG -pN files)" {
 	synth 100
 	run msplot -v --per-page 40 -o "$TMP/p.pdf" < "$TMP/in.msp"
-	[ "$status" -eq 0 ] && [[ "$output" == *"on 3 pages"* ]]
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"on 3 pages"* ]]
 	n=$($PY -c 'import sys; b=open(sys.argv[1],"rb").read(); print(b.count(b"/Type /Page") - b.count(b"/Type /Pages"))' "$TMP/p.pdf")
 	[ "$n" -eq 3 ]
 	msplot --per-page 40 -o "$TMP/p.png" < "$TMP/in.msp"
-	[ -s "$TMP/p.png" ] && [ -s "$TMP/p-p2.png" ] && [ -s "$TMP/p-p3.png" ] && [ ! -e "$TMP/p-p4.png" ]
+	[ -s "$TMP/p.png" ]
+	[ -s "$TMP/p-p2.png" ]
+	[ -s "$TMP/p-p3.png" ]
+	[ ! -e "$TMP/p-p4.png" ]
 }
 
 @test "msplot: Seismogram gives three traces, or one with --component" {
@@ -70,13 +77,16 @@ PY
 @test "msplot: usage errors exit 2" {
 	synth 2
 	run msplot < "$TMP/in.msp"
-	[ "$status" -eq 2 ] && [[ "$output" == *"output file is required"* ]]
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"output file is required"* ]]
 	run msplot -o "$TMP/x.gif" < "$TMP/in.msp"
-	[ "$status" -eq 2 ] && [[ "$output" == *"unknown format"* ]]
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"unknown format"* ]]
 	run msplot -o "$TMP/x.png" --window 5,1 < "$TMP/in.msp"
 	[ "$status" -eq 2 ]
 	run msplot -o "$TMP/x.png" --gain 2x < "$TMP/in.msp"
-	[ "$status" -eq 2 ] && [[ "$output" == *"--gain"* ]]
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--gain"* ]]
 	run msplot -o "$TMP/x.png" --mode dots < "$TMP/in.msp"
 	[ "$status" -eq 2 ]
 	run msplot -o "$TMP/x.png" --size 10x10 < "$TMP/in.msp"
@@ -88,27 +98,62 @@ PY
 @test "msplot: data and I/O errors exit 1" {
 	synth 2
 	run msplot -o "$TMP/nodir/x.png" < "$TMP/in.msp"
-	[ "$status" -eq 1 ] && [[ "$output" == "msplot: "* ]]
+	[ "$status" -eq 1 ]
+	[[ "$output" == "msplot: "* ]]
 	head -c 100 "$TMP/in.msp" > "$TMP/cut.msp"
 	run msplot -o "$TMP/x.png" < "$TMP/cut.msp"
-	[ "$status" -eq 1 ] && [[ "$output" == *"stdin: "*"at record 1 (byte 0)"* ]]
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"stdin: "*"at record 1 (byte 0)"* ]]
 	mssynth --stream -n 0 > "$TMP/empty.msp"
 	run msplot -o "$TMP/x.png" < "$TMP/empty.msp"
-	[ "$status" -eq 1 ] && [[ "$output" == *"no traces"* ]]
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"no traces"* ]]
 	run msplot -o "$TMP/x.png" --max-samples 100 < "$TMP/in.msp"
-	[ "$status" -eq 1 ] && [[ "$output" == *"window"* ]]
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"window"* ]]
 }
 
 @test "msplot --position: traces placed by a key; traces without it are left out" {
 	mssynth --stream -n 6 --npts 400 > "$TMP/in.msp"
 	run msplot -v --position synth_index -o "$TMP/pos.svg" < "$TMP/in.msp"
-	[ "$status" -eq 0 ] && [[ "$output" == *"6 traces"* ]]
-	grep -q "<svg" "$TMP/pos.svg"
-	# a key nobody has: nothing placed, the picture still written (axes only)
-	run msplot --position nokey -o "$TMP/none.svg" < "$TMP/in.msp"
 	[ "$status" -eq 0 ]
-	! grep -q "rgb(10%,20%,45%)" "$TMP/none.svg"
+	[[ "$output" == *"6 traces"* ]]
+	grep -q "<svg" "$TMP/pos.svg"
 	grep -q "rgb(10%,20%,45%)" "$TMP/pos.svg"
+	# a key nobody has: nothing to place, an error and no picture
+	run msplot --position nokey -o "$TMP/none.svg" < "$TMP/in.msp"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"none of the 6 traces has the position key nokey (--position)"* ]]
+	[ ! -e "$TMP/none.svg" ]
+}
+
+@test "msplot --align: traces without the key are labelled and left empty, the axis spans the aligned ones; no trace with it is an error" {
+	# 3 traces without synth_ptime (epoch times near 1.3e9 s), then 4 with it
+	{ mssynth --stream -n 3 --npts 2000 --ptime-offset 30 | msedit --delete synth_ptime
+	  mssynth --stream -n 4 --npts 2000 -s 2 --ptime-offset 40 --t0 2011-03-11T07:00:00; } > "$TMP/mix.msp"
+	msplot -o "$TMP/mix.svg" --mode wiggle --align synth_ptime < "$TMP/mix.msp"
+	# the live wiggles (black strokes): only the 4 aligned traces, each across the
+	# frame's width (x 190 to 1370 of 1400), not crowded into a column by an axis
+	# stretched to the others' epoch times
+	$PY - "$TMP/mix.svg" <<'PY'
+import re, sys
+svg = open(sys.argv[1]).read()
+spans = []
+for m in re.finditer(r'<path style="[^"]*stroke:rgb\(0%,0%,0%\)[^"]*" d="([^"]*)"', svg):
+    xs = [float(v) for v in re.findall(r'[ML] ([-0-9.e]+) [-0-9.e]+', m.group(1))]
+    if len(xs) > 100:
+        spans.append(max(xs) - min(xs))
+assert len(spans) == 4, spans
+assert all(s > 1000 for s in spans), spans
+PY
+	# the 3 unaligned ones still have their rows (labelled "no align key")
+	run msplot -v -o "$TMP/mix2.svg" --align synth_ptime < "$TMP/mix.msp"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"7 traces"* ]]
+	run msplot -o "$TMP/none.svg" --align nokey < "$TMP/mix.msp"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"msplot: none of the 7 traces has the alignment key nokey (--align)"* ]]
+	[ ! -e "$TMP/none.svg" ]
 }
 
 @test "msplot --label renders times as UTC and ObjectIds short" {
@@ -116,5 +161,6 @@ PY
 	msedit --set 'pick_time=1299822383.2' --set 'oid={"$oid":"6b012dd3bb1e8fb4cc024801"}' < "$TMP/in.msp" > "$TMP/e.msp"
 	msplot --label pick_time -o "$TMP/t.png" < "$TMP/e.msp"
 	msplot --label oid -o "$TMP/o.png" < "$TMP/e.msp"
-	[ -s "$TMP/t.png" ] && [ -s "$TMP/o.png" ]
+	[ -s "$TMP/t.png" ]
+	[ -s "$TMP/o.png" ]
 }
