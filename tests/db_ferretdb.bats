@@ -77,7 +77,8 @@ for i in range(120):
 	msdb --db "$M" index-create wf_miniseed t --name by_t --unique
 	[ "$(msdb --db "$M" index-list wf_miniseed)" = "$(printf '_id_\t{ "_id" : 1 }\nby_t\t{ "t" : 1 }\nsta_1_t_-1\t{ "sta" : 1, "t" : -1 }')" ]
 	run sh -c "printf '{\"t\": 7}\n{\"t\": 1}\n' | msdb --db '$M' import wf_miniseed"
-	[ "$status" -eq 1 ] && [[ "$output" == *"duplicate key"* ]]
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"duplicate key"* ]]
 	[ "$(msquery --db "$M" wf_miniseed --count)" = 2 ]          # {t: 7} was taken out again
 	msdb --db "$M" index-drop wf_miniseed by_t
 	[ "$(msdb --db "$M" index-list wf_miniseed | wc -l)" = 2 ]

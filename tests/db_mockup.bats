@@ -10,7 +10,8 @@ mockup() {
 	/usr/bin/python3 -c 'import mockupdb' 2>/dev/null || { skip_or_fail "python3-mockupdb is not installed"; return 1; }
 	run timeout 120 /usr/bin/python3 "$REPO/tests/lib/mockup_check.py" "$1"
 	echo "$output"
-	[ "$status" -eq 0 ] && [ "${lines[-1]}" = "ok $1" ]
+	[ "$status" -eq 0 ]
+	[ "${lines[-1]}" = "ok $1" ]
 }
 
 @test "mockupdb: find sends filter, sort (+_id), projection, limit, skip; pages with getMore" { mockup find; }

@@ -11,7 +11,8 @@ load lib/common
 	line=$(echo "$output" | grep "accounted for")
 	n=$(echo "$line" | awk '{print $3}')
 	m=$(echo "$line" | awk '{print $5}')
-	[ "$n" -eq "$m" ] && [ "$n" -ge 60 ]
+	[ "$n" -eq "$m" ]
+	[ "$n" -ge 60 ]
 	[[ "$output" == *"second pass"* && "$output" == *"stacks"* ]]
 	[ -s "$TMP/demo/section.png" ]
 	$PY -c 'import sys; b=open(sys.argv[1],"rb").read(8); assert b == b"\x89PNG\r\n\x1a\n"' "$TMP/demo/section.png"

@@ -65,23 +65,27 @@ input() { mssynth --stream -n 100 --npts 3000 > "$TMP/in.msp"; }
 @test "msinfo: failed writes of JSON lines are exit 1" {
 	input
 	run sh -c "LD_PRELOAD='$FI' MSP_FAULT=write:1:EIO MSP_FAULT_FD=1 msinfo < '$TMP/in.msp' > '$TMP/out'"
-	[ "$status" -eq 1 ] && [[ "$output" == "msinfo: stdout: write error"* ]]
+	[ "$status" -eq 1 ]
+	[[ "$output" == "msinfo: stdout: write error"* ]]
 }
 
 @test "mssynth: a failed write is exit 1; a miniSEED file that cannot grow (ulimit -f) is exit 1" {
 	run sh -c "LD_PRELOAD='$FI' MSP_FAULT=write:1:ENOSPC MSP_FAULT_FD=1 mssynth --stream -n 5 > '$TMP/out'"
-	[ "$status" -eq 1 ] && [[ "$output" == "mssynth: "*"No space left on device"* ]]
+	[ "$status" -eq 1 ]
+	[[ "$output" == "mssynth: "*"No space left on device"* ]]
 	# stdio writes inside libc are out of LD_PRELOAD's reach: a real size limit instead
 	run bash -c "trap '' XFSZ; ulimit -f 8; mssynth --dataset '$TMP/ds' --stations 3 --npts 20000"
 	echo "$output"
-	[ "$status" -eq 1 ] && [[ "$output" == "mssynth: "*"write error (File too large)"* ]]
+	[ "$status" -eq 1 ]
+	[[ "$output" == "mssynth: "*"write error (File too large)"* ]]
 }
 
 @test "msplot: a failed write of the picture is exit 1" {
 	input
 	run sh -c "LD_PRELOAD='$FI' MSP_FAULT=write:1:ENOSPC MSP_FAULT_ALL=1 msplot -o '$TMP/x.png' < '$TMP/in.msp'"
 	echo "$output"
-	[ "$status" -eq 1 ] && [[ "$output" == "msplot: "* ]]
+	[ "$status" -eq 1 ]
+	[[ "$output" == "msplot: "* ]]
 }
 
 @test "the stream writer: a failed close of stdout is caught (text tools)" {

@@ -18,12 +18,17 @@ install_to() {
 		[ -x "$TMP/p/bin/$n" ] || { echo "missing bin/$n"; return 1; }
 		[ -f "$TMP/p/share/man/man1/$n.1" ] || { echo "missing man1/$n.1"; return 1; }
 	done
-	[ -f "$TMP/p/share/man/man5/mspipe.5" ] && [ -f "$TMP/p/share/man/man7/mspipe.7" ]
-	[ -f "$TMP/p/include/mspipe/msp_stream.h" ] && [ -f "$TMP/p/include/mspipe/msp_record.h" ]
-	[ -f "$TMP/p/lib/libmspipe.a" ] && [ -f "$TMP/p/lib/libmspipe.so.0" ] && [ -L "$TMP/p/lib/libmspipe.so" ]
+	[ -f "$TMP/p/share/man/man5/mspipe.5" ]
+	[ -f "$TMP/p/share/man/man7/mspipe.7" ]
+	[ -f "$TMP/p/include/mspipe/msp_stream.h" ]
+	[ -f "$TMP/p/include/mspipe/msp_record.h" ]
+	[ -f "$TMP/p/lib/libmspipe.a" ]
+	[ -f "$TMP/p/lib/libmspipe.so.0" ]
+	[ -L "$TMP/p/lib/libmspipe.so" ]
 	grep -qx "prefix=$TMP/p" "$TMP/p/lib/pkgconfig/mspipe.pc"
 	run "$TMP/p/bin/msinfo" --version
-	[ "$status" -eq 0 ] && [[ "$output" == "msinfo (mspipe "* ]]
+	[ "$status" -eq 0 ]
+	[[ "$output" == "msinfo (mspipe "* ]]
 	MANPATH="$TMP/p/share/man" man -w mspipe.5 >/dev/null 2>&1 || man -w "$TMP/p/share/man/man5/mspipe.5" >/dev/null
 }
 

@@ -6,9 +6,11 @@ load lib/broken
 
 @test "msator --help on stdout and exit 0; --version" {
 	run msator --help
-	[ "$status" -eq 0 ] && [[ "${lines[0]}" == "Usage: msator "* ]]
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "Usage: msator "* ]]
 	run msator --version
-	[ "$status" -eq 0 ] && [[ "$output" == "msator (mspipe "* ]]
+	[ "$status" -eq 0 ]
+	[[ "$output" == "msator (mspipe "* ]]
 }
 
 @test "msator --ref: t0 = t0 - KEY, shift = KEY, samples untouched, mirrors follow" {

@@ -5,9 +5,11 @@ load lib/broken
 
 @test "mscat --help on stdout and exit 0; --version" {
 	run mscat --help
-	[ "$status" -eq 0 ] && [[ "${lines[0]}" == "Usage: mscat "* ]]
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "Usage: mscat "* ]]
 	run mscat --version
-	[ "$status" -eq 0 ] && [[ "$output" == "mscat (mspipe "* ]]
+	[ "$status" -eq 0 ]
+	[[ "$output" == "mscat (mspipe "* ]]
 }
 
 @test "mscat: a valid stream passes through byte for byte" {
@@ -32,7 +34,8 @@ load lib/broken
 	# concatenated input on stdin (several end marks) reads as one stream
 	run sh -c "cat '$TMP/a' '$TMP/b' | mscat --count | msinfo | wc -l"
 	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = "mscat: 5 records" ] && [ "${lines[1]}" = 5 ]
+	[ "${lines[0]}" = "mscat: 5 records" ]
+	[ "${lines[1]}" = 5 ]
 }
 
 @test "mscat: BSON contents pass as bytes; the decoding tool downstream refuses them (mspipe.5)" {
@@ -72,15 +75,18 @@ load lib/broken
 
 @test "mscat: a missing or broken file is exit 1 naming the file" {
 	run mscat "$TMP/nonexistent"
-	[ "$status" -eq 1 ] && [ "$output" = "mscat: $TMP/nonexistent: No such file or directory" ]
+	[ "$status" -eq 1 ]
+	[ "$output" = "mscat: $TMP/nonexistent: No such file or directory" ]
 	broken_input payload
 	run sh -c "mscat '$TMP/broken.in' > /dev/null"
-	[ "$status" -eq 1 ] && [ "$output" = "mscat: $TMP/broken.in: $BROKEN_WHAT" ]
+	[ "$status" -eq 1 ]
+	[ "$output" = "mscat: $TMP/broken.in: $BROKEN_WHAT" ]
 }
 
 @test "mscat: usage errors exit 2" {
 	run mscat --bogus
-	[ "$status" -eq 2 ] && [ "${lines[0]}" = "mscat: unknown option --bogus" ]
+	[ "$status" -eq 2 ]
+	[ "${lines[0]}" = "mscat: unknown option --bogus" ]
 	run mscat --count=3
 	[ "$status" -eq 2 ]
 }
@@ -88,21 +94,25 @@ load lib/broken
 @test "mscat: refuses terminals for records in and out" {
 	mssynth --stream --count 1 --npts 10 > "$TMP/a"
 	run script -qec "mscat < '$TMP/a'" /dev/null
-	[ "$status" -eq 2 ] && [[ "$output" == *"mscat: refusing to write binary records to a terminal"* ]]
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"mscat: refusing to write binary records to a terminal"* ]]
 	run script -qec "mscat > /dev/null" /dev/null
-	[ "$status" -eq 2 ] && [[ "$output" == *"mscat: refusing to read binary records from a terminal"* ]]
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"mscat: refusing to read binary records from a terminal"* ]]
 }
 
 @test "mscat: a write error on stdout is exit 1 with a message" {
 	mssynth --stream --count 3 --npts 10 > "$TMP/a"
 	run sh -c "mscat < '$TMP/a' > /dev/full"
-	[ "$status" -eq 1 ] && [ "$output" = "mscat: stdout: write error (No space left on device)" ]
+	[ "$status" -eq 1 ]
+	[ "$output" = "mscat: stdout: write error (No space left on device)" ]
 }
 
 @test "mscat | head -c ends quietly" {
 	mssynth --stream --count 2000 --npts 1000 > "$TMP/a"
 	run sh -c "mscat < '$TMP/a' 2>'$TMP/err' | head -c 100 >/dev/null"
-	[ "$status" -eq 0 ] && [ ! -s "$TMP/err" ]
+	[ "$status" -eq 0 ]
+	[ ! -s "$TMP/err" ]
 }
 
 @test "mscat: cut inside a record" { expect_broken cut mscat; }

@@ -10,7 +10,8 @@ load lib/common
 	[[ "${lines[0]}" == "Usage: msdb "* ]]
 	[[ "$output" == *"index-create"* ]]
 	run msdb --version
-	[ "$status" -eq 0 ] && [[ "$output" == "msdb (mspipe "* ]]
+	[ "$status" -eq 0 ]
+	[[ "$output" == "msdb (mspipe "* ]]
 }
 
 @test "msdb import/export: quotes, SQL text, unicode and odd types verbatim" {
@@ -63,7 +64,8 @@ PY
 	id=$(msquery c '{"a": 1}' --fields _id | $PY -c 'import json,sys; print(json.load(sys.stdin)["_id"]["$oid"])')
 	printf '{"a": 6}\n{"_id": {"$oid": "%s"}, "a": 7}\n' "$id" > "$TMP/dup"
 	run msdb import c "$TMP/dup"
-	[ "$status" -eq 1 ] && [[ "$output" == *"duplicate key"* ]]
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"duplicate key"* ]]
 	[ "$(msquery c --count)" = 4 ]
 	[ "$(msquery c '{"a": 6}' --count)" = 0 ]
 }
@@ -86,7 +88,8 @@ PY
 @test "msdb drop: only with --yes" {
 	echo '{"a": 1}' | msdb import c
 	run msdb drop c
-	[ "$status" -eq 2 ] && [[ "$output" == *"--yes"* ]]
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--yes"* ]]
 	[ "$(msquery c --count)" = 1 ]
 	msdb drop c --yes
 	[ "$(msdb list)" = "" ]
@@ -126,7 +129,8 @@ PY
 	run sh -c 'echo "[1, 2]" | msdb import c'
 	[ "$status" -eq 1 ]
 	run sh -c 'echo "{\"_id\": 5}" | msdb import c'
-	[ "$status" -eq 1 ] && [[ "$output" == *"ObjectId"* ]]
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"ObjectId"* ]]
 	echo '{"a": 1}' | msdb import c
 	run sh -c 'msdb export c > /dev/full'
 	[ "$status" -eq 1 ]

@@ -7,9 +7,11 @@ load lib/broken
 
 @test "msedit --help on stdout and exit 0; --version" {
 	run msedit --help
-	[ "$status" -eq 0 ] && [[ "${lines[0]}" == "Usage: msedit "* ]]
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "Usage: msedit "* ]]
 	run msedit --version
-	[ "$status" -eq 0 ] && [[ "$output" == "msedit (mspipe "* ]]
+	[ "$status" -eq 0 ]
+	[[ "$output" == "msedit (mspipe "* ]]
 }
 
 @test "msedit --set: every JSON value type lands in the metadata with its BSON type" {

@@ -131,7 +131,8 @@ PY
 	run msfilter --lowpass 1 < "$TMP/cut"
 	[ "$status" -eq 1 ]
 	run msfilter --help
-	[ "$status" -eq 0 ] && [[ "$output" == *--zerophase* ]]
+	[ "$status" -eq 0 ]
+	[[ "$output" == *--zerophase* ]]
 	run msfilter --version
 	[ "$status" -eq 0 ]
 }

@@ -12,7 +12,8 @@ golden() { $PY "$REPO/tests/lib/mspstream.py" golden "$TMP/golden.msp"; }
 	[[ "$output" == *"--samples"* && "$output" == *"--summary"* ]]
 	msinfo --help 2>&1 >/dev/null | { ! grep -q .; }
 	run msinfo --version
-	[ "$status" -eq 0 ] && [[ "$output" == "msinfo (mspipe "*", stream format 1)" ]]
+	[ "$status" -eq 0 ]
+	[[ "$output" == "msinfo (mspipe "*", stream format 1)" ]]
 }
 
 @test "msinfo: golden records written by an independent Python encoder" {
@@ -55,7 +56,8 @@ PY
 	mssynth --stream --count 3 --npts 10 --seed 1 > "$TMP/a"
 	mssynth --stream --count 4 --npts 10 --seed 2 > "$TMP/b"
 	run sh -c "cat '$TMP/a' '$TMP/b' '$TMP/a' | msinfo | wc -l"
-	[ "$status" -eq 0 ] && [ "$output" = 10 ]
+	[ "$status" -eq 0 ]
+	[ "$output" = 10 ]
 	run sh -c "cat '$TMP/a' '$TMP/b' | msinfo --summary | head -1"
 	[ "$output" = "records      7 (7 live, 0 dead; 7 TimeSeries, 0 Seismogram)" ]
 }
@@ -64,21 +66,25 @@ PY
 	mssynth --stream --count 0 > "$TMP/e"
 	[ "$(stat -c %s "$TMP/e")" = 24 ]
 	run msinfo < "$TMP/e"
-	[ "$status" -eq 0 ] && [ -z "$output" ]
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
 }
 
 @test "msinfo: usage errors exit 2" {
 	run msinfo --bogus
-	[ "$status" -eq 2 ] && [ "${lines[0]}" = "msinfo: unknown option --bogus" ]
+	[ "$status" -eq 2 ]
+	[ "${lines[0]}" = "msinfo: unknown option --bogus" ]
 	[ "${lines[1]}" = "Try 'msinfo --help' for more information." ]
 	run msinfo -x
-	[ "$status" -eq 2 ] && [ "${lines[0]}" = "msinfo: unknown option -x" ]
+	[ "$status" -eq 2 ]
+	[ "${lines[0]}" = "msinfo: unknown option -x" ]
 	run msinfo file.msp
 	[ "$status" -eq 2 ]
 	run msinfo --samples --summary
 	[ "$status" -eq 2 ]
 	run sh -c "echo | MSPIPE_MAX_RECORD=10k msinfo"
-	[ "$status" -eq 2 ] && [[ "$output" == 'msinfo: MSPIPE_MAX_RECORD: "10k"'* ]]
+	[ "$status" -eq 2 ]
+	[[ "$output" == 'msinfo: MSPIPE_MAX_RECORD: "10k"'* ]]
 }
 
 @test "msinfo: refuses to read records from a terminal" {
@@ -90,7 +96,8 @@ PY
 @test "msinfo: a write error on stdout is exit 1 with a message" {
 	mssynth --stream --count 3 --npts 10 > "$TMP/a"
 	run sh -c "msinfo < '$TMP/a' > /dev/full"
-	[ "$status" -eq 1 ] && [ "$output" = "msinfo: stdout: write error (No space left on device)" ]
+	[ "$status" -eq 1 ]
+	[ "$output" = "msinfo: stdout: write error (No space left on device)" ]
 }
 
 @test "msinfo: a stream cut in record 14 prints the 13 records before it, then exit 1 with the reason" {

@@ -69,7 +69,8 @@ for l in sys.stdin:
 	[[ "${lines[0]}" == "Usage: msptime "* ]]
 	[[ "$output" == *"--phase"* && "$output" == *"--model"* ]]
 	run msptime --version
-	[ "$status" -eq 0 ] && [[ "$output" == "msptime (mspipe "* ]]
+	[ "$status" -eq 0 ]
+	[[ "$output" == "msptime (mspipe "* ]]
 }
 
 @test "msptime: P and S of 15 real source-receiver pairs within 0.1 s of ObsPy TauP iasp91; geometry as ObsPy" {
@@ -186,7 +187,8 @@ for l in sys.stdin:
 	p=$(echo "$line" | grep -o '"Ptime" : [0-9.]*' | awk '{print $3}')
 	d=$(echo "$line" | grep -o '"Pdifftime" : [0-9.]*' | awk '{print $3}')
 	k=$(echo "$line" | grep -o '"PKiKPtime" : [0-9.]*' | awk '{print $3}')
-	[ -n "$p" ] && [ "$p" = "$d" ]
+	[ -n "$p" ]
+	[ "$p" = "$d" ]
 	# TauP: Pdiff 823.2657 s, PKiKP 1091.3662 s after the origin 1301530318.88
 	awk -v p="$p" -v k="$k" 'BEGIN { exit !(p - 1301530318.88 - 823.2657 < 0.1 && p - 1301530318.88 - 823.2657 > -0.1 &&
 	                                     k - 1301530318.88 - 1091.3662 < 0.1 && k - 1301530318.88 - 1091.3662 > -0.1) }'

@@ -30,7 +30,8 @@ PY
 	[[ "$output" == *"--partition"* && "$output" == *"--group-by"* && "$output" == *"--explain"* ]]
 	msquery --help 2>&1 >/dev/null | { ! grep -q .; }
 	run msquery --version
-	[ "$status" -eq 0 ] && [[ "$output" == "msquery (mspipe "* ]]
+	[ "$status" -eq 0 ]
+	[[ "$output" == "msquery (mspipe "* ]]
 }
 
 @test "msquery: filter, sort, limit, skip, fields, count" {
@@ -145,7 +146,8 @@ lockpid=$!
 while [ ! -f "$TMP/locked" ]; do sleep 0.1; done
 run timeout 20 msquery wf_miniseed --not-saved-as step1 --count
 kill "$lockpid"
-[ "$status" -eq 0 ] && [ "$output" = 198 ]
+[ "$status" -eq 0 ]
+[ "$output" = 198 ]
 }
 
 @test "msquery --plan: an indexed query uses the index" {
@@ -160,17 +162,23 @@ kill "$lockpid"
 @test "msquery: bad input is a usage error naming the problem" {
 	mkdocs
 	run msquery wf_miniseed '{"sta": '
-	[ "$status" -eq 2 ] && [[ "$output" == *"not a JSON document"* ]]
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"not a JSON document"* ]]
 	run msquery wf_miniseed '{"sta": {"$where": "1"}}'
-	[ "$status" -eq 2 ] && [[ "$output" == *'unsupported operator "$where"'* ]]
+	[ "$status" -eq 2 ]
+	[[ "$output" == *'unsupported operator "$where"'* ]]
 	run msquery wf_miniseed '{"$expr": {}}'
-	[ "$status" -eq 2 ] && [[ "$output" == *'$expr'* ]]
+	[ "$status" -eq 2 ]
+	[[ "$output" == *'$expr'* ]]
 	run msquery wf_miniseed '{"a": {"b": 1}}'
-	[ "$status" -eq 2 ] && [[ "$output" == *"subdocument"* ]]
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"subdocument"* ]]
 	run msquery wf_miniseed '{"a": {"$regex": "(", "$options": "i"}}'
-	[ "$status" -eq 2 ] && [[ "$output" == *"regular expression"* ]]
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"regular expression"* ]]
 	run msquery wf_miniseed '{"a": {"$regex": "x", "$options": "z"}}'
-	[ "$status" -eq 2 ] && [[ "$output" == *'$options'* ]]
+	[ "$status" -eq 2 ]
+	[[ "$output" == *'$options'* ]]
 	run msquery 'wf;drop' ; [ "$status" -eq 2 ]
 	run msquery ; [ "$status" -eq 2 ]
 	run msquery wf_miniseed '{}' extra ; [ "$status" -eq 2 ]
@@ -193,7 +201,8 @@ kill "$lockpid"
 @test "msquery: database and output errors exit 1" {
 	mkdocs
 	run msquery --db mongodb://127.0.0.1:1/x?serverSelectionTimeoutMS=300 wf_miniseed
-	[ "$status" -eq 1 ] && [[ "$output" == *"cannot reach"* ]]
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"cannot reach"* ]]
 	run msquery --db "$TMP/no/such/dir/x.db" wf_miniseed
 	[ "$status" -eq 1 ]
 	run sh -c 'msquery wf_miniseed > /dev/full'
@@ -238,10 +247,12 @@ kill "$lockpid"
 	re="^N??????????????/??????????????$(printf '*%.0s' $(seq 113))????E]\$"
 	run timeout 20 msquery c "{\"a\": {\"\$regex\": \"$re\"}}" --count
 	echo "$status $output"
-	[ "$status" -ne 0 ] && [ "$status" -ne 124 ]
+	[ "$status" -ne 0 ]
+	[ "$status" -ne 124 ]
 	[[ "$output" == *"stacked quantifiers"* ]]
 	run timeout 20 msquery c "{\"a\": {\"\$not\": {\"\$regex\": \"x?*\"}}}" --count
-	[ "$status" -ne 0 ] && [ "$status" -ne 124 ]
+	[ "$status" -ne 0 ]
+	[ "$status" -ne 124 ]
 	[[ "$output" == *"stacked quantifiers"* ]]
 }
 

@@ -59,7 +59,8 @@ for r in rs:
     assert r["metadata"]["has_gap"] is False
 assert rs[0]["data"] == rs[1]["data"]
 print("ok")' "$TMP/out"
-	[ "$status" -eq 0 ] && [ "$output" = ok ]
+	[ "$status" -eq 0 ]
+	[ "$output" = ok ]
 }
 
 @test "msread: every real file decodes sample by sample as mseed2sac does, times as the SEED headers say" {

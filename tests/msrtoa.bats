@@ -6,9 +6,11 @@ load lib/broken
 
 @test "msrtoa --help on stdout and exit 0; --version" {
 	run msrtoa --help
-	[ "$status" -eq 0 ] && [[ "${lines[0]}" == "Usage: msrtoa "* ]]
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "Usage: msrtoa "* ]]
 	run msrtoa --version
-	[ "$status" -eq 0 ] && [[ "$output" == "msrtoa (mspipe "* ]]
+	[ "$status" -eq 0 ]
+	[[ "$output" == "msrtoa (mspipe "* ]]
 }
 
 # everything but the history, metadata as a set of keys

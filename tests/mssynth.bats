@@ -93,7 +93,9 @@ PY
 
 @test "mssynth --dataset: files, FDSN headers, one truth line per channel" {
 	mssynth --dataset "$TMP/ds" --stations 5 --seed 4
-	[ -f "$TMP/ds/events.txt" ] && [ -f "$TMP/ds/stations.txt" ] && [ -f "$TMP/ds/truth.jsonl" ]
+	[ -f "$TMP/ds/events.txt" ]
+	[ -f "$TMP/ds/stations.txt" ]
+	[ -f "$TMP/ds/truth.jsonl" ]
 	[ "$(head -1 "$TMP/ds/stations.txt")" = "#Network|Station|Location|Channel|Latitude|Longitude|Elevation|Depth|Azimuth|Dip|SensorDescription|Scale|ScaleFreq|ScaleUnits|SampleRate|StartTime|EndTime" ]
 	[ "$(head -1 "$TMP/ds/events.txt")" = "#EventID|Time|Latitude|Longitude|Depth/km|Author|Catalog|Contributor|ContributorID|MagType|Magnitude|MagAuthor|EventLocationName" ]
 	[ "$(sed 1d "$TMP/ds/stations.txt" | wc -l)" = 15 ]
@@ -179,11 +181,13 @@ PY
 
 @test "mssynth: usage errors exit 2" {
 	run mssynth
-	[ "$status" -eq 2 ] && [[ "$output" == *"--stream or --dataset"* ]]
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--stream or --dataset"* ]]
 	run mssynth --stream --dataset "$TMP/x"
 	[ "$status" -eq 2 ]
 	run mssynth --stream --freq 10Hz
-	[ "$status" -eq 2 ] && [[ "$output" == 'mssynth: --freq: "10Hz" is not a number'* ]]
+	[ "$status" -eq 2 ]
+	[[ "$output" == 'mssynth: --freq: "10Hz" is not a number'* ]]
 	run mssynth --stream --count -1
 	[ "$status" -eq 2 ]
 	run mssynth --stream --kind vector
@@ -195,7 +199,8 @@ PY
 	run mssynth --stream --wavelet-time 0 --ptime-offset 1
 	[ "$status" -eq 2 ]
 	run mssynth --stream --bogus
-	[ "$status" -eq 2 ] && [[ "$output" == *"unknown option --bogus"* ]]
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"unknown option --bogus"* ]]
 	run mssynth --dataset "$TMP/x" --dist-min 50 --dist-max 10
 	[ "$status" -eq 2 ]
 	run mssynth --stream extra
@@ -204,15 +209,20 @@ PY
 
 @test "mssynth: --help on stdout, --version, terminal refusal, write errors" {
 	run mssynth --help
-	[ "$status" -eq 0 ] && [[ "${lines[0]}" == "Usage: mssynth "* ]]
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "Usage: mssynth "* ]]
 	run mssynth --version
-	[ "$status" -eq 0 ] && [[ "$output" == "mssynth (mspipe "* ]]
+	[ "$status" -eq 0 ]
+	[[ "$output" == "mssynth (mspipe "* ]]
 	run script -qec "mssynth --stream" /dev/null
-	[ "$status" -eq 2 ] && [[ "$output" == *"refusing to write binary records to a terminal"* ]]
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"refusing to write binary records to a terminal"* ]]
 	run sh -c 'mssynth --stream --count 10 > /dev/full'
-	[ "$status" -eq 1 ] && [[ "$output" == "mssynth: stdout: write error"* ]]
+	[ "$status" -eq 1 ]
+	[[ "$output" == "mssynth: stdout: write error"* ]]
 	run mssynth --dataset /dev/null/x
-	[ "$status" -eq 1 ] && [[ "$output" == "mssynth: /dev/null/x: "* ]]
+	[ "$status" -eq 1 ]
+	[[ "$output" == "mssynth: /dev/null/x: "* ]]
 	run sh -c 'mssynth --stream --count 1000 | head -c 10 >/dev/null'
 	[ -z "$output" ]
 }

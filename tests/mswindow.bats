@@ -12,9 +12,11 @@ synth() {
 
 @test "mswindow --help on stdout and exit 0; --version" {
 	run mswindow --help
-	[ "$status" -eq 0 ] && [[ "${lines[0]}" == "Usage: mswindow "* ]]
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "Usage: mswindow "* ]]
 	run mswindow --version
-	[ "$status" -eq 0 ] && [[ "$output" == "mswindow (mspipe "* ]]
+	[ "$status" -eq 0 ]
+	[[ "$output" == "mswindow (mspipe "* ]]
 }
 
 @test "mswindow --ref: samples and t0 are MsPASS's is=round((start-t0)/dt), n=round((end-start)/dt)+1" {
@@ -74,7 +76,8 @@ PY
 	[ "$(jq -r '.elog[-1].severity' "$TMP/k")" = Invalid ]
 	[ "$(jq .npts "$TMP/k")" = 2000 ]   # a killed record keeps its samples (MsPASS kill)
 	mswindow --short truncate $s $e < "$TMP/in" | msinfo --samples > "$TMP/t"
-	[ "$(jq .live "$TMP/t")" = true ] && [ "$(jq .npts "$TMP/t")" = 200 ]
+	[ "$(jq .live "$TMP/t")" = true ]
+	[ "$(jq .npts "$TMP/t")" = 200 ]
 	[ "$(jq -r '.elog[-1].severity' "$TMP/t")" = Complaint ]
 	mswindow --short pad $s $e < "$TMP/in" | msinfo --samples > "$TMP/p"
 	msinfo --samples < "$TMP/in" > "$TMP/a"

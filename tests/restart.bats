@@ -139,7 +139,8 @@ chain() {
 		[ "$(wc -l < got.jsonl)" -eq 300 ]
 		run $PY "$REPO/tests/lib/compare_saved.py" ref.jsonl got.jsonl wf_TimeSeries_id
 		echo "$output"
-		[ "$status" -eq 0 ] && [ "$output" = "300 records identical" ]
+		[ "$status" -eq 0 ]
+		[ "$output" = "300 records identical" ]
 	done
 	echo "# $hits of 10 kills found their victim running" >&3
 	# (msquery prints 300 short lines and is often gone before its kill)

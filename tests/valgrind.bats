@@ -90,7 +90,8 @@ check() {
 	rm -f "$TMP"/vg.*.log
 	st=0; vg msquery wf_miniseed '{"a": {"$frob": 1}}' > out 2> err || st=$?
 	cat "$TMP"/vg.*.log 2>/dev/null
-	[ "$st" -eq 2 ] && [ -z "$(cat "$TMP"/vg.*.log 2>/dev/null)" ]
+	[ "$st" -eq 2 ]
+	[ -z "$(cat "$TMP"/vg.*.log 2>/dev/null)" ]
 	rm -f "$TMP"/vg.*.log
 	echo '{"storage_mode":"file","format":"mseed","dir":"/nonexistent","dfile":"x","foff":0,"nbytes":512,"npts":10,"delta":1,"starttime":0}' > bad.json
 	st=0; vg msread < bad.json > out || st=$?; check "$st"

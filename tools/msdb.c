@@ -116,8 +116,8 @@ static void cmd_import(const char *coll, const char *file, int64_t batch)
 		if (len < 0)
 			break;
 	}
-	if (ferror(f))
-		mst_fatal("%s: read error", file ? file : "stdin");
+	if (ferror(f)) /* errno: the failed read's */
+		mst_fatal("%s: read error (%s)", file ? file : "stdin", strerror(errno));
 	mst_progress_done(total);
 	mst_info(1, "imported %llu documents into %s", (unsigned long long)total, coll);
 	free(line);

@@ -143,8 +143,8 @@ int main(int argc, char **argv)
 			mst_write(out, rec);
 			mst_progress(ndocs);
 		}
-		if (ferror(f))
-			mst_fatal("%s: read error", name);
+		if (ferror(f)) /* errno: getline's failed read */
+			mst_fatal("%s: read error (%s)", name, strerror(errno));
 		if (f != stdin)
 			fclose(f);
 	}
