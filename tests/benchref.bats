@@ -37,7 +37,7 @@ for l in sys.stdin:
 	[ "$(grep -vc none "$TMP/ms")" -ge 10 ]
 	# a noise window one sample shorter gives other edges: the check is sharp
 	ms_edges "$TMP/in.msp" 1.05,35 > "$TMP/ms2"
-	! diff -q "$TMP/py" "$TMP/ms2" > /dev/null
+	! diff -q "$TMP/py" "$TMP/ms2" > /dev/null || false
 }
 
 @test "benchref: MsPASS's own algorithms (mspasspy) find mssnr's band edges on every trace" {

@@ -107,12 +107,12 @@ print("ok")' "$TMP/out"
 	command -v msquery >/dev/null || skip "msquery not built"
 	msquery wf_TimeSeries '{"data_tag": "n"}' > "$TMP/docs"
 	[ "$(wc -l < "$TMP/docs")" -eq 3 ]
-	! grep -q channel_lat "$TMP/docs"
+	! grep -q channel_lat "$TMP/docs" || false
 	grep -q '"channel_id"' "$TMP/docs"
 	grep -q '"source_id"' "$TMP/docs"
 	# read back: channel_id in the record, so normalization is by id
 	msread "$TMP/docs" | msnormalize channel | msinfo > "$TMP/out"
 	[ "$(grep -c '"channel_lat" : 44.7679' "$TMP/out")" -eq 3 ]
 	mssynth --stream -n 2 --kill-every 1 | msnormalize channel | msinfo > "$TMP/dead"
-	! grep -q channel_lat "$TMP/dead"
+	! grep -q channel_lat "$TMP/dead" || false
 }

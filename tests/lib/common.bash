@@ -2,6 +2,10 @@
 # MSPIPE_BIN points at the binaries under test (make sets it; default ./bin).
 # DATA is ../shared/data; tests that need it call need_data, which skips
 # (saying why) in a clone without it.
+# Assertions: one a line.  bash's errexit ignores a failure before && in a
+# list and a command negated with !, so '[ a ] && [ b ]' checks only b and
+# '! grep x f' checks nothing unless it is the test's last line: write
+# '[ a ]' and '[ b ]' on two lines, and '! grep x f || false'.
 set -u
 REPO="${MSPIPE_REPO:-$(cd "$BATS_TEST_DIRNAME/.." && pwd)}"
 MSPIPE_BIN="${MSPIPE_BIN:-$REPO/bin}"
