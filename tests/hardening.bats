@@ -441,6 +441,20 @@ EOF
 	[[ "$output" == "msindex: ds/waveforms/XX.S0001..mseed: Input/output error" ]]
 	[ "$(msquery wf_miniseed '{"dfile": "XX.S0001..mseed"}' --count)" -eq 0 ]
 	[ "$(msquery wf_miniseed '{"dfile": "XX.S0002..mseed"}' --count)" -eq 3 ]
+	# msindex: a file truncated by another process while it is mapped (SIGBUS
+	# on the missing pages): named, exit 1, the files before it committed, its
+	# own transaction not; a second run indexes the rest
+	mssynth --dataset ds3 --stations 3 --pre 10 --npts 400 > /dev/null
+	run sh -c "LD_PRELOAD='$FI' MSP_FAULT=mmapshrink:2 MSP_FAULT_PATH=.mseed MSPIPE_DB='$TMP/sb.db' msindex ds3"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == "msindex: ds3/waveforms/XX.S0002..mseed: the file shrank or could not be read while it was being indexed (SIGBUS); the files before it are indexed, run msindex again" ]]
+	[ ! -s ds3/waveforms/XX.S0002..mseed ]
+	[ "$(MSPIPE_DB="$TMP/sb.db" msquery wf_miniseed --distinct dfile)" = '"XX.S0001..mseed"' ]
+	[ "$(MSPIPE_DB="$TMP/sb.db" msquery wf_miniseed --count)" -eq 3 ]
+	MSPIPE_DB="$TMP/sb.db" msindex ds3
+	[ "$(MSPIPE_DB="$TMP/sb.db" msquery wf_miniseed --count)" -eq 6 ]
+	[ "$(MSPIPE_DB="$TMP/sb.db" msquery wf_miniseed '{"dfile": "XX.S0003..mseed"}' --count)" -eq 3 ]
 	# msdb import: its input cannot be read (glibc's stdio reads are out of
 	# LD_PRELOAD's reach: a closed stdin and a directory instead)
 	msquery wf_TimeSeries > exp.json

@@ -25,6 +25,7 @@
 #include <libmseed.h>
 #include <libxml/parser.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -548,6 +549,37 @@ static void do_meta(const char *path, int kind, const uint8_t *buf, size_t len)
 
 /* ---- files and directories --------------------------------------------- */
 
+/* A mapped file that shrinks under us (another process truncating it) or
+ * whose pages cannot be read (an I/O error, a network file system going
+ * away) raises SIGBUS on the first touch of the missing page.  The run
+ * stops there with the file named: the files before it are committed, this
+ * file's transaction is not (SQLite rolls it back), and msindex run again
+ * indexes the rest without duplicating. */
+static const char *volatile mapped_path;
+
+static void on_sigbus(int sig)
+{
+	const char *p = mapped_path;
+	if (p) {
+		static const char a[] = ": the file shrank or could not be read while it was being indexed "
+		                        "(SIGBUS); the files before it are indexed, run msindex again\n";
+		const char *name = mst_name();
+		size_t ln = strlen(name), lp = strlen(p);
+		char msg[PATH_MAX + 256];
+		if (ln + 2 + lp + sizeof a < sizeof msg) {
+			memcpy(msg, name, ln);
+			memcpy(msg + ln, ": ", 2);
+			memcpy(msg + ln + 2, p, lp);
+			memcpy(msg + ln + 2 + lp, a, sizeof a - 1);
+			ssize_t w = write(STDERR_FILENO, msg, ln + 2 + lp + sizeof a - 1);
+			(void)w;
+		}
+		_exit(1);
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 static void do_file(const char *path, int explicit_arg)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -576,6 +608,7 @@ static void do_file(const char *path, int explicit_arg)
 	}
 	close(fd);
 	n_files++;
+	mapped_path = path;
 	int kind = msp_detect_kind(buf, len);
 	if (kind == MSP_KIND_UNKNOWN) {
 		if (explicit_arg) {
@@ -589,6 +622,7 @@ static void do_file(const char *path, int explicit_arg)
 	} else {
 		do_meta(path, kind, buf, len);
 	}
+	mapped_path = NULL;
 	if (buf)
 		munmap(buf, len);
 	progress(0);
@@ -684,6 +718,9 @@ int main(int argc, char **argv)
 		mst_usage("--dry-run and --db do not go together");
 
 	ms_loginit(quiet, NULL, quiet, NULL); /* libmseed speaks through our messages */
+	struct sigaction sa = {.sa_handler = on_sigbus};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, NULL);
 	xmlInitParser();
 	if (!dry_run) {
 		char err[512];

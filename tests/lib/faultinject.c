@@ -4,7 +4,11 @@
  *
  *   MSP_FAULT=CALL:N[:ERRNO]   the N-th call (1-based) of CALL fails with ERRNO
  *                              (default EIO).  CALL: read write (and writev)
- *                              pwrite fsync fdatasync close open
+ *                              pwrite fsync fdatasync close open; or mmapshrink:
+ *                              the N-th mmap of a file succeeds, and the file
+ *                              is then truncated to 0 bytes, as another process
+ *                              truncating it would (a touch of the mapping
+ *                              raises SIGBUS)
  *   MSP_FAULT_FD=FD            count only calls on this descriptor (read, write,
  *                              pwrite, fsync, fdatasync, close)
  *   MSP_FAULT_ALL=1            every call from the N-th on fails, not only the N-th
@@ -23,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -193,4 +198,21 @@ int open(const char *path, int flags, ...)
 	}
 	if (hit_path("open", -1, path) == 1) { errno = fault_errno; return -1; }
 	return real_open(path, flags, mode);
+}
+
+void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	REAL(mmap);
+	void *p = real_mmap(addr, len, prot, flags, fd, off);
+	if (p != MAP_FAILED && fd >= 0 && hit("mmapshrink", fd)) {
+		char link[64], path[4096];
+		snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+		ssize_t n = readlink(link, path, sizeof path - 1);
+		if (n > 0) {
+			path[n] = '\0';
+			if (truncate(path, 0) != 0)
+				abort(); /* the test's premise failed: say so loudly */
+		}
+	}
+	return p;
 }
