@@ -34,6 +34,20 @@ PY
 	[[ "$output" == "msquery (mspipe "* ]]
 }
 
+@test "msquery: an empty result from a collection that is not there says so (a misspelt name), exit 0; an empty match of one that is, nothing" {
+	mkdocs
+	for args in "" "--count" "--distinct sta" "--partition 2/3" "--partition 1/2 --group-by sta"; do
+		msquery wf_minised $args > "$TMP/out" 2> "$TMP/err"
+		echo "$args: [$(cat "$TMP/out")] [$(cat "$TMP/err")]"
+		[ "$(cat "$TMP/err")" = "msquery: wf_minised: no such collection in this database (it has: wf_miniseed)" ]
+		[[ "$(cat "$TMP/out")" == "" || "$(cat "$TMP/out")" == "0" ]]
+	done
+	for args in "" "--count" "--distinct sta" "--partition 2/3"; do
+		msquery wf_miniseed '{"sta": "NONE"}' $args > "$TMP/out" 2> "$TMP/err"
+		[ ! -s "$TMP/err" ]
+	done
+}
+
 @test "msquery: filter, sort, limit, skip, fields, count" {
 	mkdocs
 	[ "$(msquery wf_miniseed | wc -l)" = 200 ]

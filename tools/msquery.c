@@ -269,6 +269,33 @@ static void explain(const char *coll, const bson_t *filter, const msp_find_opts 
 	printf("}\n");
 }
 
+/* An empty result from a collection that is not there is most often a
+ * misspelt name (wf_minised): say so, naming the ones that are.  Asked only
+ * when nothing was found, so a query that finds documents pays nothing. */
+static void warn_if_missing(const char *coll)
+{
+	bson_t *cl;
+	if (msp_db_list_collections(db, &cl) != MSP_OK)
+		return;
+	bson_iter_t it;
+	char names[512] = "";
+	size_t len = 0;
+	int found = 0;
+	bson_iter_init(&it, cl);
+	while (bson_iter_next(&it)) {
+		const char *k = bson_iter_key(&it);
+		if (strcmp(k, coll) == 0)
+			found = 1;
+		if (len + strlen(k) + 6 < sizeof names)
+			len += (size_t)snprintf(names + len, sizeof names - len, "%s%s", len ? ", " : "", k);
+		else if (!strstr(names, "..."))
+			len += (size_t)snprintf(names + len, sizeof names - len, ", ...");
+	}
+	bson_destroy(cl);
+	if (!found)
+		mst_warn("%s: no such collection in this database (it has: %s)", coll, len ? names : "none");
+}
+
 int main(int argc, char **argv)
 {
 	const char *dbname = NULL, *sort_s = NULL, *fields_s = NULL, *distinct = NULL, *part_s = NULL,
@@ -394,6 +421,9 @@ int main(int argc, char **argv)
 				printf("%.*s\n", (int)(b.len - 2), b.p + 1);
 		}
 		msp_buf_free(&b);
+		bson_iter_init(&it, vals);
+		if (!bson_iter_next(&it))
+			warn_if_missing(coll);
 		bson_destroy(vals);
 		goto done;
 	}
@@ -407,6 +437,8 @@ int main(int argc, char **argv)
 		rc = msp_db_count_opts(db, coll, filter, &base, &M);
 		if (rc)
 			db_fatal(rc, "count");
+		if (M == 0)
+			warn_if_missing(coll);
 		int64_t c0, c1;
 		if (group) {
 			group_cuts(coll, filter, &base, group, M, K, N, &c0, &c1);
@@ -457,6 +489,8 @@ int main(int argc, char **argv)
 		if (rc)
 			db_fatal(rc, "count");
 		printf("%lld\n", (long long)n);
+		if (n == 0)
+			warn_if_missing(coll);
 		goto done;
 	}
 	if (do_plan) {
@@ -492,6 +526,8 @@ int main(int argc, char **argv)
 		mst_info(1, "%lld matching document%s deleted while the query ran, not output", (long long)gone,
 		         gone == 1 ? " was" : "s were");
 	msp_cursor_close(cur);
+	if (n == 0 && !part_s) /* a partition's emptiness was looked at with its count */
+		warn_if_missing(coll);
 done:
 	msp_db_close(db);
 	bson_destroy(filter);
