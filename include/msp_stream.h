@@ -66,6 +66,10 @@ void msp_reader_close(msp_reader *r);
 
 /* Open a writer on fd; it does not close fd. */
 int msp_writer_open(msp_writer **out, int fd, const char *name);
+/* The bound on a record's total size (as msp_reader_open's; 0: the
+ * default).  msp_writer_put refuses a larger record with MSP_ERR_TOOBIG,
+ * writing nothing, and the writer stays usable. */
+void msp_writer_set_max_record(msp_writer *w, uint64_t max_record);
 int msp_writer_put(msp_writer *w, const msp_record *rec);
 /* Write a record frame from msp_reader_next_frame as it is (it counts
  * towards the end mark like a record).  MSP_ERR_INVAL if it is not exactly

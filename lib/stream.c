@@ -831,6 +831,7 @@ struct msp_writer {
 	uint64_t total;
 	int io_errno;
 	int failed;
+	uint64_t max_record; /* the readers' bound: a larger record is refused */
 	char err[256];
 };
 
@@ -845,6 +846,7 @@ int msp_writer_open(msp_writer **out, int fd, const char *name)
 		return MSP_ERR_NOMEM;
 	}
 	w->fd = fd;
+	w->max_record = MSP_DEFAULT_MAX_RECORD;
 	snprintf(w->name, sizeof w->name, "%s", name ? name : "output");
 	msp_fd_raise_pipe(fd);
 	*out = w;
@@ -946,6 +948,11 @@ static void make_header(uint8_t h[MSP_HEADER_SIZE], const msp_record *rec)
 	put_u32(h + 60, msp_crc32c(0, h, 60));
 }
 
+void msp_writer_set_max_record(msp_writer *w, uint64_t max_record)
+{
+	w->max_record = max_record ? max_record : MSP_DEFAULT_MAX_RECORD;
+}
+
 int msp_writer_put(msp_writer *w, const msp_record *rec)
 {
 	uint8_t h[MSP_HEADER_SIZE], tail[4];
@@ -954,6 +961,18 @@ int msp_writer_put(msp_writer *w, const msp_record *rec)
 		return MSP_ERR_IO;
 	if (rec->kind != MSP_TIMESERIES && rec->kind != MSP_SEISMOGRAM)
 		return MSP_ERR_INVAL;
+	/* the reader's test (frame_check), so that no record goes out that the
+	 * next reader with the same bound would refuse */
+	uint64_t docs = (uint64_t)rec->meta->len + rec->elog->len + rec->history->len;
+	if (rec->npts > w->max_record / 8 / (uint64_t)rec->kind ||
+	    MSP_HEADER_SIZE + docs + (uint64_t)rec->npts * 8 * (uint64_t)rec->kind + 4 > w->max_record) {
+		snprintf(w->err, sizeof w->err,
+		         "record %llu of %llu samples and %llu document bytes exceeds the bound of %llu bytes "
+		         "that readers enforce (MSPIPE_MAX_RECORD); not written",
+		         (unsigned long long)w->total + 1, (unsigned long long)rec->npts * (uint64_t)rec->kind,
+		         (unsigned long long)docs, (unsigned long long)w->max_record);
+		return MSP_ERR_TOOBIG;
+	}
 	make_header(h, rec);
 	const uint8_t *m = bson_get_data(rec->meta), *e = bson_get_data(rec->elog),
 	              *hi = bson_get_data(rec->history);

@@ -137,3 +137,39 @@ load lib/broken
 	[ "$status" -eq 1 ]
 	[[ "$output" == "mscat: stdin: "*4096* ]]
 }
+
+@test "a producer refuses a record beyond MSPIPE_MAX_RECORD (the bound its readers enforce), names it, exit 1; the records before it go out" {
+	# with the bound on the producer's side only, the producer says it
+	run sh -c "MSPIPE_MAX_RECORD=16384 mssynth --stream --count 2 --npts 3000 2> '$TMP/err' > '$TMP/out'"
+	[ "$status" -eq 1 ]
+	[[ "$(cat "$TMP/err")" == "mssynth: stdout: record 1 of 3000 samples and "*" document bytes exceeds the bound of 16384 bytes that readers enforce (MSPIPE_MAX_RECORD); not written" ]]
+	[ ! -s "$TMP/out" ]
+	# a tool that makes records longer: msbundle's first Seismogram (3 x 500
+	# samples) goes out whole, the second (3 x 1000) is refused, and the
+	# stream has no end mark, which its reader reports
+	{ mssynth --stream --count 3 --npts 500 --chan BHE,BHN,BHZ --step 0 --sta A
+	  mssynth --stream --count 3 --npts 1000 --chan BHE,BHN,BHZ --step 0 --sta B --seed 2; } > "$TMP/b.msp"
+	run sh -c "MSPIPE_MAX_RECORD=16384 msbundle < '$TMP/b.msp' 2> '$TMP/err' > '$TMP/out'"
+	[ "$status" -eq 1 ]
+	[[ "$(cat "$TMP/err")" == "msbundle: stdout: record 2 of 3000 samples and "*" document bytes exceeds the bound of 16384 bytes that readers enforce (MSPIPE_MAX_RECORD); not written" ]]
+	run sh -c "msinfo < '$TMP/out'"
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 2 ]
+	[[ "${lines[0]}" == *'"npts":500,"live":true'*'"kind":"Seismogram"'* ]]
+	[[ "${lines[1]}" == "msinfo: stdin: input ends without an end-of-stream mark (the producer stopped early) at record 2 "* ]]
+}
+
+@test "a record tool that stops on a bad record passes on the records before it (without an end mark)" {
+	# 3 records of 1000 samples, then 2 of 3000 that a 16 KiB bound refuses
+	{ mssynth --stream --count 3 --npts 1000; mssynth --stream --count 2 --npts 3000 --seed 2; } > "$TMP/in"
+	for t in msdetrend "msfilter --lowpass 1" "mswindow --ref starttime 1 40" "mssnr --noise 0,20 --signal 20,45 --ref starttime" "msedit --set a=1"; do
+		run sh -c "MSPIPE_MAX_RECORD=16384 $t < '$TMP/in' 2> '$TMP/err' > '$TMP/out'"
+		echo "$t: $status $(cat "$TMP/err")"
+		[ "$status" -eq 1 ]
+		[[ "$(cat "$TMP/err")" == *"stdin: record of 3000 samples and "*" exceeds the bound of 16384 bytes at record 4 "* ]]
+		run sh -c "msinfo < '$TMP/out'"
+		[ "$status" -eq 1 ]
+		[ "${#lines[@]}" -eq 4 ]
+		[[ "${lines[3]}" == *"input ends without an end-of-stream mark (the producer stopped early) at record 4 "* ]]
+	done
+}

@@ -712,6 +712,53 @@ int main(void)
 		msp_record_free(m);
 	}
 
+	/* the writer's bound: a record the readers with the same bound would
+	 * refuse is refused (MSP_ERR_TOOBIG), nothing of it written; the
+	 * writer goes on, and a reader with that bound takes what it wrote */
+	{
+		msp_record *a = random_record(MSP_TIMESERIES, 1000, 5, 0);
+		msp_record *z = random_record(MSP_SEISMOGRAM, 1000, 5, 0);
+		uint8_t *enc;
+		size_t elen;
+		msp_record_encode(a, &enc, &elen);
+		FILE *fo = tmpfile();
+		msp_writer *w;
+		msp_writer_open(&w, fileno(fo), "stdout");
+		msp_writer_set_max_record(w, elen);
+		int r1 = msp_writer_put(w, a);
+		int r2 = msp_writer_put(w, z);
+		const char *msg = msp_writer_errmsg(w);
+		ok(r1 == MSP_OK && r2 == MSP_ERR_TOOBIG, "a record of exactly the bound (%zu bytes) is written, "
+		   "a larger one refused (%d, %d)", elen, r1, r2);
+		ok(strstr(msg, "record 2 of 3000 samples") && strstr(msg, "exceeds the bound of"), "it is named: %s", msg);
+		msp_writer_set_max_record(w, elen - 1);
+		is(msp_writer_put(w, a), MSP_ERR_TOOBIG, "one byte less and the same record is refused");
+		msp_writer_set_max_record(w, elen);
+		int r3 = msp_writer_put(w, a);
+		int r4 = msp_writer_finish(w);
+		ok(r3 == MSP_OK && r4 == MSP_OK, "the writer goes on after a refusal");
+		msp_writer_close(w);
+		size_t olen;
+		uint8_t *out = slurp(fo, &olen);
+		fclose(fo);
+		FILE *fi = file_of(out, olen);
+		msp_reader *r;
+		msp_reader_open(&r, fileno(fi), "stdin", elen);
+		msp_record *got = msp_record_new();
+		int k = 0, rc2;
+		while ((rc2 = msp_reader_next(r, got)) == MSP_OK)
+			k += same(got, a);
+		ok(rc2 == MSP_EOF && k == 2, "a reader bounded alike reads the 2 records written and the end mark (%d, %d)",
+		   rc2, k);
+		msp_reader_close(r);
+		fclose(fi);
+		free(out);
+		free(enc);
+		msp_record_free(got);
+		msp_record_free(a);
+		msp_record_free(z);
+	}
+
 	/* crc32c check value */
 	is(msp_crc32c(0, "123456789", 9), 0xE3069283u, "CRC-32C check value of \"123456789\"");
 

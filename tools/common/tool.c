@@ -96,11 +96,14 @@ noreturn void mst_usage(const char *fmt, ...)
 }
 
 static void text_salvage(void);
+static void record_salvage(void);
+static msp_writer *record_out; /* the record output, until it is finished */
 
 noreturn void mst_fatal(const char *fmt, ...)
 {
 	va_list ap;
 	text_salvage();
+	record_salvage();
 	va_start(ap, fmt);
 	vmsg(fmt, ap);
 	va_end(ap);
@@ -249,17 +252,22 @@ void mst_arg_double_list(const char *opt, const char *s, double *out, int n)
 		mst_usage("%s: \"%s\" is not a list of %d numbers separated by commas", opt, s, n);
 }
 
+/* MSPIPE_MAX_RECORD, the bound on a record's size both ends enforce (0: the default) */
+static uint64_t env_max_record(void)
+{
+	const char *env = getenv("MSPIPE_MAX_RECORD");
+	if (!env || !*env)
+		return 0;
+	int64_t v;
+	if (msp_parse_int64(env, 1024, INT64_MAX, &v))
+		mst_usage("MSPIPE_MAX_RECORD: \"%s\" is not a byte count of at least 1024", env);
+	return (uint64_t)v;
+}
+
 msp_reader *mst_open_input_fd(int fd, const char *name)
 {
 	msp_reader *r;
-	uint64_t bound = 0;
-	const char *env = getenv("MSPIPE_MAX_RECORD");
-	if (env && *env) {
-		int64_t v;
-		if (msp_parse_int64(env, 1024, INT64_MAX, &v))
-			mst_usage("MSPIPE_MAX_RECORD: \"%s\" is not a byte count of at least 1024", env);
-		bound = (uint64_t)v;
-	}
+	uint64_t bound = env_max_record();
 	if (msp_reader_open(&r, fd, name, bound))
 		mst_fatal("out of memory");
 	return r;
@@ -277,8 +285,11 @@ msp_writer *mst_open_output(void)
 	msp_writer *w;
 	if (isatty(STDOUT_FILENO))
 		mst_usage("refusing to write binary records to a terminal (pipe or redirect them)");
+	uint64_t bound = env_max_record();
 	if (msp_writer_open(&w, STDOUT_FILENO, "stdout"))
 		mst_fatal("out of memory");
+	msp_writer_set_max_record(w, bound);
+	record_out = w;
 	return w;
 }
 
@@ -306,6 +317,8 @@ void mst_write(msp_writer *w, const msp_record *rec)
 	int rc = msp_writer_put(w, rec);
 	if (rc == MSP_ERR_INVAL)
 		mst_fatal("internal error: record of unknown kind %d", rec->kind);
+	if (rc == MSP_ERR_TOOBIG)
+		mst_fatal("stdout: %s", msp_writer_errmsg(w));
 	if (rc)
 		write_failed(w);
 }
@@ -323,6 +336,8 @@ void mst_finish_output(msp_writer *w)
 {
 	if (msp_writer_finish(w))
 		write_failed(w);
+	if (record_out == w)
+		record_out = NULL;
 	msp_writer_close(w);
 }
 
@@ -343,6 +358,21 @@ static noreturn void stdout_failed(int e)
 		exit(141);
 	}
 	mst_fatal("stdout: write error (%s)", strerror(e));
+}
+
+/* Before a fatal exit: the records written whole before it (held in the
+ * writer's block) go out, without an end mark, so the next tool gets and
+ * keeps them (mssave saves them) and still reports the stream as cut.  The
+ * writer's block ends at a record's end whenever mst_fatal can be called;
+ * a writer that failed writes nothing more. */
+static void record_salvage(void)
+{
+	if (!record_out)
+		return;
+	msp_writer *w = record_out;
+	record_out = NULL;
+	signal(SIGPIPE, SIG_IGN);
+	(void)msp_writer_flush(w);
 }
 
 /* Before a fatal exit: what the tool already printed (msinfo's lines for the
