@@ -189,8 +189,17 @@ static int add_one(msp_plot *p, const msp_record *rec, int comp, size_t seq)
 	 * none of a trace without the alignment key: its times are epochs, not
 	 * times from the key, and would stretch the axis over decades */
 	size_t i0 = 0, i1 = t.aligned ? rec->npts : 0;
-	if (p->o.has_window && rec->dt > 0 && rec->npts) {
+	if (t.aligned && p->o.has_window && rec->dt > 0 && rec->npts) {
 		double w1 = p->o.t1, w2 = p->o.t2;
+		if (!p->o.align_key) {
+			/* the window is from the earliest start of all traces, known
+			 * only at the end: it can only move earlier than the earliest
+			 * so far, so what lies past the window's end from that goes,
+			 * and the rest is cut when drawn */
+			double ref = p->have_tref && p->tref < start ? p->tref : start;
+			w1 = -INFINITY;
+			w2 += ref;
+		}
 		double a = floor((w1 - start) / rec->dt) - 1, b = ceil((w2 - start) / rec->dt) + 2;
 		i0 = a < 0 ? 0 : (a > (double)rec->npts ? rec->npts : (size_t)a);
 		i1 = b < 0 ? 0 : (b > (double)rec->npts ? rec->npts : (size_t)b);
@@ -283,6 +292,64 @@ static void text(cairo_t *cr, double x, double y, const char *s, double size, in
 	cairo_show_text(cr, s);
 }
 
+/* A trace with fewer samples in view than columns: its samples joined by
+ * lines (one sample of margin past each edge, cut by the frame's clip),
+ * the positive lobes filled between that line and the zero line. */
+static void draw_trace_sparse(cairo_t *cr, const frame *f, const trace *t, double ybase, double spacing,
+                              double scale, const msp_plot_opts *o, int live)
+{
+	double clipv = o->clip > 0 ? o->clip : INFINITY;
+	size_t i0 = 0, i1 = t->n;
+	while (i0 + 1 < t->n && t->t0 + (double)(i0 + 1) * t->dt < f->t1)
+		i0++;
+	while (i1 > i0 + 1 && t->t0 + (double)(i1 - 2) * t->dt > f->t2)
+		i1--;
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass == 0 && !(o->mode & MSP_PLOT_VA))
+			continue;
+		if (pass == 1 && !(o->mode & MSP_PLOT_WIGGLE))
+			continue;
+		if (pass == 0) {
+			/* only the part above the zero line (positive values) is filled */
+			cairo_save(cr);
+			cairo_rectangle(cr, f->x0, 0, f->x1 - f->x0, ybase);
+			cairo_clip(cr);
+		}
+		int started = 0;
+		double xlast = 0;
+		for (size_t i = i0; i < i1; i++) {
+			double tt = t->t0 + (double)i * t->dt, v = t->y[i] * scale * o->gain;
+			if (!isfinite(tt) || !isfinite(v))
+				continue;
+			v = v > clipv ? clipv : v < -clipv ? -clipv : v;
+			double x = tx(f, tt), y = ybase - v * spacing;
+			if (!started) {
+				if (pass == 0)
+					cairo_move_to(cr, x, ybase);
+				else
+					cairo_move_to(cr, x, y);
+				started = 1;
+			}
+			cairo_line_to(cr, x, y);
+			xlast = x;
+		}
+		if (pass == 0) {
+			/* the polygon along the trace and back on the zero line */
+			if (started) {
+				cairo_line_to(cr, xlast, ybase);
+				cairo_close_path(cr);
+				cairo_set_source_rgba(cr, live ? 0.10 : 0.6, live ? 0.20 : 0.6, live ? 0.45 : 0.6, 0.85);
+				cairo_fill(cr);
+			}
+			cairo_restore(cr);
+		} else if (started) {
+			cairo_set_source_rgb(cr, live ? 0.0 : 0.55, live ? 0.0 : 0.55, live ? 0.0 : 0.55);
+			cairo_set_line_width(cr, 0.7);
+			cairo_stroke(cr);
+		}
+	}
+}
+
 /* Draw one trace: min/max per device column, clipped, wiggle and/or VA. */
 static void draw_trace(cairo_t *cr, const frame *f, const trace *t, double ybase, double spacing,
                        double scale, const msp_plot_opts *o)
@@ -323,6 +390,22 @@ static void draw_trace(cairo_t *cr, const frame *f, const trace *t, double ybase
 			mx[c] = v;
 	}
 	int live = t->live && t->aligned;
+	/* fewer samples than columns (a window zoomed in on a short trace): the
+	 * columns without a sample would cut the filled lobes into slivers, so
+	 * the trace is drawn through its samples instead (lines between them,
+	 * and the area between that line and the zero line, on its positive
+	 * side, filled) */
+	size_t nvis = 0;
+	for (size_t i = 0; i < t->n; i++) {
+		double tt = t->t0 + (double)i * t->dt;
+		nvis += tt >= f->t1 && tt <= f->t2;
+	}
+	if (nvis > 1 && nvis < (size_t)ncol) {
+		free(mn);
+		free(mx);
+		draw_trace_sparse(cr, f, t, ybase, spacing, scale, o, live);
+		return;
+	}
 	if (o->mode & MSP_PLOT_VA) {
 		/* fill the positive lobes between the zero line and the column maxima */
 		cairo_set_source_rgba(cr, live ? 0.10 : 0.6, live ? 0.20 : 0.6, live ? 0.45 : 0.6, 0.85);
@@ -682,6 +765,25 @@ int msp_plot_render(msp_plot *p, const char *path, int *npages_out)
 		         naligned ? "position" : "alignment", naligned ? p->o.position_key : p->o.align_key,
 		         naligned ? "--position" : "--align");
 		return MSP_ERR_DATA;
+	}
+	if (p->o.has_window) {
+		/* a window where no trace has a sample (relative times given for
+		 * absolute ones, a window past the data) draws an empty frame */
+		int seen = 0;
+		for (size_t i = 0; i < p->ntr && !seen; i++) {
+			const trace *t = &p->tr[i];
+			double t0 = t->t0 - (!p->o.align_key && p->have_tref ? p->tref : 0);
+			for (size_t k = 0; k < t->n && !seen; k++) {
+				double tt = t0 + (double)k * t->dt;
+				seen = tt >= p->o.t1 && tt <= p->o.t2;
+			}
+		}
+		if (!seen) {
+			snprintf(p->err, sizeof p->err, "none of the %zu traces has a sample in the window %g to %g s (%s%.100s)",
+			         p->ntr, p->o.t1, p->o.t2, p->o.align_key ? "relative to " : "after the earliest start",
+			         p->o.align_key ? p->o.align_key : "");
+			return MSP_ERR_DATA;
+		}
 	}
 	int desc = p->o.order_desc;
 	if (p->o.order_key)

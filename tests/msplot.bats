@@ -156,6 +156,36 @@ PY
 	[ ! -e "$TMP/none.svg" ]
 }
 
+@test "msplot --window without --align is from the earliest start; zoomed in (fewer samples than pixels), the lobes are filled through the samples" {
+	# 3 contiguous records of 100 s: 10..20 s after the first start is in the first only
+	mssynth --stream -n 3 --npts 2000 > "$TMP/t.msp"
+	msplot -o "$TMP/w.svg" --window 10,20 < "$TMP/t.msp"
+	$PY - "$TMP/w.svg" <<'PY'
+import re, sys
+svg = open(sys.argv[1]).read()
+def paths(colour):
+    return [m.group(1) for m in re.finditer(r'<path style="[^"]*%s[^"]*" d="([^"]*)"' % re.escape(colour), svg)]
+wig = [d for d in paths("stroke:rgb(0%,0%,0%)") if d.count("L") > 100]
+va = paths("fill:rgb(10%,20%,45%)")
+# one trace drawn (the first), through its 200 samples in the window (and one
+# past each edge), across the frame (x 190 to 1370)
+assert len(wig) == 1, len(wig)
+xs = [float(x) for x in re.findall(r"[ML] ([-0-9.e]+) ", wig[0])]
+assert 200 <= len(xs) <= 203 and min(xs) <= 190 and max(xs) >= 1370, (len(xs), min(xs), max(xs))
+# the filled lobes: one polygon through the samples, not a sliver per column
+assert len(va) == 1 and va[0].count("M") <= 2 and va[0].count("L") >= 200, [(d.count("M"), d.count("L")) for d in va]
+PY
+	# a window where no trace has a sample is an error, not an empty frame
+	run msplot -o "$TMP/none.svg" --window 300.1,400 < "$TMP/t.msp"
+	[ "$status" -eq 1 ]
+	[ "$output" = "msplot: none of the 3 traces has a sample in the window 300.1 to 400 s (after the earliest start)" ]
+	[ ! -e "$TMP/none.svg" ]
+	run msplot -o "$TMP/none.svg" --align synth_ptime --window 100,200 < "$TMP/t.msp"
+	[ "$status" -eq 1 ]
+	[ "$output" = "msplot: none of the 3 traces has a sample in the window 100 to 200 s (relative to synth_ptime)" ]
+	msplot -o "$TMP/last.svg" --window 299.9,400 < "$TMP/t.msp"
+}
+
 @test "msplot --label renders times as UTC and ObjectIds short" {
 	mssynth --stream -n 2 --npts 400 > "$TMP/in.msp"
 	msedit --set 'pick_time=1299822383.2' --set 'oid={"$oid":"6b012dd3bb1e8fb4cc024801"}' < "$TMP/in.msp" > "$TMP/e.msp"
