@@ -485,7 +485,8 @@ static int cmp_values_qsort(const void *a, const void *b)
 
 bson_t *msp_db_sorted_unique(bson_value_t *vals, size_t n)
 {
-	qsort(vals, n, sizeof *vals, cmp_values_qsort);
+	if (n > 1) /* qsort(NULL, 0) is undefined: a distinct that found nothing */
+		qsort(vals, n, sizeof *vals, cmp_values_qsort);
 	bson_t *out = bson_new();
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
