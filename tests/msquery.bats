@@ -46,6 +46,15 @@ PY
 		msquery wf_miniseed '{"sta": "NONE"}' $args > "$TMP/out" 2> "$TMP/err"
 		[ ! -s "$TMP/err" ]
 	done
+	# --group-by a key no document has: one group, in one partition, said by
+	# every partition that looked; a key they have: no word
+	for k in 1 2 3; do
+		msquery wf_miniseed --partition $k/3 --group-by stq --count > "$TMP/out.$k" 2> "$TMP/err"
+		[ "$(cat "$TMP/err")" = "msquery: --group-by stq: no document has this key, so all 200 are one group, in one partition" ]
+	done
+	[ "$(cat "$TMP/out.1" "$TMP/out.2" "$TMP/out.3" | sort -n | tr '\n' ' ')" = "0 0 200 " ]
+	msquery wf_miniseed --partition 2/3 --group-by sta --count 2> "$TMP/err"
+	[ ! -s "$TMP/err" ]
 }
 
 @test "msquery: filter, sort, limit, skip, fields, count" {

@@ -161,10 +161,12 @@ static void group_cuts(const char *coll, const bson_t *filter, const msp_find_op
 		const bson_t *d;
 		bson_t *prev = NULL;
 		int64_t row = 0, last_boundary = 0;
+		int seen_key = 0;
 		while ((rc = msp_cursor_next(c, &d)) == MSP_OK) {
 			bson_iter_t ia, ib;
 			const bson_value_t *va = prev ? get_value(prev, gkey, &ia) : NULL;
 			const bson_value_t *vb = get_value(d, gkey, &ib);
+			seen_key |= vb != NULL;
 			int boundary = row == 0 || !same_group(va, va != NULL, vb, vb != NULL);
 			if (boundary) {
 				/* every target in (last_boundary, row) has its neighbours now */
@@ -185,6 +187,11 @@ static void group_cuts(const char *coll, const bson_t *filter, const msp_find_op
 		}
 		if (rc < 0)
 			db_fatal(rc, "query");
+		/* every document read and none has the key (a misspelt key): one
+		 * group, all of it in one partition, the others empty */
+		if (!seen_key && rc == MSP_EOF && row > 0)
+			mst_warn("--group-by %s: no document has this key, so all %lld are one group, in one partition",
+			         gkey, (long long)row);
 		for (int j = 0; j < 2; j++)
 			if (cut[j] < 0)
 				cut[j] = nearest(t[j], last_boundary, row);
