@@ -46,8 +46,10 @@ static void fmt_time(const msp_record *rec, double t, char *buf, size_t len)
 {
 	if (rec->tref == MSP_TREF_UTC && fabs(t) < 1e11)
 		msp_format_time(t, buf, len);
-	else
+	else if (fabs(t) < 1e11)
 		snprintf(buf, len, "%.6f", t);
+	else /* a number, not hundreds of digits (msp_format_time does the same) */
+		snprintf(buf, len, "%.17g", t);
 }
 
 /* Keep MsPASS's Metadata mirrors of the core attributes in step. */
@@ -97,7 +99,7 @@ int msp_window(msp_record *rec, double start, double end, int short_mode, const 
 		return MSP_ERR_DATA;
 	}
 	if (partial && short_mode == MSP_SHORT_PAD && count > MAX_PAD_NPTS) {
-		msp_record_kill(rec, algorithm, "padded window %s to %s would need %.0f samples (limit %.0f)",
+		msp_record_kill(rec, algorithm, "padded window %s to %s would need %.15g samples (limit %.0f)",
 		                a, b, count, MAX_PAD_NPTS);
 		return MSP_ERR_DATA;
 	}
