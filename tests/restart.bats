@@ -29,7 +29,7 @@ saved() {
 # kill lands mid-way: while it decodes, writes samples, fsyncs or commits,
 # or waits for more with a batch half full and a record half read.
 restart_chain() {
-	local kills=$1 maxms=$2 size cut ms
+	local kills=$1 maxms=$2 again=${3:-} size cut ms
 	cd "$TMP"
 	# 1030 raw records; the 30 whose sample file is then removed die in msread
 	mssynth --stream -n 1000 --npts 500 --seed 3 | mssave -q --tag raw --dir A
@@ -63,9 +63,17 @@ restart_chain() {
 	[ "$killed" -eq "$kills" ]
 	[ "$before" -lt 1000 ]
 	todo step | msread | mssave -q --tag step --dir S
-	# further re-runs save nothing new, even without --not-saved-as
+	# further re-runs save nothing new, even without --not-saved-as.  On
+	# FerretDB only the first AGAIN raw documents (more than the 16 that make
+	# mssave index the key): every source of such a re-run asks the database,
+	# and FerretDB answers each by reading the whole collection (0.24 s a
+	# source here: all 1030 took 8 of CI's 13 minutes)
 	todo step | msread | mssave -q --tag step --dir S
-	msread <(saved wf_TimeSeries raw) | mssave -q --tag step --dir S
+	if [ -n "$again" ]; then
+		msquery wf_TimeSeries '{"data_tag": "raw"}' --limit "$again" | msread | mssave -q --tag step --dir S
+	else
+		msread <(saved wf_TimeSeries raw) | mssave -q --tag step --dir S
+	fi
 	saved wf_TimeSeries step > step.jsonl
 	saved wf_TimeSeries ref > ref.jsonl
 	[ "$(wc -l < step.jsonl)" -eq 1000 ]
@@ -96,7 +104,7 @@ restart_chain() {
 	MSPIPE_DB="$M"
 	[ -n "$MSPIPE_DB" ] || { skip_or_fail "FerretDB did not start"; return; }
 	export MSPIPE_DB
-	restart_chain 10 1000
+	restart_chain 10 1000 20
 }
 
 # SIGKILL of any one tool of a five-tool chain (msquery | msread | msdetrend |
