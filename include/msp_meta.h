@@ -54,8 +54,16 @@ int msp_meta_update(bson_t *meta, const bson_t *upd, const char *const *drop);
 int msp_meta_merge(bson_t *dst, const bson_t *src, const char *prefix);
 
 /* Parse one JSON document (MongoDB relaxed or canonical extended JSON) into
- * a new bson_t; on failure returns NULL and fills err (if not NULL). */
+ * a new bson_t; on failure returns NULL and fills err (if not NULL).  Text
+ * after the document other than white space is a failure ("text after the
+ * JSON document"), a second document included: libbson alone would read
+ * the first of {..}{..} and drop the second. */
 bson_t *msp_json_to_bson(const char *json, ssize_t len, bson_error_t *err);
+/* The offset of the first byte that is not white space after the first
+ * top-level JSON object in json[0..len) (strings and escapes respected),
+ * len when there is none; the text is assumed to start with that object
+ * (after white space).  For the parsers that read one document and stop. */
+size_t msp_json_after_doc(const char *json, size_t len);
 /* Relaxed extended JSON of a document, malloc'd with bson_malloc (free with bson_free). */
 char *msp_bson_to_json(const bson_t *doc, size_t *len);
 

@@ -15,6 +15,7 @@
 #include "db_impl.h"
 #include "msp_status.h"
 #include "msp_json.h"
+#include "msp_meta.h"
 
 const char *msp_db_resolve(const char *arg)
 {
@@ -1014,6 +1015,12 @@ bson_t *msp_db_filter_parse(const char *json, char *errbuf, size_t errlen)
 	t[o] = 0;
 	bson_error_t e;
 	bson_t *raw = bson_new_from_json((const uint8_t *)t, (ssize_t)o, &e);
+	if (raw && msp_json_after_doc(t, o) < o) {
+		/* libbson reads the first of {..}{..}: the second is an error, not dropped */
+		bson_destroy(raw);
+		raw = NULL;
+		snprintf(e.message, sizeof e.message, "text after the JSON document");
+	}
 	free(t);
 	if (!raw) {
 		if (errbuf)

@@ -250,7 +250,46 @@ bson_t *msp_json_to_bson(const char *json, ssize_t len, bson_error_t *err)
 		if (d)
 			return d;
 	}
-	return bson_new_from_json((const uint8_t *)json, len, err ? err : &local);
+	bson_t *d = bson_new_from_json((const uint8_t *)json, len, err ? err : &local);
+	size_t n = len >= 0 ? (size_t)len : strlen(json);
+	if (d && msp_json_after_doc(json, n) < n) {
+		bson_destroy(d);
+		if (err)
+			bson_set_error(err, BSON_ERROR_JSON, BSON_JSON_ERROR_READ_INVALID_PARAM,
+			               "text after the JSON document (one document a line)");
+		return NULL;
+	}
+	return d;
+}
+
+size_t msp_json_after_doc(const char *json, size_t len)
+{
+	size_t i = 0;
+	while (i < len && (json[i] == ' ' || json[i] == '\t' || json[i] == '\r' || json[i] == '\n'))
+		i++;
+	long depth = 0;
+	int in_str = 0;
+	for (; i < len; i++) {
+		char c = json[i];
+		if (in_str) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_str = 0;
+		} else if (c == '"') {
+			in_str = 1;
+		} else if (c == '{' || c == '[') {
+			depth++;
+		} else if (c == '}' || c == ']') {
+			if (--depth == 0) {
+				i++;
+				break;
+			}
+		}
+	}
+	while (i < len && (json[i] == ' ' || json[i] == '\t' || json[i] == '\r' || json[i] == '\n'))
+		i++;
+	return i < len ? i : len;
 }
 
 char *msp_bson_to_json(const bson_t *doc, size_t *len)

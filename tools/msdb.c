@@ -10,6 +10,7 @@
 #include "tool.h"
 #include "msp_db.h"
 #include "msp_json.h"
+#include "msp_meta.h"
 
 enum { OPT_DB = 'd', OPT_BATCH = 'b', OPT_NAME = MST_LONG + 1, OPT_UNIQUE = MST_LONG + 2, OPT_YES = MST_LONG + 3 };
 
@@ -95,7 +96,7 @@ static void cmd_import(const char *coll, const char *file, int64_t batch)
 			if (*p != '{')
 				snprintf(e.message, sizeof e.message, "not an object");
 			else
-				d = bson_new_from_json((const uint8_t *)line, len, &e);
+				d = msp_json_to_bson(line, len, &e);
 			if (!d)
 				mst_fatal("%s line %llu: not a JSON document: %s (%llu documents imported before it)",
 				          file ? file : "stdin", (unsigned long long)lineno, e.message,
