@@ -59,11 +59,6 @@ int msp_meta_merge(bson_t *dst, const bson_t *src, const char *prefix);
  * JSON document"), a second document included: libbson alone would read
  * the first of {..}{..} and drop the second. */
 bson_t *msp_json_to_bson(const char *json, ssize_t len, bson_error_t *err);
-/* The offset of the first byte that is not white space after the first
- * top-level JSON object in json[0..len) (strings and escapes respected),
- * len when there is none; the text is assumed to start with that object
- * (after white space).  For the parsers that read one document and stop. */
-size_t msp_json_after_doc(const char *json, size_t len);
 /* Relaxed extended JSON of a document, malloc'd with bson_malloc (free with bson_free). */
 char *msp_bson_to_json(const bson_t *doc, size_t *len);
 

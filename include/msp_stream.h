@@ -62,6 +62,10 @@ uint64_t msp_reader_count(const msp_reader *r);
 uint64_t msp_reader_offset(const msp_reader *r);
 /* The bound on a record's total size this reader enforces (bytes). */
 uint64_t msp_reader_max_record(const msp_reader *r);
+/* Whether a record of kind (1 or 3 components), npts samples a component
+ * and docs bytes of documents fits within bound bytes: the one test the
+ * readers, the writers and the tools that size records apply. */
+int msp_record_fits(uint64_t bound, int kind, uint64_t npts, uint64_t docs);
 void msp_reader_close(msp_reader *r);
 
 /* Open a writer on fd; it does not close fd. */

@@ -1014,13 +1014,7 @@ bson_t *msp_db_filter_parse(const char *json, char *errbuf, size_t errlen)
 	}
 	t[o] = 0;
 	bson_error_t e;
-	bson_t *raw = bson_new_from_json((const uint8_t *)t, (ssize_t)o, &e);
-	if (raw && msp_json_after_doc(t, o) < o) {
-		/* libbson reads the first of {..}{..}: the second is an error, not dropped */
-		bson_destroy(raw);
-		raw = NULL;
-		snprintf(e.message, sizeof e.message, "text after the JSON document");
-	}
+	bson_t *raw = msp_json_to_bson(t, (ssize_t)o, &e); /* {..}{..} refused, not cut */
 	free(t);
 	if (!raw) {
 		if (errbuf)

@@ -239,30 +239,11 @@ int msp_meta_merge(bson_t *dst, const bson_t *src, const char *prefix)
 	return MSP_OK;
 }
 
-bson_t *msp_json_to_bson(const char *json, ssize_t len, bson_error_t *err)
-{
-	bson_error_t local;
-	/* the plain JSON msquery prints, read ~5 times faster than libbson
-	 * reads it; anything else (extended-JSON wrappers, non-ASCII, errors)
-	 * is libbson's, with its messages */
-	if (json && len >= 0) {
-		bson_t *d = msp_json_parse_strict(json, (size_t)len);
-		if (d)
-			return d;
-	}
-	bson_t *d = bson_new_from_json((const uint8_t *)json, len, err ? err : &local);
-	size_t n = len >= 0 ? (size_t)len : strlen(json);
-	if (d && msp_json_after_doc(json, n) < n) {
-		bson_destroy(d);
-		if (err)
-			bson_set_error(err, BSON_ERROR_JSON, BSON_JSON_ERROR_READ_INVALID_PARAM,
-			               "text after the JSON document (one document a line)");
-		return NULL;
-	}
-	return d;
-}
-
-size_t msp_json_after_doc(const char *json, size_t len)
+/* The offset of the first byte that is not white space after the first
+ * top-level JSON object in json[0..len) (strings and escapes respected),
+ * len when there is none; the text starts with that object (after white
+ * space): libbson's bson_new_from_json reads it and stops. */
+static size_t json_after_doc(const char *json, size_t len)
 {
 	size_t i = 0;
 	while (i < len && (json[i] == ' ' || json[i] == '\t' || json[i] == '\r' || json[i] == '\n'))
@@ -290,6 +271,29 @@ size_t msp_json_after_doc(const char *json, size_t len)
 	while (i < len && (json[i] == ' ' || json[i] == '\t' || json[i] == '\r' || json[i] == '\n'))
 		i++;
 	return i < len ? i : len;
+}
+
+bson_t *msp_json_to_bson(const char *json, ssize_t len, bson_error_t *err)
+{
+	bson_error_t local;
+	/* the plain JSON msquery prints, read ~5 times faster than libbson
+	 * reads it; anything else (extended-JSON wrappers, non-ASCII, errors)
+	 * is libbson's, with its messages */
+	if (json && len >= 0) {
+		bson_t *d = msp_json_parse_strict(json, (size_t)len);
+		if (d)
+			return d;
+	}
+	bson_t *d = bson_new_from_json((const uint8_t *)json, len, err ? err : &local);
+	size_t n = len >= 0 ? (size_t)len : strlen(json);
+	if (d && json_after_doc(json, n) < n) {
+		bson_destroy(d);
+		if (err)
+			bson_set_error(err, BSON_ERROR_JSON, BSON_JSON_ERROR_READ_INVALID_PARAM,
+			               "text after the JSON document (one document a line)");
+		return NULL;
+	}
+	return d;
 }
 
 char *msp_bson_to_json(const bson_t *doc, size_t *len)

@@ -357,6 +357,21 @@ static void draw_trace(cairo_t *cr, const frame *f, const trace *t, double ybase
 	if (!t->n || !(t->dt > 0))
 		return;
 	int ncol = (int)ceil(f->x1 - f->x0);
+	int live = t->live && t->aligned;
+	/* fewer samples than columns (a window zoomed in on a short trace): the
+	 * columns without a sample would cut the filled lobes into slivers, so
+	 * the trace is drawn through its samples instead (lines between them,
+	 * and the area between that line and the zero line, on its positive
+	 * side, filled) */
+	size_t nvis = 0;
+	for (size_t i = 0; i < t->n; i++) {
+		double tt = t->t0 + (double)i * t->dt;
+		nvis += tt >= f->t1 && tt <= f->t2;
+	}
+	if (nvis > 1 && nvis < (size_t)ncol) {
+		draw_trace_sparse(cr, f, t, ybase, spacing, scale, o, live);
+		return;
+	}
 	double clipv = o->clip > 0 ? o->clip : INFINITY;
 	/* column ranges */
 	double *mn = malloc((size_t)ncol * sizeof *mn), *mx = malloc((size_t)ncol * sizeof *mx);
@@ -388,23 +403,6 @@ static void draw_trace(cairo_t *cr, const frame *f, const trace *t, double ybase
 			mn[c] = v;
 		if (v > mx[c])
 			mx[c] = v;
-	}
-	int live = t->live && t->aligned;
-	/* fewer samples than columns (a window zoomed in on a short trace): the
-	 * columns without a sample would cut the filled lobes into slivers, so
-	 * the trace is drawn through its samples instead (lines between them,
-	 * and the area between that line and the zero line, on its positive
-	 * side, filled) */
-	size_t nvis = 0;
-	for (size_t i = 0; i < t->n; i++) {
-		double tt = t->t0 + (double)i * t->dt;
-		nvis += tt >= f->t1 && tt <= f->t2;
-	}
-	if (nvis > 1 && nvis < (size_t)ncol) {
-		free(mn);
-		free(mx);
-		draw_trace_sparse(cr, f, t, ybase, spacing, scale, o, live);
-		return;
 	}
 	if (o->mode & MSP_PLOT_VA) {
 		/* fill the positive lobes between the zero line and the column maxima */

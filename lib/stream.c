@@ -194,6 +194,13 @@ uint64_t msp_reader_count(const msp_reader *r) { return r->nrecords; }
 uint64_t msp_reader_offset(const msp_reader *r) { return r->offset; }
 uint64_t msp_reader_max_record(const msp_reader *r) { return r->max_record; }
 
+int msp_record_fits(uint64_t bound, int kind, uint64_t npts, uint64_t docs)
+{
+	/* header + documents + samples + checksum <= bound, without overflow */
+	uint64_t fixed = MSP_HEADER_SIZE + 4;
+	return bound >= fixed && docs <= bound - fixed && npts <= (bound - fixed - docs) / 8 / (uint64_t)kind;
+}
+
 /*
  * Copy exactly n bytes into dst (or skip them when dst is NULL).  Returns
  * the number of bytes obtained (< n only at end of input) or -1 on a read
@@ -469,8 +476,7 @@ static int check_header(msp_reader *r, const uint8_t *h, uint64_t recno, uint64_
 		return fail(r, MSP_ERR_FORMAT, recno, start, "unknown flags 0x%x", hi->flags);
 	hi->docs = (uint64_t)hi->meta_len + hi->elog_len + hi->hist_len;
 	uint64_t bound = r->max_record;
-	if (hi->npts > bound / 8 / hi->kind ||
-	    MSP_HEADER_SIZE + hi->docs + hi->npts * 8 * hi->kind + 4 > bound)
+	if (!msp_record_fits(bound, hi->kind, hi->npts, hi->docs))
 		return fail(r, MSP_ERR_TOOBIG, recno, start,
 		            "record of %llu samples and %llu document bytes exceeds the bound of %llu bytes",
 		            (unsigned long long)hi->npts, (unsigned long long)hi->docs,
@@ -961,11 +967,10 @@ int msp_writer_put(msp_writer *w, const msp_record *rec)
 		return MSP_ERR_IO;
 	if (rec->kind != MSP_TIMESERIES && rec->kind != MSP_SEISMOGRAM)
 		return MSP_ERR_INVAL;
-	/* the reader's test (frame_check), so that no record goes out that the
-	 * next reader with the same bound would refuse */
+	/* the reader's test, so that no record goes out that the next reader
+	 * with the same bound would refuse */
 	uint64_t docs = (uint64_t)rec->meta->len + rec->elog->len + rec->history->len;
-	if (rec->npts > w->max_record / 8 / (uint64_t)rec->kind ||
-	    MSP_HEADER_SIZE + docs + (uint64_t)rec->npts * 8 * (uint64_t)rec->kind + 4 > w->max_record) {
+	if (!msp_record_fits(w->max_record, rec->kind, rec->npts, docs)) {
 		snprintf(w->err, sizeof w->err,
 		         "record %llu of %llu samples and %llu document bytes exceeds the bound of %llu bytes "
 		         "that readers enforce (MSPIPE_MAX_RECORD); not written",

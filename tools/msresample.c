@@ -146,8 +146,8 @@ int main(int argc, char **argv)
 			/* a record the stream's readers would refuse (MSPIPE_MAX_RECORD)
 			 * dies here, with the reason, instead of downstream or in malloc */
 			uint64_t docs = (uint64_t)rec->meta->len + rec->elog->len + rec->history->len;
-			uint64_t bound = msp_reader_max_record(in), room = bound > docs + 68 ? bound - docs - 68 : 0;
-			if (ny > room / 8 / (uint64_t)rec->kind) {
+			uint64_t bound = msp_reader_max_record(in);
+			if (!msp_record_fits(bound, rec->kind, ny, docs)) {
 				msp_record_kill(rec, "ScipyResampler.resample",
 				                "%zu samples at %g sps would become %zu at %g sps (%.3g GB a component), "
 				                "beyond the record bound of %llu bytes (MSPIPE_MAX_RECORD)",
